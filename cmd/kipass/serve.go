@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"kipass/internal/auth"
+	"kipass/internal/store"
+	"kipass/web"
+)
+
+// serveConfig is the configuration of `kipass serve`, read once.
+type serveConfig struct {
+	Addr           string
+	Data           string
+	BaseURL        string
+	Registration   bool
+	TrustedProxies string
+	HashParallel   int
+}
+
+func cmdServe(ctx context.Context, args []string, e env) error {
+	var cfg serveConfig
+	fs := newFlags("serve", e)
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
+	fs.StringVar(&cfg.Data, "data", "./data", "`directory` for the database and signing keys (created if missing)")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public `URL` of this server, e.g. https://kipass.example.com (default: derived from --addr)")
+	fs.BoolVar(&cfg.Registration, "registration", true, "allow self-registration (--registration=false to turn it off)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` of reverse proxies whose X-Forwarded-For is trusted")
+	fs.IntVar(&cfg.HashParallel, "hash-parallel", 4, "maximum password hashes computed at once (each takes 19 MiB)")
+	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	if cfg.BaseURL != "" {
+		if _, err := parseBaseURL(cfg.BaseURL); err != nil {
+			return fail(1, "--base-url %q: %v; give the address users open, e.g. https://kipass.example.com", cfg.BaseURL, err)
+		}
+	}
+	var proxies []string
+	for _, p := range strings.Split(cfg.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if net.ParseIP(p) == nil {
+				if _, _, err := net.ParseCIDR(p); err != nil {
+					return fail(1, "--trusted-proxies: %q is not an IP address or CIDR range", p)
+				}
+			}
+			proxies = append(proxies, p)
+		}
+	}
+	if err := ensureDataDir(cfg.Data); err != nil {
+		return fail(1, "data directory %s is not usable (%v); choose another with --data", cfg.Data, err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fail(1, "cannot listen on %s (%v); choose another address with --addr", cfg.Addr, err)
+	}
+	defer ln.Close()
+	base, err := resolveBaseURL(cfg.BaseURL, ln.Addr().(*net.TCPAddr))
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	db, err := store.Open(ctx, cfg.Data)
+	if err != nil {
+		return fail(1, "cannot open the database in %s: %v", cfg.Data, err)
+	}
+	defer db.Close()
+
+	app, err := web.NewServer(web.Deps{
+		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies},
+		Store:  db,
+		Hasher: auth.NewHasher(auth.DefaultParams, cfg.HashParallel),
+		Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(e.stdout, "kipass is running at %s (press Ctrl+C to stop)\n", base)
+	if err := printSetupLink(ctx, db, base, e); err != nil {
+		return err
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	go purgeLoop(ctx, db, logger)
+	select {
+	case err := <-served:
+		return fail(1, "server stopped: %v", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		return fail(1, "shutdown: %v", err)
+	}
+	return nil
+}
+
+// printSetupLink prints a one-time link that creates the first admin, while
+// there is none. Each start makes a new link; older ones stop working.
+func printSetupLink(ctx context.Context, db *store.DB, base *url.URL, e env) error {
+	n, err := db.CountAdmins(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	token := auth.NewToken()
+	if err := db.CreateOneTimeToken(ctx, auth.HashToken(token), store.TokenSetup, 0, time.Now().Add(24*time.Hour)); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "No administrator yet. Open this one-time link within 24 hours to create one:\n  %s/setup?token=%s\n", base, token)
+	return nil
+}
+
+// purgeLoop deletes ended sessions and stale throttling rows every hour.
+func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := db.PurgeExpired(ctx, 30*time.Minute, 15*time.Minute); err != nil && ctx.Err() == nil {
+			log.Error("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ensureDataDir creates dir (0700) and checks that files can be written.
+func ensureDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(filepath.Clean(name))
+}
+
+// parseBaseURL validates a public base URL: http(s), a host, no query or
+// fragment; a trailing slash is dropped.
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(s, "/"))
+	switch {
+	case err != nil:
+		return nil, err
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("scheme must be http or https")
+	case u.Host == "" || u.Hostname() == "":
+		return nil, fmt.Errorf("no host")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return nil, fmt.Errorf("no query, fragment or user info allowed")
+	}
+	return u, nil
+}
+
+// resolveBaseURL returns the configured base URL, or one derived from the
+// address actually listened on.
+func resolveBaseURL(configured string, addr *net.TCPAddr) (*url.URL, error) {
+	if configured != "" {
+		return parseBaseURL(configured)
+	}
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return parseBaseURL("http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}

@@ -1,0 +1,104 @@
+package auth
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"kipass/internal/errs"
+)
+
+// Password length limits in characters. No composition rules (NIST SP 800-63B).
+const (
+	MinPassword = 10
+	MaxPassword = 256
+)
+
+// NormalizeEmail trims and lowercases an email address.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// CheckEmail validates a normalised email address.
+func CheckEmail(email string) string {
+	if email == "" {
+		return "required"
+	}
+	if len(email) > 254 {
+		return "too_long"
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || a.Name != "" || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
+		return "invalid_email"
+	}
+	return ""
+}
+
+// CheckPassword validates a new password's length.
+func CheckPassword(pw string) string {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case !utf8.ValidString(pw):
+		return "invalid"
+	case n < MinPassword:
+		return "too_short"
+	case n > MaxPassword:
+		return "too_long"
+	}
+	return ""
+}
+
+// CleanName trims a display name and collapses inner whitespace; control
+// characters are removed.
+func CleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// CheckName validates a cleaned display name or department (max runes).
+func CheckName(s string, required bool, maxRunes int) string {
+	switch {
+	case s == "" && required:
+		return "required"
+	case utf8.RuneCountInString(s) > maxRunes:
+		return "too_long"
+	}
+	return ""
+}
+
+// Registration is the input of a new account.
+type Registration struct {
+	Name       string `json:"name" form:"name"`
+	Email      string `json:"email" form:"email"`
+	Password   string `json:"password" form:"password"`
+	Department string `json:"department" form:"department"`
+}
+
+// Clean normalises the registration and validates it. The returned error is
+// an errs.Invalid with one message code per bad field.
+func (r *Registration) Clean() error {
+	r.Name = CleanName(r.Name)
+	r.Email = NormalizeEmail(r.Email)
+	r.Department = CleanName(r.Department)
+	fields := map[string]string{}
+	if why := CheckName(r.Name, true, 100); why != "" {
+		fields["name"] = why
+	}
+	if why := CheckEmail(r.Email); why != "" {
+		fields["email"] = why
+	}
+	if why := CheckPassword(r.Password); why != "" {
+		fields["password"] = why
+	}
+	if why := CheckName(r.Department, false, 100); why != "" {
+		fields["department"] = why
+	}
+	if len(fields) > 0 {
+		return &errs.Error{Kind: errs.Invalid, Code: "invalid_input", Message: "Please check the marked fields.", Fields: fields}
+	}
+	return nil
+}

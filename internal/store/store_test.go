@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"kipass/internal/errs"
+)
+
+func openTest(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func hash(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
+
+func TestOpenSetsPragmasAndMigratesOnce(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
+		var got string
+		if err := db.write.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+	if _, err := db.read.ExecContext(ctx, `INSERT INTO login_failures VALUES (x'00', 1)`); err == nil {
+		t.Error("read pool accepted a write")
+	}
+	db.Close()
+	db, err = Open(ctx, dir) // migrations already applied: must not fail
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	db.read.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
+	if n == 0 {
+		t.Fatal("no migration recorded")
+	}
+}
+
+// Many goroutines write at once; with one write connection and immediate
+// transactions none of them may see SQLITE_BUSY or any other error.
+func TestConcurrentWritersNeverFail(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	const writers = 64
+	var wg sync.WaitGroup
+	errc := make(chan error, writers*3)
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := db.CreateUser(ctx, NewUser{Email: fmt.Sprintf("u%d@example.com", i), Name: "U", Role: RoleEmployee, PasswordHash: "x"})
+			if err != nil {
+				errc <- err
+				return
+			}
+			if err := db.CreateSession(ctx, hash(fmt.Sprint(i)), id, SessionAPI, time.Now().Add(time.Hour)); err != nil {
+				errc <- err
+			}
+			if _, err := db.SessionByHash(ctx, hash(fmt.Sprint(i)), time.Hour); err != nil {
+				errc <- err
+			}
+			if err := db.RecordLoginFailure(ctx, hash("x")); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	var users int
+	db.read.QueryRow(`SELECT count(*) FROM users`).Scan(&users)
+	if users != writers {
+		t.Fatalf("users = %d, want %d", users, writers)
+	}
+}
+
+func TestUserEmailUnique(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	nu := NewUser{Email: "a@example.com", Name: "A", Role: RoleEmployee, PasswordHash: "h"}
+	if _, err := db.CreateUser(ctx, nu); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.CreateUser(ctx, nu)
+	if e := errs.As(err); e == nil || e.Kind != errs.Conflict || e.Code != "email_taken" {
+		t.Fatalf("second create: %v", err)
+	}
+	if _, err := db.UserByEmail(ctx, "nobody@example.com"); errs.KindOf(err) != errs.NotFound {
+		t.Fatalf("unknown email: %v", err)
+	}
+}
+
+func TestSessionExpiryIdleAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	db.Now = func() time.Time { return now }
+	id, _ := db.CreateUser(ctx, NewUser{Email: "a@example.com", Name: "A", Role: RoleAdmin, PasswordHash: "h"})
+	if err := db.CreateSession(ctx, hash("t"), id, SessionBrowser, now.Add(12*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(ctx, dir) // sessions survive a restart
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Now = func() time.Time { return now }
+	s, err := db.SessionByHash(ctx, hash("t"), 30*time.Minute)
+	if err != nil || s.User.ID != id || s.User.Role != RoleAdmin {
+		t.Fatalf("session after restart: %+v, %v", s, err)
+	}
+	now = now.Add(29 * time.Minute)
+	if _, err := db.SessionByHash(ctx, hash("t"), 30*time.Minute); err != nil {
+		t.Fatalf("within idle: %v", err)
+	}
+	now = now.Add(31 * time.Minute)
+	if _, err := db.SessionByHash(ctx, hash("t"), 30*time.Minute); errs.KindOf(err) != errs.Unauthorized {
+		t.Fatalf("after idle: %v", err)
+	}
+	if err := db.CreateSession(ctx, hash("api"), id, SessionAPI, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(61 * time.Minute)
+	if _, err := db.SessionByHash(ctx, hash("api"), 30*time.Minute); errs.KindOf(err) != errs.Unauthorized {
+		t.Fatalf("after absolute expiry: %v", err)
+	}
+	if err := db.PurgeExpired(ctx, 30*time.Minute, 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	db.read.QueryRow(`SELECT count(*) FROM sessions`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d sessions left after purge", n)
+	}
+}
+
+func TestFirstAdminTokenSingleUse(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	if err := db.CreateOneTimeToken(ctx, hash("old"), TokenSetup, 0, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateOneTimeToken(ctx, hash("s"), TokenSetup, 0, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := db.OneTimeTokenValid(ctx, hash("old"), TokenSetup); ok {
+		t.Fatal("an older setup token still works")
+	}
+	if _, err := db.CreateFirstAdmin(ctx, hash("s"), NewUser{Email: "a@example.com", Name: "A", PasswordHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.CountAdmins(ctx); n != 1 {
+		t.Fatalf("admins = %d", n)
+	}
+	if _, err := db.CreateFirstAdmin(ctx, hash("s"), NewUser{Email: "b@example.com", Name: "B", PasswordHash: "h"}); errs.KindOf(err) != errs.NotFound {
+		t.Fatalf("token reused: %v", err)
+	}
+}
+
+func TestLoginFailures(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	for range 3 {
+		db.RecordLoginFailure(ctx, hash("a"))
+	}
+	if n, _ := db.LoginFailures(ctx, hash("a"), time.Now().Add(-time.Minute)); n != 3 {
+		t.Fatalf("failures = %d", n)
+	}
+	db.ClearLoginFailures(ctx, hash("a"))
+	if n, _ := db.LoginFailures(ctx, hash("a"), time.Now().Add(-time.Minute)); n != 0 {
+		t.Fatalf("failures after clear = %d", n)
+	}
+}

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"kipass/internal/errs"
+)
+
+// One-time token purposes.
+const (
+	TokenSetup  = "setup"
+	TokenInvite = "invite"
+	TokenReset  = "reset"
+)
+
+var errTokenInvalid = errs.New(errs.NotFound, "invalid_token", "This link is not valid (any more).")
+
+// CreateOneTimeToken stores a single-use token (by its hash). For the setup
+// purpose every older setup token is dropped, so only the newest link works.
+func (db *DB) CreateOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, userID int64, expiresAt time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if purpose == TokenSetup {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM one_time_tokens WHERE purpose = 'setup'`); err != nil {
+				return err
+			}
+		}
+		var uid any
+		if userID != 0 {
+			uid = userID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?)`, tokenHash, purpose, uid, db.now(), expiresAt.Unix())
+		return err
+	})
+}
+
+// OneTimeTokenValid reports whether an unexpired token of the purpose exists.
+func (db *DB) OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?`,
+		tokenHash, purpose, db.now()).Scan(&n)
+	return n > 0, err
+}
+
+func consumeToken(ctx context.Context, tx *sql.Tx, tokenHash []byte, purpose string, now int64) (sql.NullInt64, error) {
+	var uid sql.NullInt64
+	err := tx.QueryRowContext(ctx, `DELETE FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ? RETURNING user_id`,
+		tokenHash, purpose, now).Scan(&uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return uid, errTokenInvalid
+	}
+	return uid, err
+}
+
+// CreateFirstAdmin uses the setup token and creates the first admin in one
+// transaction. It fails when the token is invalid or an admin exists already.
+func (db *DB) CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu NewUser) (int64, error) {
+	var id int64
+	now := db.now()
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := consumeToken(ctx, tx, tokenHash, TokenSetup, now); err != nil {
+			return err
+		}
+		var admins int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&admins); err != nil {
+			return err
+		}
+		if admins > 0 {
+			return errTokenInvalid
+		}
+		nu.Role = RoleAdmin
+		var err error
+		id, err = insertUser(ctx, tx, nu, now)
+		return err
+	})
+	return id, err
+}
+
+// RecordLoginFailure notes one failed login for the account key.
+func (db *DB) RecordLoginFailure(ctx context.Context, emailHash []byte) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email_hash, at) VALUES (?, ?)`, emailHash, db.now())
+		return err
+	})
+}
+
+// LoginFailures counts the failed logins for the account key since the time.
+func (db *DB) LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE email_hash = ? AND at > ?`,
+		emailHash, since.Unix()).Scan(&n)
+	return n, err
+}
+
+// ClearLoginFailures forgets the failures after a successful login.
+func (db *DB) ClearLoginFailures(ctx context.Context, emailHash []byte) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email_hash = ?`, emailHash)
+		return err
+	})
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"kipass/internal/errs"
+)
+
+// Roles of an account.
+const (
+	RoleEmployee = "employee"
+	RoleHR       = "hr"
+	RoleAdmin    = "admin"
+)
+
+// ValidRole reports whether r is one of the three roles.
+func ValidRole(r string) bool { return r == RoleEmployee || r == RoleHR || r == RoleAdmin }
+
+// User is an account.
+type User struct {
+	ID           int64
+	Email        string
+	Name         string
+	Department   string
+	Role         string
+	PasswordHash string
+	Lang         string
+	Active       bool
+	CreatedAt    int64
+}
+
+// NewUser holds what is needed to create an account. Email must already be
+// normalised; PasswordHash is an encoded argon2id hash.
+type NewUser struct {
+	Email        string
+	Name         string
+	Department   string
+	Role         string
+	PasswordHash string
+	Lang         string
+}
+
+const userColumns = `id, email, name, department, role, password_hash, lang, active, created_at`
+
+// userDest returns the scan destinations for userColumns.
+func userDest(u *User) []any {
+	return []any{&u.ID, &u.Email, &u.Name, &u.Department, &u.Role, &u.PasswordHash, &u.Lang, &u.Active, &u.CreatedAt}
+}
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := row.Scan(userDest(&u)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, errs.New(errs.NotFound, "not_found", "No such account.")
+	}
+	return u, err
+}
+
+// CreateUser creates an account and returns its id. An email that is taken
+// gives an errs.Conflict with code email_taken.
+func (db *DB) CreateUser(ctx context.Context, nu NewUser) (int64, error) {
+	var id int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = insertUser(ctx, tx, nu, db.now())
+		return err
+	})
+	return id, err
+}
+
+func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now int64) (int64, error) {
+	if nu.Lang == "" {
+		nu.Lang = "de"
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, department, role, password_hash, lang, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, nu.Email, nu.Name, nu.Department, nu.Role, nu.PasswordHash, nu.Lang, now, now)
+	if isUnique(err) {
+		return 0, &errs.Error{Kind: errs.Conflict, Code: "email_taken", Message: "An account with this email address exists already.",
+			Fields: map[string]string{"email": "An account with this email address exists already."}}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: insert user: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// UserByEmail returns the account with the normalised email.
+func (db *DB) UserByEmail(ctx context.Context, email string) (User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+}
+
+// UserByID returns the account with the id.
+func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
+	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// CountAdmins returns the number of active admin accounts.
+func (db *DB) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&n)
+	return n, err
+}
+
+// SetUserLang remembers the account's language.
+func (db *DB) SetUserLang(ctx context.Context, id int64, lang string) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE users SET lang = ?, updated_at = ? WHERE id = ?`, lang, db.now(), id)
+		return err
+	})
+}

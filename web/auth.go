@@ -1,0 +1,315 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/internal/auth"
+	"kipass/internal/errs"
+	"kipass/internal/store"
+)
+
+var errBadCredentials = errs.New(errs.Unauthorized, "invalid_credentials", "Email address or password is wrong.")
+
+// credentials is the login input.
+type credentials struct {
+	Email    string `json:"email" form:"email"`
+	Password string `json:"password" form:"password"`
+}
+
+// decodeJSON parses a JSON request body into v.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return &errs.Error{Kind: errs.Invalid, Code: "unsupported_media_type", Message: "Send the body as application/json."}
+	}
+	if err := json.Unmarshal(c.Body(), v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return &errs.Error{Kind: errs.Invalid, Code: "invalid_json", Message: "A field has the wrong type.",
+				Fields: map[string]string{te.Field: "wrong type, want " + te.Type.String()}}
+		}
+		return errs.New(errs.Invalid, "invalid_json", "The body is not valid JSON.")
+	}
+	return nil
+}
+
+// loginKey identifies an account for throttling without storing its email.
+func loginKey(email string) []byte {
+	h := sha256.Sum256([]byte("login-throttle\x00" + email))
+	return h[:]
+}
+
+// authenticate checks credentials with throttling per account and address.
+// Unknown accounts and wrong passwords get the same error and take the
+// same time (the hasher checks a dummy hash).
+func (s *server) authenticate(c *fiber.Ctx, cr credentials) (store.User, error) {
+	ctx := c.UserContext()
+	email := auth.NormalizeEmail(cr.Email)
+	key := loginKey(email)
+	addr := c.IP()
+	if s.throttle.blocked(addr) {
+		return store.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins from your network. Please wait 15 minutes.")
+	}
+	n, err := s.store.LoginFailures(ctx, key, s.now().Add(-s.cfg.LoginWindow))
+	if err != nil {
+		return store.User{}, err
+	}
+	if n >= s.cfg.AccountLimit {
+		return store.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins for this account. Please wait 15 minutes.")
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return u, err
+	}
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, cr.Password)
+	if err != nil {
+		return u, err
+	}
+	if !ok || !u.Active {
+		s.throttle.fail(addr)
+		if err := s.store.RecordLoginFailure(ctx, key); err != nil {
+			return u, err
+		}
+		return u, errBadCredentials
+	}
+	return u, s.store.ClearLoginFailures(ctx, key)
+}
+
+// startSession creates a session and returns its token and expiry.
+func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, time.Time, error) {
+	token := auth.NewToken()
+	exp := s.now().Add(s.cfg.SessionTTL)
+	if err := s.store.CreateSession(c.UserContext(), auth.HashToken(token), userID, kind, exp); err != nil {
+		return "", exp, err
+	}
+	if kind == store.SessionBrowser {
+		c.Cookie(&fiber.Cookie{Name: s.cookies.session, Value: token, Path: "/", Expires: exp,
+			HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
+	}
+	return token, exp, nil
+}
+
+// endSession deletes the caller's session and its cookie.
+func (s *server) endSession(c *fiber.Ctx) error {
+	if h, ok := c.Locals(localSession).([]byte); ok {
+		if err := s.store.DeleteSession(c.UserContext(), h); err != nil {
+			return err
+		}
+	}
+	c.Cookie(&fiber.Cookie{Name: s.cookies.session, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
+		HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
+	return nil
+}
+
+// register validates and creates an employee account.
+func (s *server) register(c *fiber.Ctx, r *auth.Registration) (int64, error) {
+	if !s.cfg.Registration {
+		return 0, errs.New(errs.Forbidden, "registration_closed", "Self-registration is switched off. Ask your administrator for an invitation.")
+	}
+	if err := r.Clean(); err != nil {
+		return 0, err
+	}
+	hash, err := s.hasher.Hash(c.UserContext(), r.Password)
+	if err != nil {
+		return 0, err
+	}
+	return s.store.CreateUser(c.UserContext(), store.NewUser{Email: r.Email, Name: r.Name, Department: r.Department,
+		Role: store.RoleEmployee, PasswordHash: hash, Lang: langOf(c)})
+}
+
+// --- JSON API ---
+
+func (s *server) apiRegister(c *fiber.Ctx) error {
+	var r auth.Registration
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	id, err := s.register(c, &r)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": id})
+}
+
+func (s *server) apiLogin(c *fiber.Ctx) error {
+	var cr credentials
+	if err := decodeJSON(c, &cr); err != nil {
+		return err
+	}
+	u, err := s.authenticate(c, cr)
+	if err != nil {
+		return err
+	}
+	token, exp, err := s.startSession(c, u.ID, store.SessionAPI)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"token": token, "expires_at": exp.UTC().Format(time.RFC3339)})
+}
+
+func (s *server) apiLogout(c *fiber.Ctx) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// profile is the contract's view of an account.
+type profile struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Email      string `json:"email"`
+	Role       string `json:"role"`
+	Department string `json:"department"`
+}
+
+func (s *server) apiMe(c *fiber.Ctx) error {
+	u := currentUser(c)
+	return c.JSON(profile{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Department: u.Department})
+}
+
+// --- HTML forms ---
+
+func (s *server) loginPage(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "login", "login.title", &form{Values: map[string]string{"next": safeNext(c.Query("next"))}}, nil)
+}
+
+func (s *server) loginForm(c *fiber.Ctx) error {
+	cr := credentials{Email: c.FormValue("email"), Password: c.FormValue("password")}
+	next := safeNext(c.FormValue("next"))
+	u, err := s.authenticate(c, cr)
+	if err != nil {
+		e := errs.As(err)
+		if e == nil {
+			return err
+		}
+		f := &form{Values: map[string]string{"email": cr.Email, "next": next}, Message: "login.failed"}
+		status := fiber.StatusUnauthorized
+		if e.Kind == errs.Throttled {
+			f.Message, status = "login.throttled", fiber.StatusTooManyRequests
+		}
+		return s.render(c, status, "login", "login.title", f, nil)
+	}
+	if _, _, err := s.startSession(c, u.ID, store.SessionBrowser); err != nil {
+		return err
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *server) registerPage(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "register", "register.title", nil, s.cfg.Registration)
+}
+
+// formErrors turns a validation error into a form to show again; other
+// errors are returned for the error handler.
+func formErrors(err error, values map[string]string) (*form, error) {
+	e := errs.As(err)
+	if e == nil || (e.Kind != errs.Invalid && e.Kind != errs.Conflict) {
+		return nil, err
+	}
+	f := &form{Values: values, Errors: map[string]string{}, Message: "form.error"}
+	for k, v := range e.Fields {
+		f.Errors[k] = v
+	}
+	if e.Code == "email_taken" {
+		f.Errors["email"] = "email_taken"
+	}
+	return f, nil
+}
+
+func (s *server) registerForm(c *fiber.Ctx) error {
+	r := auth.Registration{Name: c.FormValue("name"), Email: c.FormValue("email"), Password: c.FormValue("password"),
+		Department: c.FormValue("department")}
+	values := map[string]string{"name": r.Name, "email": r.Email, "department": r.Department}
+	id, err := s.register(c, &r)
+	if err != nil {
+		f, err := formErrors(err, values)
+		if err != nil {
+			return err
+		}
+		return s.render(c, fiber.StatusBadRequest, "register", "register.title", f, s.cfg.Registration)
+	}
+	if _, _, err := s.startSession(c, id, store.SessionBrowser); err != nil {
+		return err
+	}
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+func (s *server) logoutForm(c *fiber.Ctx) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+// setupValid reports whether the setup token may still create the first admin.
+func (s *server) setupValid(c *fiber.Ctx, token string) (bool, error) {
+	if token == "" || len(token) > 128 {
+		return false, nil
+	}
+	n, err := s.store.CountAdmins(c.UserContext())
+	if err != nil || n > 0 {
+		return false, err
+	}
+	return s.store.OneTimeTokenValid(c.UserContext(), auth.HashToken(token), store.TokenSetup)
+}
+
+func (s *server) setupPage(c *fiber.Ctx) error {
+	token := c.Query("token")
+	ok, err := s.setupValid(c, token)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if !ok {
+		status = fiber.StatusNotFound
+	}
+	return s.render(c, status, "setup", "setup.title", &form{Values: map[string]string{"token": token}}, ok)
+}
+
+func (s *server) setupForm(c *fiber.Ctx) error {
+	token := c.FormValue("token")
+	r := auth.Registration{Name: c.FormValue("name"), Email: c.FormValue("email"), Password: c.FormValue("password"),
+		Department: c.FormValue("department")}
+	values := map[string]string{"name": r.Name, "email": r.Email, "department": r.Department, "token": token}
+	ok, err := s.setupValid(c, token)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.render(c, fiber.StatusNotFound, "setup", "setup.title", nil, false)
+	}
+	err = r.Clean()
+	var id int64
+	if err == nil {
+		var hash string
+		if hash, err = s.hasher.Hash(c.UserContext(), r.Password); err == nil {
+			id, err = s.store.CreateFirstAdmin(c.UserContext(), auth.HashToken(token),
+				store.NewUser{Email: r.Email, Name: r.Name, Department: r.Department, PasswordHash: hash, Lang: langOf(c)})
+		}
+	}
+	if err != nil {
+		f, err := formErrors(err, values)
+		if err != nil {
+			return err
+		}
+		return s.render(c, fiber.StatusBadRequest, "setup", "setup.title", f, true)
+	}
+	s.log.Info("first admin created", "user_id", id)
+	if _, _, err := s.startSession(c, id, store.SessionBrowser); err != nil {
+		return err
+	}
+	return c.Redirect("/me", fiber.StatusSeeOther)
+}

@@ -1,0 +1,222 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/internal/auth"
+	"kipass/internal/errs"
+	"kipass/internal/store"
+)
+
+// Locals keys.
+const (
+	localUser    = "user"
+	localSession = "session_hash"
+	localBearer  = "bearer"
+	localLang    = "lang"
+	localCSRF    = "csrf"
+	localReqID   = "request_id"
+)
+
+// logRequests writes one log line per request: method, route template,
+// status, duration and request id. Never the raw path (it may hold tokens),
+// the client address, or anything about the user.
+func (s *server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	b := make([]byte, 8)
+	rand.Read(b)
+	id := hex.EncodeToString(b)
+	c.Locals(localReqID, id)
+	c.Set("X-Request-Id", id)
+	err := c.Next()
+	if err != nil {
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	route := c.Route().Path
+	if c.Response().StatusCode() == fiber.StatusNotFound {
+		route = "(unmatched)"
+	}
+	s.log.Info("request", "method", c.Method(), "route", route, "status", c.Response().StatusCode(),
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "request_id", id)
+	return nil
+}
+
+// securityHeaders sets the headers every response carries.
+func (s *server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if s.secure {
+		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+// loadSession finds the caller's session from the bearer token or the
+// session cookie and stores the user in the context. An invalid token is
+// treated as no session.
+func (s *server) loadSession(c *fiber.Ctx) error {
+	token, bearer := bearerToken(c)
+	if !bearer {
+		token = c.Cookies(s.cookies.session)
+	}
+	if token == "" || len(token) > 128 {
+		return c.Next()
+	}
+	h := auth.HashToken(token)
+	sess, err := s.store.SessionByHash(c.UserContext(), h, s.cfg.IdleTimeout)
+	switch {
+	case err == nil:
+		u := sess.User
+		c.Locals(localUser, &u)
+		c.Locals(localSession, h)
+		c.Locals(localBearer, bearer)
+	case errs.KindOf(err) == errs.Internal:
+		return err
+	case bearer:
+		return errs.New(errs.Unauthorized, "invalid_token", "The token is invalid or has expired.")
+	}
+	return c.Next()
+}
+
+func bearerToken(c *fiber.Ctx) (string, bool) {
+	h := c.Get(fiber.HeaderAuthorization)
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return "", false
+}
+
+func currentUser(c *fiber.Ctx) *store.User {
+	u, _ := c.Locals(localUser).(*store.User)
+	return u
+}
+
+// requireUser answers 401 to API calls without a session.
+func (s *server) requireUser(c *fiber.Ctx) error {
+	if currentUser(c) == nil {
+		return errs.New(errs.Unauthorized, "unauthorized", "Please log in.")
+	}
+	return c.Next()
+}
+
+// requirePageUser sends anonymous visitors of a page to the login form.
+func (s *server) requirePageUser(c *fiber.Ctx) error {
+	if currentUser(c) == nil {
+		return c.Redirect("/login?next="+url.QueryEscape(safeNext(c.OriginalURL())), fiber.StatusSeeOther)
+	}
+	return c.Next()
+}
+
+// csrf protects cookie-authenticated state changes with a double-submit
+// token: the CSRF cookie must match the form field _csrf or the
+// X-CSRF-Token header. Bearer-token calls carry no ambient authority and
+// are exempt, as are API calls without a session cookie.
+func (s *server) csrf(c *fiber.Ctx) error {
+	token := c.Cookies(s.cookies.csrf)
+	if len(token) != 43 {
+		token = auth.NewToken()
+		c.Cookie(&fiber.Cookie{Name: s.cookies.csrf, Value: token, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
+	}
+	c.Locals(localCSRF, token)
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if b, _ := c.Locals(localBearer).(bool); b {
+		return c.Next()
+	}
+	if strings.HasPrefix(c.Path(), "/api/") && c.Cookies(s.cookies.session) == "" {
+		return c.Next()
+	}
+	sent := c.Get("X-CSRF-Token")
+	if sent == "" {
+		sent = c.FormValue("_csrf")
+	}
+	if subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+		return errs.New(errs.Forbidden, "csrf_failed", "The form has expired. Please reload the page and try again.")
+	}
+	return c.Next()
+}
+
+// language picks the page language: ?lang= (remembered in a cookie and on
+// the account), else the cookie, else the account, else Accept-Language,
+// else German.
+func (s *server) language(c *fiber.Ctx) error {
+	lang := ""
+	if q := c.Query("lang"); validLang(q) {
+		lang = q
+		c.Cookie(&fiber.Cookie{Name: s.cookies.lang, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+			HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
+		if u := currentUser(c); u != nil && u.Lang != q {
+			if err := s.store.SetUserLang(c.UserContext(), u.ID, q); err != nil {
+				return err
+			}
+			u.Lang = q
+		}
+	} else if ck := c.Cookies(s.cookies.lang); validLang(ck) {
+		lang = ck
+	} else if u := currentUser(c); u != nil && validLang(u.Lang) {
+		lang = u.Lang
+	} else {
+		lang = acceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
+	}
+	c.Locals(localLang, lang)
+	return c.Next()
+}
+
+func validLang(l string) bool { return l == "de" || l == "en" }
+
+// acceptLanguage returns de or en, whichever the header ranks higher; de
+// when it names neither.
+func acceptLanguage(h string) string {
+	best, bestQ := "de", -1.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if !validLang(base) {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			q = f
+		}
+		if q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	return best
+}
+
+func langOf(c *fiber.Ctx) string {
+	if l, ok := c.Locals(localLang).(string); ok {
+		return l
+	}
+	return "de"
+}
+
+// safeNext keeps redirect targets on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 512 {
+		return "/"
+	}
+	return next
+}

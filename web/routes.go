@@ -1,0 +1,26 @@
+package web
+
+import "github.com/gofiber/fiber/v2"
+
+// routes lists every route of the app.
+func (s *server) routes(app *fiber.App) {
+	app.Get("/healthz", s.healthz)
+	app.Get("/static/*", s.static())
+
+	api := app.Group("/api/v1", s.loadSession, s.csrf)
+	api.Post("/register", s.apiRegister)
+	api.Post("/login", s.apiLogin)
+	api.Post("/logout", s.requireUser, s.apiLogout)
+	api.Get("/me", s.requireUser, s.apiMe)
+
+	web := app.Group("", s.loadSession, s.language, s.csrf)
+	web.Get("/", s.home)
+	web.Get("/login", s.loginPage)
+	web.Post("/login", s.loginForm)
+	web.Get("/register", s.registerPage)
+	web.Post("/register", s.registerForm)
+	web.Post("/logout", s.logoutForm)
+	web.Get("/setup", s.setupPage)
+	web.Post("/setup", s.setupForm)
+	web.Get("/me", s.requirePageUser, s.mePage)
+}

@@ -1,0 +1,130 @@
+// Package web serves kipass's pages and JSON API with fiber.
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"kipass/internal/auth"
+	"kipass/internal/store"
+)
+
+// Store is what the web layer needs from the database.
+type Store interface {
+	Ping(ctx context.Context) error
+	CreateUser(ctx context.Context, nu store.NewUser) (int64, error)
+	UserByEmail(ctx context.Context, email string) (store.User, error)
+	UserByID(ctx context.Context, id int64) (store.User, error)
+	CountAdmins(ctx context.Context) (int, error)
+	SetUserLang(ctx context.Context, id int64, lang string) error
+	CreateSession(ctx context.Context, tokenHash []byte, userID int64, kind string, expiresAt time.Time) error
+	SessionByHash(ctx context.Context, tokenHash []byte, idle time.Duration) (store.Session, error)
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (bool, error)
+	CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu store.NewUser) (int64, error)
+	RecordLoginFailure(ctx context.Context, emailHash []byte) error
+	LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error)
+	ClearLoginFailures(ctx context.Context, emailHash []byte) error
+}
+
+// Config holds the web settings, read once at start.
+type Config struct {
+	BaseURL        *url.URL // where users reach kipass; https turns on Secure cookies and HSTS
+	Registration   bool     // self-registration allowed
+	TrustedProxies []string // addresses whose X-Forwarded-For is believed
+	BodyLimit      int      // bytes; default 1 MiB
+	IdleTimeout    time.Duration
+	SessionTTL     time.Duration
+	LoginWindow    time.Duration
+	AccountLimit   int // failed logins per account and window
+	AddressLimit   int // failed logins per client address and window
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Config Config
+	Store  Store
+	Hasher *auth.Hasher
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// server holds the handlers' shared state. It lives as long as the app.
+type server struct {
+	cfg      Config
+	store    Store
+	hasher   *auth.Hasher
+	log      *slog.Logger
+	now      func() time.Time
+	views    *views
+	secure   bool
+	cookies  cookieNames
+	throttle *addressThrottle
+}
+
+type cookieNames struct{ session, csrf, lang string }
+
+// NewServer builds the fiber app with every route.
+func NewServer(d Deps) (*fiber.App, error) {
+	cfg := d.Config
+	if cfg.BaseURL == nil {
+		return nil, fmt.Errorf("web: no base URL")
+	}
+	cfg.BodyLimit = cmpOr(cfg.BodyLimit, 1<<20)
+	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 30*time.Minute)
+	cfg.SessionTTL = cmpOr(cfg.SessionTTL, 12*time.Hour)
+	cfg.LoginWindow = cmpOr(cfg.LoginWindow, 15*time.Minute)
+	cfg.AccountLimit = cmpOr(cfg.AccountLimit, 10)
+	cfg.AddressLimit = cmpOr(cfg.AddressLimit, 100)
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	v, err := loadViews()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, store: d.Store, hasher: d.Hasher, log: d.Logger, now: now, views: v,
+		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now)}
+	s.cookies = cookieNames{"kipass_session", "kipass_csrf", "kipass_lang"}
+	if s.secure {
+		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf", "__Host-kipass_lang"}
+	}
+	app := fiber.New(fiber.Config{
+		AppName:                 "kipass",
+		Immutable:               true,
+		DisableStartupMessage:   true,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             60 * time.Second,
+		BodyLimit:               cfg.BodyLimit,
+		ErrorHandler:            s.handleError,
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+	})
+	app.Use(s.logRequests, recover.New(), s.securityHeaders)
+	s.routes(app)
+	return app, nil
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,248 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/internal/errs"
+	"kipass/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed i18n/*.json
+var i18nFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// languages are the UI languages; the first is the default.
+var languages = []string{"de", "en"}
+
+// views holds the parsed page templates per language and the messages.
+type views struct {
+	pages    map[string]map[string]*template.Template // lang -> page -> template
+	messages map[string]map[string]string             // lang -> key -> text
+	staticV  string                                   // cache-busting version of the static files
+}
+
+// loadViews parses every template once per language, with t bound to that
+// language's messages. Missing message keys fail here, not at request time.
+func loadViews() (*views, error) {
+	v := &views{pages: map[string]map[string]*template.Template{}, messages: map[string]map[string]string{}}
+	for _, lang := range languages {
+		b, err := i18nFS.ReadFile("i18n/" + lang + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("web: i18n/%s.json: %w", lang, err)
+		}
+		v.messages[lang] = m
+	}
+	for key := range v.messages["de"] {
+		if _, ok := v.messages["en"][key]; !ok {
+			return nil, fmt.Errorf("web: i18n/en.json lacks %q", key)
+		}
+	}
+	for key := range v.messages["en"] {
+		if _, ok := v.messages["de"][key]; !ok {
+			return nil, fmt.Errorf("web: i18n/de.json lacks %q", key)
+		}
+	}
+	h := sha256.New()
+	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := staticFS.ReadFile(p)
+			h.Write([]byte(p))
+			h.Write(b)
+		}
+		return nil
+	})
+	v.staticV = hex.EncodeToString(h.Sum(nil))[:12]
+
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	var pages, shared []string
+	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "_") {
+			shared = append(shared, f)
+		} else {
+			pages = append(pages, f)
+		}
+	}
+	for _, lang := range languages {
+		v.pages[lang] = map[string]*template.Template{}
+		base, err := template.New("").Funcs(v.funcs(lang)).ParseFS(templateFS, shared...)
+		if err != nil {
+			return nil, fmt.Errorf("web: templates: %w", err)
+		}
+		for _, p := range pages {
+			t, err := template.Must(base.Clone()).ParseFS(templateFS, p)
+			if err != nil {
+				return nil, fmt.Errorf("web: %s: %w", p, err)
+			}
+			v.pages[lang][strings.TrimSuffix(path.Base(p), ".html")] = t
+		}
+	}
+	return v, nil
+}
+
+func (v *views) funcs(lang string) template.FuncMap {
+	msgs := func() map[string]string { return v.messages[lang] }
+	return template.FuncMap{
+		"t": func(key string, args ...any) string {
+			s, ok := msgs()[key]
+			if !ok {
+				return "??" + key + "??"
+			}
+			if len(args) > 0 {
+				return fmt.Sprintf(s, args...)
+			}
+			return s
+		},
+		// fieldError translates a field's error code, "" when none.
+		"fieldError": func(f *form, field string) string {
+			if f == nil || f.Errors[field] == "" {
+				return ""
+			}
+			if s, ok := msgs()["field."+f.Errors[field]]; ok {
+				return s
+			}
+			return msgs()["field.invalid"]
+		},
+		"value": func(f *form, field string) string {
+			if f == nil {
+				return ""
+			}
+			return f.Values[field]
+		},
+		"staticV": func() string { return v.staticV },
+		// field passes a form and the settings of one input to the field partial.
+		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
+			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}
+		},
+	}
+}
+
+// t translates a message key outside templates.
+func (v *views) t(lang, key string) string {
+	if s, ok := v.messages[lang][key]; ok {
+		return s
+	}
+	return key
+}
+
+// form is a submitted form shown again: the values (never passwords) and
+// an error code per field.
+type form struct {
+	Values  map[string]string
+	Errors  map[string]string
+	Message string // a message key for the whole form
+}
+
+// pageData is what every page template receives.
+type pageData struct {
+	Lang      string
+	OtherLang string
+	LangURL   string
+	Title     string
+	User      *store.User
+	CSRF      string
+	Form      *form
+	Status    int
+	Data      any
+}
+
+// render executes a page template in the caller's language.
+func (s *server) render(c *fiber.Ctx, status int, page, title string, f *form, data any) error {
+	lang := langOf(c)
+	t := s.views.pages[lang][page]
+	if t == nil {
+		return fmt.Errorf("web: no template %q", page)
+	}
+	other := "en"
+	if lang == "en" {
+		other = "de"
+	}
+	csrf, _ := c.Locals(localCSRF).(string)
+	pd := pageData{Lang: lang, OtherLang: other, LangURL: c.Path() + "?lang=" + other, Title: s.views.t(lang, title),
+		User: currentUser(c), CSRF: csrf, Form: f, Status: status, Data: data}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(status).Send(buf.Bytes())
+}
+
+// renderErrorPage shows a friendly error page.
+func (s *server) renderErrorPage(c *fiber.Ctx, status int, e *errs.Error) error {
+	title, text := "error.title", "error.500.text"
+	switch status {
+	case fiber.StatusNotFound:
+		title, text = "error.404.title", "error.404.text"
+	case fiber.StatusForbidden:
+		title, text = "error.403.title", "error.403.text"
+		if e.Code == "csrf_failed" {
+			text = "error.csrf_failed"
+		}
+	case fiber.StatusTooManyRequests:
+		title, text = "error.429.title", "error.429.text"
+	case fiber.StatusRequestEntityTooLarge:
+		title, text = "error.413.title", "error.413.text"
+	case fiber.StatusInternalServerError:
+	default:
+		text = ""
+	}
+	msg := s.views.t(langOf(c), text)
+	if text == "" {
+		msg = e.Message
+	}
+	if langOf(c) == "" {
+		c.Locals(localLang, "de")
+	}
+	return s.render(c, status, "error", title, nil, msg)
+}
+
+// static serves the embedded CSS, script and images. URLs carry ?v=<hash>,
+// so they may be cached for a year.
+func (s *server) static() fiber.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	return func(c *fiber.Ctx) error {
+		name := c.Params("*")
+		b, err := fs.ReadFile(sub, name)
+		if err != nil || name == "" || strings.Contains(name, "..") {
+			return fiber.ErrNotFound
+		}
+		switch path.Ext(name) {
+		case ".css":
+			c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+		case ".js":
+			c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+		case ".svg":
+			c.Set(fiber.HeaderContentType, "image/svg+xml")
+		case ".png":
+			c.Set(fiber.HeaderContentType, "image/png")
+		default:
+			c.Set(fiber.HeaderContentType, "application/octet-stream")
+		}
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		return c.Send(b)
+	}
+}
