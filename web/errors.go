@@ -66,6 +66,7 @@ func classify(err error) (int, *errs.Error) {
 // page otherwise.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	status, e := classify(err)
+	s.setSecurityHeaders(c)
 	if status >= 500 {
 		s.log.Error("internal error", "route", c.Route().Path, "request_id", c.Locals(localReqID), "err", err)
 	}

@@ -53,6 +53,13 @@ func (s *server) logRequests(c *fiber.Ctx) error {
 
 // securityHeaders sets the headers every response carries.
 func (s *server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders is also called by the error handler, which answers
+// some errors (an oversized body) before any middleware ran.
+func (s *server) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
@@ -63,7 +70,6 @@ func (s *server) securityHeaders(c *fiber.Ctx) error {
 	if s.secure {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 // loadSession finds the caller's session from the bearer token or the

@@ -84,10 +84,11 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 
-	fmt.Fprintf(e.stdout, "kipass is running at %s (press Ctrl+C to stop)\n", base)
-	if err := printSetupLink(ctx, db, base, e); err != nil {
+	setup, err := setupLink(ctx, db, base)
+	if err != nil {
 		return err
 	}
+	fmt.Fprintf(e.stdout, "kipass is running at %s (press Ctrl+C to stop)\n%s", base, setup)
 
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
@@ -104,19 +105,19 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// printSetupLink prints a one-time link that creates the first admin, while
-// there is none. Each start makes a new link; older ones stop working.
-func printSetupLink(ctx context.Context, db *store.DB, base *url.URL, e env) error {
+// setupLink returns the message with a one-time link that creates the first
+// admin, while there is none. Each start makes a new link; older ones stop
+// working.
+func setupLink(ctx context.Context, db *store.DB, base *url.URL) (string, error) {
 	n, err := db.CountAdmins(ctx)
 	if err != nil || n > 0 {
-		return err
+		return "", err
 	}
 	token := auth.NewToken()
 	if err := db.CreateOneTimeToken(ctx, auth.HashToken(token), store.TokenSetup, 0, time.Now().Add(24*time.Hour)); err != nil {
-		return err
+		return "", err
 	}
-	fmt.Fprintf(e.stdout, "No administrator yet. Open this one-time link within 24 hours to create one:\n  %s/setup?token=%s\n", base, token)
-	return nil
+	return fmt.Sprintf("No administrator yet. Open this one-time link within 24 hours to create one:\n  %s/setup?token=%s\n", base, token), nil
 }
 
 // purgeLoop deletes ended sessions and stale throttling rows every hour.
