@@ -1,0 +1,120 @@
+// Package courses loads the course catalogue from a content folder: course.yaml,
+// the modules' markdown texts and their question pools. Load parses and renders
+// everything once at start-up and fails fast with every problem as
+// file:line: message; Check reports the same problems without building a
+// catalogue. The format is described in content/README.md.
+package courses
+
+import (
+	"html/template"
+	"slices"
+
+	"kipass/quiz"
+)
+
+// Catalog is the set of courses in a content folder. It is immutable after Load.
+type Catalog struct {
+	// Courses in the order of their folder names.
+	Courses []*Course
+
+	byID map[string]*Course
+}
+
+// Course returns the course with the given id.
+func (c *Catalog) Course(id string) (*Course, bool) {
+	course, ok := c.byID[id]
+	return course, ok
+}
+
+// Course is one course: its modules with their texts and question pools, the
+// rules of the module quizzes and of the final exam.
+type Course struct {
+	// ID equals the course's folder name.
+	ID string
+	// Title, Description and CertificateTitle hold one text per language.
+	Title, Description, CertificateTitle quiz.Text
+	// Languages lists the language codes every text exists in, the first is the default.
+	Languages []string
+	// PassPercent is the pass mark of a module quiz.
+	PassPercent int
+	// QuizQuestions is the number of questions drawn for one module quiz attempt.
+	QuizQuestions int
+	// ValidityMonths is how long a certificate stays valid.
+	ValidityMonths int
+	// Exam holds the rules of the final exam.
+	Exam Exam
+	// Modules in the order of course.yaml.
+	Modules []*Module
+	// Version is "sha256:" and the hex SHA-256 of the course folder's manifest:
+	// one line "<hex sha256 of the file>  <path>\n" per file, sorted by path.
+	// Any change to any file of the course changes it.
+	Version string
+
+	modules   map[string]*Module
+	questions map[string]quiz.Question
+	all       []quiz.Question
+}
+
+// Exam holds the rules of a course's final exam.
+type Exam struct {
+	// Questions is the number of questions drawn from all module pools.
+	Questions int
+	// MinPerModule is the least number of questions drawn from each module.
+	MinPerModule int
+	// PassPercent is the pass mark in percent.
+	PassPercent int
+	// Minutes is the time limit.
+	Minutes int
+}
+
+// Module returns the module with the given id.
+func (c *Course) Module(id string) (*Module, bool) {
+	m, ok := c.modules[id]
+	return m, ok
+}
+
+// Question returns the question with the given id from any module's pool.
+// Its Module field names the module.
+func (c *Course) Question(id string) (quiz.Question, bool) {
+	q, ok := c.questions[id]
+	return q, ok
+}
+
+// Questions returns the questions of all module pools in module order, each
+// with its Module field set. The slice is the caller's; the questions' maps and
+// option slices are shared and must not be changed.
+func (c *Course) Questions() []quiz.Question {
+	return slices.Clone(c.all)
+}
+
+// Module is one learning unit of a course: a text per language and a question pool.
+type Module struct {
+	// ID equals the module's folder name.
+	ID string
+	// Index is the module's 0-based position in the course.
+	Index int
+	// Title holds the front matter title per language.
+	Title quiz.Text
+	// Minutes is the reading time per language.
+	Minutes map[string]int
+	// Objectives are the learning objectives per language.
+	Objectives map[string][]string
+	// Summary holds the summary bullet points per language (may be empty).
+	Summary map[string][]string
+	// HTML is the rendered markdown body per language (raw HTML in the source is dropped).
+	HTML map[string]template.HTML
+	// TOC lists the body's ## and ### headings per language.
+	TOC map[string][]Heading
+	// Questions is the module's pool, each with its Module field set.
+	Questions []quiz.Question
+}
+
+// Heading is one entry of a module's table of contents.
+type Heading struct {
+	// ID is the heading's HTML id, unique within the document.
+	ID string
+	// Text is the heading's plain text.
+	Text string
+	// Level is 2 for ## and 3 for ###.
+	Level int
+}

@@ -1,0 +1,191 @@
+package courses
+
+import (
+	"bytes"
+	"html"
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// newMarkdown returns the converter for one Load: CommonMark with GFM tables,
+// strikethrough, linkify and task lists, typographic quotes and dashes, and
+// automatic heading ids. Raw HTML stays off (goldmark's default without
+// html.WithUnsafe): it is replaced by a comment, and javascript:, vbscript:,
+// file: and data: links lose their href.
+func newMarkdown() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(extension.GFM, extension.Typographer),
+		goldmark.WithParserOptions(
+			parser.WithAutoHeadingID(),
+			parser.WithASTTransformers(util.Prioritized(externalLinks{}, 100)),
+		),
+	)
+}
+
+// externalLinks marks links to other sites with rel="noopener noreferrer", so a
+// linked page learns neither the referring URL nor gets a handle on the window.
+type externalLinks struct{}
+
+func (externalLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		var dest []byte
+		switch link := n.(type) {
+		case *ast.Link:
+			dest = link.Destination
+		case *ast.AutoLink:
+			dest = link.URL(reader.Source())
+		default:
+			return ast.WalkContinue, nil
+		}
+		lower := bytes.ToLower(bytes.TrimSpace(dest))
+		if bytes.HasPrefix(lower, []byte("http://")) || bytes.HasPrefix(lower, []byte("https://")) {
+			n.SetAttributeString("rel", []byte("noopener noreferrer"))
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// rendered is a markdown body turned into HTML, with its table of contents.
+type rendered struct {
+	html template.HTML
+	toc  []Heading
+}
+
+// render converts a module body. The body starts on line firstLine of file, so
+// problems carry the line in the .md file. The rendered HTML is safe to put
+// into a page as is: the source cannot add tags, attributes or script URLs.
+func (l *loader) render(file string, body []byte, firstLine int) rendered {
+	if len(bytes.TrimSpace(body)) == 0 {
+		l.add(file, firstLine, "empty body: the module text follows the front matter")
+		return rendered{}
+	}
+	ctx := parser.NewContext(parser.WithIDs(&headingIDs{used: map[string]bool{}}))
+	doc := l.md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
+
+	var out rendered
+	prev := 1 // the page title is the h1
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		h, ok := n.(*ast.Heading)
+		if !entering || !ok {
+			return ast.WalkContinue, nil
+		}
+		line := firstLine + bytes.Count(body[:nodeStart(h)], []byte("\n"))
+		switch {
+		case h.Level == 1:
+			l.add(file, line, "h1 (#) in the body: the title comes from the front matter, sections start with ##")
+		case h.Level > prev+1:
+			l.add(file, line, "heading level skips from h%d to h%d: use %s here", prev, h.Level, strings.Repeat("#", prev+1))
+		}
+		prev = h.Level
+		if h.Level == 2 || h.Level == 3 {
+			id, _ := h.AttributeString("id")
+			idBytes, _ := id.([]byte)
+			out.toc = append(out.toc, Heading{ID: string(idBytes), Text: plainText(h, body), Level: h.Level})
+		}
+		return ast.WalkSkipChildren, nil
+	})
+
+	var buf bytes.Buffer
+	if err := l.md.Renderer().Render(&buf, body, doc); err != nil {
+		l.add(file, firstLine, "rendering markdown: %v", err)
+	}
+	out.html = template.HTML(buf.String()) // safe: goldmark escapes text and drops raw HTML
+	return out
+}
+
+// nodeStart returns the byte offset where a block node starts in the source.
+func nodeStart(n ast.Node) int {
+	if p := n.Pos(); p >= 0 {
+		return p
+	}
+	if lines := n.Lines(); lines.Len() > 0 {
+		return lines.At(0).Start
+	}
+	return 0
+}
+
+// plainText returns the text of n without markup, with typographic
+// substitutions as characters.
+func plainText(n ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch c := c.(type) {
+		case *ast.Text:
+			b.Write(c.Segment.Value(src))
+			if c.SoftLineBreak() || c.HardLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			if c.IsCode() {
+				b.WriteString(html.UnescapeString(string(c.Value)))
+			} else {
+				b.Write(c.Value)
+			}
+		case *ast.AutoLink:
+			b.Write(c.Label(src))
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.TrimSpace(b.String())
+}
+
+// headingIDs makes heading ids for one document: lower-case ASCII words joined
+// by hyphens, German umlauts spelt out ("Übersicht" -> "uebersicht"), a number
+// appended when an id repeats.
+type headingIDs struct{ used map[string]bool }
+
+var _ parser.IDs = (*headingIDs)(nil)
+
+func (s *headingIDs) Generate(value []byte, _ ast.NodeKind) []byte {
+	var b strings.Builder
+	gap := false
+	for _, r := range strings.ToLower(string(value)) {
+		word := ""
+		switch {
+		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
+			word = string(r)
+		case r == 'ä':
+			word = "ae"
+		case r == 'ö':
+			word = "oe"
+		case r == 'ü':
+			word = "ue"
+		case r == 'ß':
+			word = "ss"
+		default:
+			gap = true
+			continue
+		}
+		if gap && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		gap = false
+		b.WriteString(word)
+	}
+	id := b.String()
+	if id == "" {
+		id = "section"
+	}
+	unique := id
+	for i := 2; s.used[unique]; i++ {
+		unique = id + "-" + strconv.Itoa(i)
+	}
+	s.used[unique] = true
+	return []byte(unique)
+}
+
+func (s *headingIDs) Put(value []byte) { s.used[string(value)] = true }
