@@ -10,8 +10,18 @@ func (s *server) healthz(c *fiber.Ctx) error {
 	return c.SendString("ok")
 }
 
+// home shows the start page with every course and, when logged in, the
+// caller's progress.
 func (s *server) home(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "home", "home.title", nil, nil)
+	var list []courseView
+	for _, co := range s.catalog().Courses {
+		p, err := s.progress(c, co)
+		if err != nil {
+			return err
+		}
+		list = append(list, newCourseView(co, p))
+	}
+	return s.render(c, fiber.StatusOK, "home", "home.title", nil, list)
 }
 
 func (s *server) mePage(c *fiber.Ctx) error {

@@ -12,6 +12,10 @@ func (s *server) routes(app *fiber.App) {
 	api.Post("/login", s.apiLogin)
 	api.Post("/logout", s.requireUser, s.apiLogout)
 	api.Get("/me", s.requireUser, s.apiMe)
+	api.Get("/courses", s.requireUser, s.apiCourses)
+	api.Post("/courses/:course/exam/attempts", s.requireUser, s.apiStartAttempt)
+	api.Post("/courses/:course/modules/:module/attempts", s.requireUser, s.apiStartAttempt)
+	api.Post("/attempts/:attempt/submit", s.requireUser, s.apiSubmit)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
 	web.Get("/", s.home)
@@ -23,4 +27,11 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/setup", s.setupPage)
 	web.Post("/setup", s.setupForm)
 	web.Get("/me", s.requirePageUser, s.mePage)
+	web.Get("/courses/:course", s.coursePage)
+	web.Get("/courses/:course/exam", s.examPage)
+	web.Post("/courses/:course/exam", s.requirePageUser, s.startExamForm)
+	web.Get("/courses/:course/:module", s.modulePage)
+	web.Post("/courses/:course/:module/quiz", s.requirePageUser, s.startQuizForm)
+	web.Get("/attempts/:attempt", s.requirePageUser, s.attemptPage)
+	web.Post("/attempts/:attempt", s.requirePageUser, s.submitForm)
 }

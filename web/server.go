@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/store"
 )
@@ -31,6 +32,13 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, emailHash []byte) error
 	LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error)
 	ClearLoginFailures(ctx context.Context, emailHash []byte) error
+	CreateAttempt(ctx context.Context, a store.Attempt, limit int, window time.Duration) error
+	AttemptFor(ctx context.Context, id string, userID int64) (store.Attempt, error)
+	OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (store.Attempt, error)
+	LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (store.Attempt, error)
+	SubmitAttempt(ctx context.Context, id string, userID int64, s store.Submission) (store.Attempt, bool, error)
+	CourseProgress(ctx context.Context, userID int64, courseID string) (store.Progress, error)
+	ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error)
 }
 
 // Config holds the web settings, read once at start.
@@ -44,21 +52,25 @@ type Config struct {
 	LoginWindow    time.Duration
 	AccountLimit   int // failed logins per account and window
 	AddressLimit   int // failed logins per client address and window
+	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours.
+	ExamAttemptsPerDay int
 }
 
 // Deps are the server's collaborators.
 type Deps struct {
-	Config Config
-	Store  Store
-	Hasher *auth.Hasher
-	Logger *slog.Logger
-	Now    func() time.Time
+	Config  Config
+	Store   Store
+	Catalog func() *courses.Catalog // the current course catalogue
+	Hasher  *auth.Hasher
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // server holds the handlers' shared state. It lives as long as the app.
 type server struct {
 	cfg      Config
 	store    Store
+	catalog  func() *courses.Catalog
 	hasher   *auth.Hasher
 	log      *slog.Logger
 	now      func() time.Time
@@ -73,6 +85,9 @@ type cookieNames struct{ session, csrf, lang string }
 // NewServer builds the fiber app with every route.
 func NewServer(d Deps) (*fiber.App, error) {
 	cfg := d.Config
+	if d.Catalog == nil || d.Catalog() == nil {
+		return nil, fmt.Errorf("web: no course catalogue")
+	}
 	if cfg.BaseURL == nil {
 		return nil, fmt.Errorf("web: no base URL")
 	}
@@ -82,6 +97,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	cfg.LoginWindow = cmpOr(cfg.LoginWindow, 15*time.Minute)
 	cfg.AccountLimit = cmpOr(cfg.AccountLimit, 10)
 	cfg.AddressLimit = cmpOr(cfg.AddressLimit, 100)
+	cfg.ExamAttemptsPerDay = cmpOr(cfg.ExamAttemptsPerDay, 3)
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -90,7 +106,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, store: d.Store, hasher: d.Hasher, log: d.Logger, now: now, views: v,
+	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now)}
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf", "kipass_lang"}
 	if s.secure {

@@ -11,11 +11,13 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/internal/errs"
 	"kipass/internal/store"
+	"kipass/quiz"
 )
 
 //go:embed templates/*.html
@@ -132,6 +134,27 @@ func (v *views) funcs(lang string) template.FuncMap {
 			return f.Values[field]
 		},
 		"staticV": func() string { return v.staticV },
+		// tx picks this language's text of a quiz.Text.
+		"tx": func(t quiz.Text) string { return t.Get(lang) },
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			if lang == "de" {
+				return t.Format("02.01.2006")
+			}
+			return t.Format("2 January 2006")
+		},
+		"inc": func(i int) int { return i + 1 },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				k, _ := kv[i].(string)
+				m[k] = kv[i+1]
+			}
+			return m
+		},
+		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
 		// field passes a form and the settings of one input to the field partial.
 		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
 			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}
@@ -168,8 +191,14 @@ type pageData struct {
 	Data      any
 }
 
-// render executes a page template in the caller's language.
+// render executes a page template in the caller's language; title is a
+// message key.
 func (s *server) render(c *fiber.Ctx, status int, page, title string, f *form, data any) error {
+	return s.renderPage(c, status, page, s.views.t(langOf(c), title), f, data)
+}
+
+// renderPage executes a page template with a ready title.
+func (s *server) renderPage(c *fiber.Ctx, status int, page, title string, f *form, data any) error {
 	lang := langOf(c)
 	t := s.views.pages[lang][page]
 	if t == nil {
@@ -180,7 +209,7 @@ func (s *server) render(c *fiber.Ctx, status int, page, title string, f *form, d
 		other = "de"
 	}
 	csrf, _ := c.Locals(localCSRF).(string)
-	pd := pageData{Lang: lang, OtherLang: other, LangURL: c.Path() + "?lang=" + other, Title: s.views.t(lang, title),
+	pd := pageData{Lang: lang, OtherLang: other, LangURL: c.Path() + "?lang=" + other, Title: title,
 		User: currentUser(c), CSRF: csrf, Form: f, Status: status, Data: data}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {

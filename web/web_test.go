@@ -1,22 +1,27 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/store"
 )
@@ -27,6 +32,7 @@ type testApp struct {
 	app *fiber.App
 	db  *store.DB
 	log *bytes.Buffer
+	now func() time.Time
 }
 
 func newTestApp(t *testing.T, mod func(*Config)) *testApp {
@@ -42,13 +48,30 @@ func newTestApp(t *testing.T, mod func(*Config)) *testApp {
 		mod(&cfg)
 	}
 	var logs bytes.Buffer
-	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	ta := &testApp{t: t, db: db, log: &logs, now: time.Now}
+	cat := realCatalog(t)
+	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() },
 		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testApp{t: t, app: app, db: db, log: &logs}
+	ta.app = app
+	return ta
 }
+
+// realCatalog loads the embedded course from its folder, once per test binary.
+var realCatalog = func() func(testing.TB) *courses.Catalog {
+	var once sync.Once
+	var cat *courses.Catalog
+	var err error
+	return func(t testing.TB) *courses.Catalog {
+		once.Do(func() { cat, err = courses.Load(os.DirFS("../content")) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cat
+	}
+}()
 
 // req is one request of a scenario.
 type req struct {
@@ -149,6 +172,40 @@ func (b *browser) get(path string) resp { return b.send(req{method: "GET", path:
 func (b *browser) post(path string, form url.Values) resp {
 	form.Set("_csrf", b.csrf)
 	return b.send(req{method: "POST", path: path, form: form})
+}
+
+// setClock replaces the server's clock and the store's.
+func (a *testApp) setClock(now func() time.Time) {
+	a.db.Now = now
+	a.now = now
+}
+
+// listen serves the app over real HTTP and returns its base URL.
+func (a *testApp) listen() string {
+	a.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	go a.app.Listener(ln)
+	a.t.Cleanup(func() { a.app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+func httpPost(url, token string, body []byte) (int, string, error) {
+	r, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, string(b), err
 }
 
 func apiErrorCode(t *testing.T, body string) string {
@@ -524,8 +581,15 @@ func TestOversizedBodyOverHTTP(t *testing.T) {
 	}
 	go a.app.Listener(ln)
 	t.Cleanup(func() { a.app.Shutdown() })
-	body := `{"name":"` + strings.Repeat("a", 2<<20) + `"}`
-	res, err := http.Post("http://"+ln.Addr().String()+"/api/v1/register", "application/json", strings.NewReader(body))
+	// Announce a 2 MiB body and send only the start: the server must answer
+	// from the Content-Length alone.
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/register HTTP/1.1\r\nHost: kipass.test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", 2<<20)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

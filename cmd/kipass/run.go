@@ -53,6 +53,8 @@ const usage = `kipass: training and certificates for "AI in the workplace"
 Usage:
   kipass serve [flags]             run the web app
   kipass admin create [flags]      create an account from the shell
+  kipass content check [DIR]       validate a content folder (default: the embedded course)
+  kipass content export [DIR]      print the course catalogue as JSON, answer keys included
 
 Every command has --help. Flags can also be set as KIPASS_<FLAG> environment
 variables, e.g. KIPASS_ADDR=0.0.0.0:8080 or KIPASS_BASE_URL=https://kipass.example.com.
@@ -81,6 +83,8 @@ func dispatch(ctx context.Context, args []string, e env) error {
 			return fail(2, "usage: kipass admin create --email E --name N --role admin|hr|employee --password-stdin --data DIR")
 		}
 		return cmdAdminCreate(ctx, rest[1:], e)
+	case "content":
+		return cmdContent(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/store"
 	"kipass/web"
@@ -20,6 +21,8 @@ import (
 type serveConfig struct {
 	Addr           string
 	Data           string
+	Content        string
+	Watch          bool
 	BaseURL        string
 	Registration   bool
 	TrustedProxies string
@@ -31,6 +34,8 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	fs := newFlags("serve", e)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
 	fs.StringVar(&cfg.Data, "data", "./data", "`directory` for the database and signing keys (created if missing)")
+	fs.StringVar(&cfg.Content, "content", "", "`directory` with the course content to serve instead of the embedded course")
+	fs.BoolVar(&cfg.Watch, "watch", false, "reload --content when its files change (for writing content; keeps the old version while the new one has problems)")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public `URL` of this server, e.g. https://kipass.example.com (default: derived from --addr)")
 	fs.BoolVar(&cfg.Registration, "registration", true, "allow self-registration (--registration=false to turn it off)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` of reverse proxies whose X-Forwarded-For is trusted")
@@ -54,6 +59,19 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 			proxies = append(proxies, p)
 		}
 	}
+	if cfg.Watch && cfg.Content == "" {
+		return fail(1, "--watch needs --content DIR")
+	}
+	contentDir, contentName, err := contentFS(cfg.Content)
+	if err != nil {
+		return err
+	}
+	catalog, err := courses.Load(contentDir)
+	if err != nil {
+		return fail(1, "%s has problems, not starting:\n%v", contentName, err)
+	}
+	var catalogs catalogHolder
+	catalogs.p.Store(catalog)
 	if err := ensureDataDir(cfg.Data); err != nil {
 		return fail(1, "data directory %s is not usable (%v); choose another with --data", cfg.Data, err)
 	}
@@ -75,10 +93,11 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	defer db.Close()
 
 	app, err := web.NewServer(web.Deps{
-		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies},
-		Store:  db,
-		Hasher: auth.NewHasher(auth.DefaultParams, cfg.HashParallel),
-		Logger: logger,
+		Config:  web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies},
+		Store:   db,
+		Catalog: catalogs.Get,
+		Hasher:  auth.NewHasher(auth.DefaultParams, cfg.HashParallel),
+		Logger:  logger,
 	})
 	if err != nil {
 		return err
@@ -93,6 +112,9 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	go purgeLoop(ctx, db, logger)
+	if cfg.Watch {
+		go catalogs.watch(ctx, contentDir, time.Second, logger)
+	}
 	select {
 	case err := <-served:
 		return fail(1, "server stopped: %v", err)

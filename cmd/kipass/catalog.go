@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"kipass/courses"
+)
+
+// catalogHolder serves the current catalogue. With --watch it is replaced
+// when the content folder changes and the new version passes the check;
+// otherwise the old version stays.
+type catalogHolder struct {
+	p atomic.Pointer[courses.Catalog]
+}
+
+// Get returns the current catalogue.
+func (h *catalogHolder) Get() *courses.Catalog { return h.p.Load() }
+
+// watch polls fsys for changes every interval and reloads on change.
+func (h *catalogHolder) watch(ctx context.Context, fsys fs.FS, interval time.Duration, log *slog.Logger) {
+	last := fingerprint(fsys)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fp := fingerprint(fsys)
+		if fp == last {
+			continue
+		}
+		last = fp
+		cat, err := courses.Load(fsys)
+		if err != nil {
+			log.Warn("content changed but has problems; keeping the previous version", "problems", err.Error())
+			continue
+		}
+		h.p.Store(cat)
+		log.Info("content reloaded", "courses", len(cat.Courses))
+	}
+}
+
+// fingerprint summarises names, sizes and modification times of all files.
+func fingerprint(fsys fs.FS) string {
+	h := sha256.New()
+	fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			fmt.Fprintf(h, "err %s\n", p)
+			return nil
+		}
+		if info, err := d.Info(); err == nil && !d.IsDir() {
+			fmt.Fprintf(h, "%s %d %d\n", p, info.Size(), info.ModTime().UnixNano())
+		}
+		return nil
+	})
+	return string(h.Sum(nil))
+}

@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"kipass/internal/errs"
+)
+
+// Attempt kinds.
+const (
+	KindModule = "module"
+	KindExam   = "exam"
+)
+
+// Attempt is a quiz or exam attempt. Questions, Answers and Result are JSON
+// documents owned by the caller; the store keeps them as they are.
+type Attempt struct {
+	ID             string
+	UserID         int64
+	CourseID       string
+	ModuleID       string // "" for the exam
+	Kind           string
+	Lang           string
+	ContentVersion string
+	Questions      []byte
+	StartedAt      time.Time
+	ExpiresAt      time.Time // zero: no time limit
+	SubmittedAt    time.Time // zero: open
+	Answers        []byte
+	ScorePercent   int
+	Passed         bool
+	Result         []byte
+}
+
+// Open reports whether the attempt has not been submitted.
+func (a Attempt) Open() bool { return a.SubmittedAt.IsZero() }
+
+const attemptColumns = `id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at,
+	expires_at, submitted_at, answers, score_percent, passed, result`
+
+func scanAttempt(row interface{ Scan(...any) error }) (Attempt, error) {
+	var a Attempt
+	var started int64
+	var expires, submitted, score sql.NullInt64
+	var passed sql.NullBool
+	var answers, result sql.NullString
+	var questions string
+	err := row.Scan(&a.ID, &a.UserID, &a.CourseID, &a.ModuleID, &a.Kind, &a.Lang, &a.ContentVersion, &questions, &started,
+		&expires, &submitted, &answers, &score, &passed, &result)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, errs.New(errs.NotFound, "not_found", "No such attempt.")
+	}
+	if err != nil {
+		return a, err
+	}
+	a.Questions = []byte(questions)
+	a.StartedAt = time.Unix(started, 0)
+	if expires.Valid {
+		a.ExpiresAt = time.Unix(expires.Int64, 0)
+	}
+	if submitted.Valid {
+		a.SubmittedAt = time.Unix(submitted.Int64, 0)
+	}
+	if answers.Valid {
+		a.Answers = []byte(answers.String)
+	}
+	if result.Valid {
+		a.Result = []byte(result.String)
+	}
+	a.ScorePercent = int(score.Int64)
+	a.Passed = passed.Bool
+	return a, nil
+}
+
+func unixOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// CreateAttempt stores a new attempt. For the exam, limit > 0 caps the
+// attempts started within the window before now; the check and the insert
+// are one transaction, so parallel starts cannot exceed it.
+func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window time.Duration) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if limit > 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = ? AND started_at > ?`,
+				a.UserID, a.CourseID, a.Kind, a.StartedAt.Add(-window).Unix()).Scan(&n); err != nil {
+				return err
+			}
+			if n >= limit {
+				return errs.New(errs.Throttled, "exam_limit_reached", fmt.Sprintf("You have used your %d exam attempts for the last 24 hours. Please try again later.", limit))
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO attempts (id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.UserID, a.CourseID, a.ModuleID, a.Kind, a.Lang, a.ContentVersion,
+			string(a.Questions), a.StartedAt.Unix(), unixOrNull(a.ExpiresAt))
+		if err != nil {
+			return fmt.Errorf("store: create attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// AttemptFor returns the attempt if it belongs to the user; anyone else's
+// attempt is "not found".
+func (db *DB) AttemptFor(ctx context.Context, id string, userID int64) (Attempt, error) {
+	return scanAttempt(db.read.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
+}
+
+// OpenAttempt returns the user's newest unsubmitted, unexpired attempt of a
+// module (or the exam, module ""), or errs.NotFound.
+func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
+	return scanAttempt(db.read.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts
+		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+		ORDER BY started_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID, db.now()))
+}
+
+// LatestSubmitted returns the user's newest submitted attempt of a module
+// (or the exam, module ""), or errs.NotFound.
+func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
+	return scanAttempt(db.read.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts
+		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NOT NULL
+		ORDER BY submitted_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID))
+}
+
+// Submission is the graded outcome of an attempt.
+type Submission struct {
+	Answers      []byte
+	ScorePercent int
+	Passed       bool
+	Result       []byte
+	SubmittedAt  time.Time
+}
+
+// SubmitAttempt records the graded submission once. When the attempt was
+// submitted already (a double click, a retry), it changes nothing and
+// returns the stored attempt with first=false. A passed module attempt
+// records the module pass in the same transaction, so a pass is never
+// recorded without what it triggers.
+func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Submission) (a Attempt, first bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
+		if err != nil || !a.Open() {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?
+			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(s.Result), id); err != nil {
+			return err
+		}
+		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, s.Result
+		first = true
+		if !s.Passed {
+			return nil
+		}
+		if a.Kind == KindModule {
+			_, err := tx.ExecContext(ctx, `INSERT INTO module_passes (user_id, course_id, module_id, attempt_id, passed_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, userID, a.CourseID, a.ModuleID, id, s.SubmittedAt.Unix())
+			return err
+		}
+		return nil
+	})
+	return a, first, err
+}
+
+// Progress is a user's state in one course.
+type Progress struct {
+	ModulesPassed map[string]time.Time // module id -> first pass
+	ExamPassedAt  time.Time            // zero: not passed
+}
+
+// CourseProgress returns the modules the user passed and the newest exam pass.
+func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string) (Progress, error) {
+	p := Progress{ModulesPassed: map[string]time.Time{}}
+	rows, err := db.read.QueryContext(ctx, `SELECT module_id, passed_at FROM module_passes WHERE user_id = ? AND course_id = ?`, userID, courseID)
+	if err != nil {
+		return p, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		var at int64
+		if err := rows.Scan(&m, &at); err != nil {
+			return p, err
+		}
+		p.ModulesPassed[m] = time.Unix(at, 0)
+	}
+	if err := rows.Err(); err != nil {
+		return p, err
+	}
+	var exam sql.NullInt64
+	err = db.read.QueryRowContext(ctx, `SELECT max(submitted_at) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND passed = 1`,
+		userID, courseID).Scan(&exam)
+	if exam.Valid {
+		p.ExamPassedAt = time.Unix(exam.Int64, 0)
+	}
+	return p, err
+}
+
+// ExamAttemptsSince counts the user's exam attempts started after t.
+func (db *DB) ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND started_at > ?`,
+		userID, courseID, t.Unix()).Scan(&n)
+	return n, err
+}

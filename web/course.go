@@ -1,0 +1,164 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/courses"
+	"kipass/internal/errs"
+	"kipass/internal/store"
+)
+
+var errNoCourse = errs.New(errs.NotFound, "not_found", "There is no such course or module.")
+
+// course returns the course named in the route.
+func (s *server) course(c *fiber.Ctx) (*courses.Course, error) {
+	co, ok := s.catalog().Course(c.Params("course"))
+	if !ok {
+		return nil, errNoCourse
+	}
+	return co, nil
+}
+
+// progress returns the caller's progress in a course; empty when anonymous.
+func (s *server) progress(c *fiber.Ctx, co *courses.Course) (store.Progress, error) {
+	u := currentUser(c)
+	if u == nil {
+		return store.Progress{ModulesPassed: map[string]time.Time{}}, nil
+	}
+	return s.store.CourseProgress(c.UserContext(), u.ID, co.ID)
+}
+
+// courseView is a course with the caller's progress, for templates.
+type courseView struct {
+	Course       *courses.Course
+	Modules      []moduleState
+	Passed       int // modules passed
+	Percent      int // modules passed, in percent
+	ExamUnlocked bool
+	ExamPassed   bool
+	ExamPassedAt time.Time
+}
+
+type moduleState struct {
+	Module   *courses.Module
+	Passed   bool
+	PassedAt time.Time
+}
+
+func newCourseView(co *courses.Course, p store.Progress) courseView {
+	v := courseView{Course: co, ExamPassedAt: p.ExamPassedAt, ExamPassed: !p.ExamPassedAt.IsZero()}
+	for _, m := range co.Modules {
+		at, ok := p.ModulesPassed[m.ID]
+		v.Modules = append(v.Modules, moduleState{Module: m, Passed: ok, PassedAt: at})
+		if ok {
+			v.Passed++
+		}
+	}
+	if n := len(co.Modules); n > 0 {
+		v.Percent = v.Passed * 100 / n
+	}
+	v.ExamUnlocked = v.Passed == len(co.Modules)
+	return v
+}
+
+func (s *server) coursePage(c *fiber.Ctx) error {
+	co, err := s.course(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.progress(c, co)
+	if err != nil {
+		return err
+	}
+	return s.renderPage(c, fiber.StatusOK, "course", co.Title.Get(langOf(c)), nil, newCourseView(co, p))
+}
+
+// modulePage is the module text, then its quiz: the open attempt's form, or
+// the last result and a start button.
+type modulePage struct {
+	courseView
+	Module     *courses.Module
+	Index      int // 1-based
+	Prev, Next *courses.Module
+	Passed     bool
+	Quiz       *quizView // the open attempt, if any
+	Last       *resultView
+}
+
+func (s *server) modulePage(c *fiber.Ctx) error {
+	co, err := s.course(c)
+	if err != nil {
+		return err
+	}
+	m, ok := co.Module(c.Params("module"))
+	if !ok {
+		return errNoCourse
+	}
+	p, err := s.progress(c, co)
+	if err != nil {
+		return err
+	}
+	v := modulePage{courseView: newCourseView(co, p), Module: m, Index: m.Index + 1}
+	_, v.Passed = p.ModulesPassed[m.ID]
+	if m.Index > 0 {
+		v.Prev = co.Modules[m.Index-1]
+	}
+	if m.Index+1 < len(co.Modules) {
+		v.Next = co.Modules[m.Index+1]
+	}
+	if u := currentUser(c); u != nil {
+		if v.Quiz, err = s.openQuiz(c, u, co, m.ID); err != nil {
+			return err
+		}
+		if v.Last, err = s.lastResult(c, u, co, m.ID); err != nil {
+			return err
+		}
+	}
+	return s.renderPage(c, fiber.StatusOK, "module", m.Title.Get(langOf(c)), nil, v)
+}
+
+// apiCourses lists the courses with the caller's progress.
+func (s *server) apiCourses(c *fiber.Ctx) error {
+	lang := apiLang(c)
+	type moduleOut struct {
+		ID      string `json:"id"`
+		Title   string `json:"title"`
+		Minutes int    `json:"minutes"`
+		Passed  bool   `json:"passed"`
+	}
+	type courseOut struct {
+		ID           string      `json:"id"`
+		Title        string      `json:"title"`
+		Version      string      `json:"version"`
+		Modules      []moduleOut `json:"modules"`
+		ExamUnlocked bool        `json:"exam_unlocked"`
+		Passed       bool        `json:"passed"`
+	}
+	out := []courseOut{}
+	for _, co := range s.catalog().Courses {
+		p, err := s.progress(c, co)
+		if err != nil {
+			return err
+		}
+		v := newCourseView(co, p)
+		o := courseOut{ID: co.ID, Title: co.Title.Get(lang), Version: co.Version, ExamUnlocked: v.ExamUnlocked, Passed: v.ExamPassed, Modules: []moduleOut{}}
+		for _, ms := range v.Modules {
+			o.Modules = append(o.Modules, moduleOut{ID: ms.Module.ID, Title: ms.Module.Title.Get(lang), Minutes: ms.Module.Minutes[lang], Passed: ms.Passed})
+		}
+		out = append(out, o)
+	}
+	return c.JSON(out)
+}
+
+// apiLang is ?lang= for API calls, else the account's language, else German.
+func apiLang(c *fiber.Ctx) string {
+	if l := c.Query("lang"); validLang(l) {
+		return l
+	}
+	if u := currentUser(c); u != nil && validLang(u.Lang) {
+		return u.Lang
+	}
+	return "de"
+}

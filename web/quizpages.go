@@ -1,0 +1,271 @@
+package web
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/courses"
+	"kipass/internal/errs"
+	"kipass/internal/store"
+	"kipass/quiz"
+)
+
+// quizView is an open attempt as a form.
+type quizView struct {
+	AttemptID string
+	Exam      bool
+	Questions []apiQuestion
+	ExpiresAt time.Time
+	Remaining int // seconds left; 0 when untimed
+}
+
+// resultView is a graded attempt with its questions, for the result page.
+type resultView struct {
+	Attempt store.Attempt
+	Result  submitResult
+	Items   []resultItem
+	Course  *courses.Course
+	Module  *courses.Module // nil for the exam
+	Next    *courses.Module // the module after this one
+	Exam    bool
+	// ExamUnlocked is set when this pass completed the last module.
+	ExamUnlocked bool
+}
+
+type resultItem struct {
+	Text        string
+	Correct     bool
+	Options     []resultOption
+	Explanation string
+	Unanswered  bool
+}
+
+type resultOption struct {
+	Text    string
+	Chosen  bool
+	Correct bool
+}
+
+func (s *server) quizView(co *courses.Course, a store.Attempt, lang string) (*quizView, error) {
+	var drawn []quiz.Drawn
+	if err := json.Unmarshal(a.Questions, &drawn); err != nil {
+		return nil, err
+	}
+	v := &quizView{AttemptID: a.ID, Exam: a.Kind == store.KindExam, Questions: presented(co, drawn, lang), ExpiresAt: a.ExpiresAt}
+	if !a.ExpiresAt.IsZero() {
+		v.Remaining = max(0, int(a.ExpiresAt.Sub(s.now()).Seconds()))
+	}
+	return v, nil
+}
+
+// openQuiz returns the caller's open attempt for a module (or the exam).
+func (s *server) openQuiz(c *fiber.Ctx, u *store.User, co *courses.Course, moduleID string) (*quizView, error) {
+	a, err := s.store.OpenAttempt(c.UserContext(), u.ID, co.ID, moduleID)
+	if errs.KindOf(err) == errs.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.quizView(co, a, langOf(c))
+}
+
+// lastResult returns the caller's newest graded attempt of a module (or the exam).
+func (s *server) lastResult(c *fiber.Ctx, u *store.User, co *courses.Course, moduleID string) (*resultView, error) {
+	a, err := s.store.LatestSubmitted(c.UserContext(), u.ID, co.ID, moduleID)
+	if errs.KindOf(err) == errs.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.resultView(co, a, langOf(c))
+}
+
+func (s *server) resultView(co *courses.Course, a store.Attempt, lang string) (*resultView, error) {
+	v := &resultView{Attempt: a, Course: co, Exam: a.Kind == store.KindExam}
+	if err := json.Unmarshal(a.Result, &v.Result); err != nil {
+		return nil, err
+	}
+	if m, ok := co.Module(a.ModuleID); ok {
+		v.Module = m
+		if m.Index+1 < len(co.Modules) {
+			v.Next = co.Modules[m.Index+1]
+		}
+	}
+	var drawn []quiz.Drawn
+	if err := json.Unmarshal(a.Questions, &drawn); err != nil {
+		return nil, err
+	}
+	order := map[string][]string{}
+	for _, d := range drawn {
+		order[d.QuestionID] = d.OptionIDs
+	}
+	for _, r := range v.Result.Results {
+		q, _ := co.Question(r.QuestionID)
+		it := resultItem{Text: q.Text.Get(lang), Correct: r.Correct, Explanation: q.Explanation.Get(lang), Unanswered: len(r.Chosen) == 0}
+		for _, oid := range order[r.QuestionID] {
+			for _, o := range q.Options {
+				if o.ID == oid {
+					it.Options = append(it.Options, resultOption{Text: o.Text.Get(lang), Chosen: contains(r.Chosen, oid), Correct: contains(r.CorrectOptions, oid)})
+				}
+			}
+		}
+		v.Items = append(v.Items, it)
+	}
+	return v, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// formAnswers reads the radio buttons and checkboxes named q-<question id>.
+func formAnswers(c *fiber.Ctx) func([]quiz.Drawn) (quiz.Answers, error) {
+	return func(drawn []quiz.Drawn) (quiz.Answers, error) {
+		a := quiz.Answers{}
+		args := c.Request().PostArgs()
+		for _, d := range drawn {
+			for _, v := range args.PeekMulti("q-" + d.QuestionID) {
+				a[d.QuestionID] = append(a[d.QuestionID], string(v))
+			}
+		}
+		return a, nil
+	}
+}
+
+// startQuizForm starts (or resumes) the module quiz and shows it under the module.
+func (s *server) startQuizForm(c *fiber.Ctx) error {
+	co, err := s.course(c)
+	if err != nil {
+		return err
+	}
+	m, ok := co.Module(c.Params("module"))
+	if !ok {
+		return errNoCourse
+	}
+	u := currentUser(c)
+	target := "/courses/" + co.ID + "/" + m.ID + "#quiz"
+	if open, err := s.openQuiz(c, u, co, m.ID); err != nil || open != nil {
+		if err != nil {
+			return err
+		}
+		return c.Redirect(target, fiber.StatusSeeOther)
+	}
+	if _, _, err := s.startAttempt(c, u, co, m.ID, langOf(c)); err != nil {
+		return err
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// examPage shows the exam: locked, running (the form with the time left),
+// or the last result with the option to try again.
+type examPage struct {
+	courseView
+	Quiz      *quizView
+	Last      *resultView
+	Used      int // exam attempts in the last 24 hours
+	Limit     int
+	LimitHit  bool
+	Exam      courses.Exam
+	Remaining int // attempts left today
+}
+
+func (s *server) examPage(c *fiber.Ctx) error {
+	co, err := s.course(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.progress(c, co)
+	if err != nil {
+		return err
+	}
+	v := examPage{courseView: newCourseView(co, p), Exam: co.Exam, Limit: s.cfg.ExamAttemptsPerDay}
+	if u := currentUser(c); u != nil {
+		if v.Quiz, err = s.openQuiz(c, u, co, ""); err != nil {
+			return err
+		}
+		if v.Last, err = s.lastResult(c, u, co, ""); err != nil {
+			return err
+		}
+		if v.Used, err = s.store.ExamAttemptsSince(c.UserContext(), u.ID, co.ID, s.now().Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		v.Remaining = max(0, v.Limit-v.Used)
+		v.LimitHit = v.Remaining == 0
+	}
+	return s.renderPage(c, fiber.StatusOK, "exam", s.views.t(langOf(c), "exam.title"), nil, v)
+}
+
+func (s *server) startExamForm(c *fiber.Ctx) error {
+	co, err := s.course(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	target := "/courses/" + co.ID + "/exam"
+	if open, err := s.openQuiz(c, u, co, ""); err != nil || open != nil {
+		if err != nil {
+			return err
+		}
+		return c.Redirect(target, fiber.StatusSeeOther)
+	}
+	if _, _, err := s.startAttempt(c, u, co, "", langOf(c)); err != nil {
+		if errs.KindOf(err) == errs.Throttled {
+			return c.Redirect(target, fiber.StatusSeeOther) // the page explains the limit
+		}
+		return err
+	}
+	return c.Redirect(target, fiber.StatusSeeOther)
+}
+
+// submitForm grades the attempt and shows its result page.
+func (s *server) submitForm(c *fiber.Ctx) error {
+	a, _, err := s.submit(c, currentUser(c), c.Params("attempt"), formAnswers(c))
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/attempts/"+a.ID, fiber.StatusSeeOther)
+}
+
+// attemptPage shows a graded attempt; an open one is shown where it is taken.
+func (s *server) attemptPage(c *fiber.Ctx) error {
+	id := c.Params("attempt")
+	if !attemptIDPattern.MatchString(id) {
+		return errNoAttempt
+	}
+	a, err := s.store.AttemptFor(c.UserContext(), id, currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	co, ok := s.catalog().Course(a.CourseID)
+	if !ok {
+		return errNoCourse
+	}
+	if a.Open() {
+		if a.Kind == store.KindExam {
+			return c.Redirect("/courses/"+co.ID+"/exam", fiber.StatusSeeOther)
+		}
+		return c.Redirect("/courses/"+co.ID+"/"+a.ModuleID+"#quiz", fiber.StatusSeeOther)
+	}
+	v, err := s.resultView(co, a, langOf(c))
+	if err != nil {
+		return err
+	}
+	if !v.Exam && v.Result.Passed {
+		p, err := s.progress(c, co)
+		if err != nil {
+			return err
+		}
+		v.ExamUnlocked = newCourseView(co, p).ExamUnlocked
+	}
+	title := "result.title"
+	return s.renderPage(c, fiber.StatusOK, "result", s.views.t(langOf(c), title), nil, v)
+}
