@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"kipass/content"
+	"kipass/courses"
 )
 
 // browserContext starts headless Chromium for a browser test. Without a
@@ -147,5 +150,99 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// answerQuiz ticks the correct (or a wrong) option of every question in the
+// quiz form on the page and submits it.
+func answerQuiz(ctx context.Context, t *testing.T, correct bool) {
+	t.Helper()
+	cat, err := courses.Load(content.FS())
+	must(t, err)
+	co, _ := cat.Course("ki-am-arbeitsplatz")
+	names, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...new Set([...document.querySelectorAll("form.quiz input[name^='q-']")].map(i => i.name))]`))
+	must(t, err)
+	if len(names) == 0 {
+		t.Fatal("no quiz questions on the page")
+	}
+	for _, n := range names {
+		q, ok := co.Question(strings.TrimPrefix(n, "q-"))
+		if !ok {
+			t.Fatalf("unknown question %s", n)
+		}
+		for _, o := range q.Options {
+			if o.Correct == correct {
+				must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name="`+n+`"][value="`+o.ID+`"]`))))
+				if !correct {
+					break
+				}
+			}
+		}
+	}
+	must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.quiz button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.score-card`))))
+}
+
+func TestBrowserReadModuleAndQuiz(t *testing.T) {
+	ctx := browserContext(t)
+	s := startServer(t, nil, "--data", t.TempDir())
+	module := s.url + "/courses/ki-am-arbeitsplatz/datenqualitaet-und-audits"
+
+	// Anyone can read a module, in German and in English.
+	for lang, want := range map[string]string{"de": "Lernziele", "en": "Learning objectives"} {
+		must(t, chromedp.Do(ctx, chromedp.Navigate(module+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS(`#objectives`))))
+		if got := text(ctx, t, "#objectives h2"); got != want {
+			t.Fatalf("%s: objectives heading %q", lang, got)
+		}
+		htmlLang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`))
+		must(t, err)
+		if htmlLang != lang {
+			t.Fatalf("html lang %q, want %s", htmlLang, lang)
+		}
+		toc, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".toc a").length`))
+		must(t, err)
+		if toc < 5 {
+			t.Fatalf("%s: table of contents has %d entries", lang, toc)
+		}
+	}
+
+	// Register (the page is English now: the choice is remembered), then take the quiz.
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(s.url+"/register"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-name`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-name`), "Erika Mustermann"),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "erika@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`form[action="/register"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.hero h1`)),
+		chromedp.Navigate(module),
+		chromedp.WaitVisible(chromedp.CSS(`#quiz form button`)),
+		chromedp.Click(chromedp.CSS(`#quiz form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
+	))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("form.quiz fieldset legend").length`)); n != 5 {
+		t.Fatalf("%d questions with legends", n)
+	}
+
+	// Fail: the result page explains every question and offers a retry.
+	answerQuiz(ctx, t, false)
+	if got := text(ctx, t, ".score"); got != "0 %" {
+		t.Fatalf("score %q", got)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".explanation").length`)); n != 5 {
+		t.Fatalf("%d explanations", n)
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`.score-card a.button`)), // Try again
+		chromedp.WaitVisible(chromedp.CSS(`#quiz form button`)),
+		chromedp.Click(chromedp.CSS(`#quiz form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
+	))
+	answerQuiz(ctx, t, true)
+	if got := text(ctx, t, ".score-text"); !strings.Contains(got, "Passed: 5 of 5") {
+		t.Fatalf("pass text %q", got)
+	}
+	must(t, chromedp.Do(ctx, chromedp.Navigate(s.url+"/courses/ki-am-arbeitsplatz"), chromedp.WaitVisible(chromedp.CSS(`.module-item.done`))))
+	if got := text(ctx, t, ".progress-card p"); got != "1 of 8 modules passed." {
+		t.Fatalf("progress %q", got)
 	}
 }
