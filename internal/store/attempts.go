@@ -42,14 +42,14 @@ func (a Attempt) Open() bool { return a.SubmittedAt.IsZero() }
 const attemptColumns = `id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at,
 	expires_at, submitted_at, answers, score_percent, passed, result`
 
-func scanAttempt(row interface{ Scan(...any) error }) (Attempt, error) {
+func scanAttempt(r row) (Attempt, error) {
 	var a Attempt
 	var started int64
 	var expires, submitted, score sql.NullInt64
 	var passed sql.NullBool
 	var answers, result sql.NullString
 	var questions string
-	err := row.Scan(&a.ID, &a.UserID, &a.CourseID, &a.ModuleID, &a.Kind, &a.Lang, &a.ContentVersion, &questions, &started,
+	err := r.Scan(&a.ID, &a.UserID, &a.CourseID, &a.ModuleID, &a.Kind, &a.Lang, &a.ContentVersion, &questions, &started,
 		&expires, &submitted, &answers, &score, &passed, &result)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errs.New(errs.NotFound, "not_found", "No such attempt.")
@@ -111,13 +111,13 @@ func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window ti
 // AttemptFor returns the attempt if it belongs to the user; anyone else's
 // attempt is "not found".
 func (db *DB) AttemptFor(ctx context.Context, id string, userID int64) (Attempt, error) {
-	return scanAttempt(db.read.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
+	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
 }
 
 // OpenAttempt returns the user's newest unsubmitted, unexpired attempt of a
 // module (or the exam, module ""), or errs.NotFound.
 func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
-	return scanAttempt(db.read.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts
+	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
 		ORDER BY started_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID, db.now()))
 }
@@ -125,7 +125,7 @@ func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID 
 // LatestSubmitted returns the user's newest submitted attempt of a module
 // (or the exam, module ""), or errs.NotFound.
 func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
-	return scanAttempt(db.read.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts
+	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NOT NULL
 		ORDER BY submitted_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID))
 }
@@ -178,7 +178,7 @@ type Progress struct {
 // CourseProgress returns the modules the user passed and the newest exam pass.
 func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string) (Progress, error) {
 	p := Progress{ModulesPassed: map[string]time.Time{}}
-	rows, err := db.read.QueryContext(ctx, `SELECT module_id, passed_at FROM module_passes WHERE user_id = ? AND course_id = ?`, userID, courseID)
+	rows, err := db.query(ctx, `SELECT module_id, passed_at FROM module_passes WHERE user_id = ? AND course_id = ?`, userID, courseID)
 	if err != nil {
 		return p, err
 	}
@@ -195,7 +195,7 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 		return p, err
 	}
 	var exam sql.NullInt64
-	err = db.read.QueryRowContext(ctx, `SELECT max(submitted_at) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND passed = 1`,
+	err = db.queryRow(ctx, `SELECT max(submitted_at) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND passed = 1`,
 		userID, courseID).Scan(&exam)
 	if exam.Valid {
 		p.ExamPassedAt = time.Unix(exam.Int64, 0)
@@ -203,10 +203,65 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 	return p, err
 }
 
+// ModuleState is a user's state in one module: whether it is passed, the
+// open attempt and the newest graded one (nil when there is none).
+type ModuleState struct {
+	Passed bool
+	Open   *Attempt
+	Last   *Attempt
+}
+
+// ModuleState returns the user's state in a module (or the exam, module "")
+// in one query: the module page needs it on every view.
+func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error) {
+	var st ModuleState
+	rows, err := db.query(ctx, `SELECT * FROM (SELECT 0, `+attemptColumns+` FROM attempts
+			WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3 AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?4)
+			ORDER BY started_at DESC, rowid DESC LIMIT 1)
+		UNION ALL
+		SELECT * FROM (SELECT 1, `+attemptColumns+` FROM attempts
+			WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3 AND submitted_at IS NOT NULL
+			ORDER BY submitted_at DESC, rowid DESC LIMIT 1)
+		UNION ALL
+		SELECT 2, '', 0, '', '', '', '', '', '', 0, NULL, NULL, NULL, NULL, NULL, NULL
+			WHERE EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)`,
+		userID, courseID, moduleID, db.now())
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var which int
+		var a Attempt
+		var scanErr error
+		a, scanErr = scanAttempt(prefixRow{rows, &which})
+		if scanErr != nil {
+			return st, scanErr
+		}
+		switch which {
+		case 0:
+			st.Open = &a
+		case 1:
+			st.Last = &a
+		case 2:
+			st.Passed = true
+		}
+	}
+	return st, rows.Err()
+}
+
+// prefixRow scans one leading column into first, the rest as asked.
+type prefixRow struct {
+	rows  *sql.Rows
+	first any
+}
+
+func (p prefixRow) Scan(dest ...any) error { return p.rows.Scan(append([]any{p.first}, dest...)...) }
+
 // ExamAttemptsSince counts the user's exam attempts started after t.
 func (db *DB) ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND started_at > ?`,
+	err := db.queryRow(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND started_at > ?`,
 		userID, courseID, t.Unix()).Scan(&n)
 	return n, err
 }

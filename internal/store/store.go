@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -30,6 +31,7 @@ type DB struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
+	stmts sync.Map // query text -> *sql.Stmt on the read pool
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -85,7 +87,51 @@ func dsn(path string, readOnly bool) string {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// row is what a single-row query returns: *sql.Row, or an error that Scan
+// reports.
+type row interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// prepared returns the read statement for q, prepared once: SQLite's parser
+// costs more than most of the queries themselves.
+func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(q); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.read.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(q, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// queryRow runs a prepared single-row read.
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) row {
+	s, err := db.prepared(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// query runs a prepared multi-row read.
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := db.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
 }
 
 // Path is the database file's path.

@@ -40,7 +40,7 @@ func (db *DB) CreateOneTimeToken(ctx context.Context, tokenHash []byte, purpose 
 // OneTimeTokenValid reports whether an unexpired token of the purpose exists.
 func (db *DB) OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (bool, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?`,
+	err := db.queryRow(ctx, `SELECT count(*) FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?`,
 		tokenHash, purpose, db.now()).Scan(&n)
 	return n > 0, err
 }
@@ -90,7 +90,7 @@ func (db *DB) RecordLoginFailure(ctx context.Context, emailHash []byte) error {
 // LoginFailures counts the failed logins for the account key since the time.
 func (db *DB) LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE email_hash = ? AND at > ?`,
+	err := db.queryRow(ctx, `SELECT count(*) FROM login_failures WHERE email_hash = ? AND at > ?`,
 		emailHash, since.Unix()).Scan(&n)
 	return n, err
 }

@@ -53,9 +53,9 @@ func userDest(u *User) []any {
 	return []any{&u.ID, &u.Email, &u.Name, &u.Department, &u.Role, &u.PasswordHash, &u.Lang, &u.Active, &u.CreatedAt}
 }
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(r row) (User, error) {
 	var u User
-	err := row.Scan(userDest(&u)...)
+	err := r.Scan(userDest(&u)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, errs.New(errs.NotFound, "not_found", "No such account.")
 	}
@@ -97,18 +97,18 @@ func isUnique(err error) bool {
 
 // UserByEmail returns the account with the normalised email.
 func (db *DB) UserByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 }
 
 // UserByID returns the account with the id.
 func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
-	return scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
 // CountAdmins returns the number of active admin accounts.
 func (db *DB) CountAdmins(ctx context.Context) (int, error) {
 	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&n)
+	err := db.queryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&n)
 	return n, err
 }
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Measures the module page against a bare fiber handler that sends the same
+# bytes, in one run, with wrk (apt-get install wrk). Results go to stdout;
+# docs/PERFORMANCE.md records them.
+#   usage: scripts/bench-module-page.sh [seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+conns=${2:-32}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+
+go build -o "$tmp/kipass" ./cmd/kipass
+go build -o "$tmp/bareserve" ./scripts/bareserve
+"$tmp/kipass" serve --addr 127.0.0.1:18089 --data "$tmp/data" >"$tmp/serve.log" 2>/dev/null &
+for _ in $(seq 50); do curl -fs http://127.0.0.1:18089/healthz >/dev/null && break; sleep 0.1; done
+
+# A learner with a browser session (cookie jar) who has started the quiz.
+jar="$tmp/cookies"
+curl -fs -c "$jar" -b "$jar" http://127.0.0.1:18089/ >/dev/null
+csrf=$(awk '$6=="kipass_csrf"{print $7}' "$jar")
+curl -fs -c "$jar" -b "$jar" -o /dev/null -X POST http://127.0.0.1:18089/register \
+  --data-urlencode "_csrf=$csrf" --data-urlencode "name=Load Test" \
+  --data-urlencode "email=load@example.com" --data-urlencode "password=load test password"
+curl -fs -c "$jar" -b "$jar" -o /dev/null -X POST \
+  http://127.0.0.1:18089/courses/ki-am-arbeitsplatz/dsgvo-grundlagen/quiz --data-urlencode "_csrf=$csrf"
+session=$(awk '$6=="kipass_session"{print $7}' "$jar")
+cookie="Cookie: kipass_session=$session; kipass_csrf=$csrf; kipass_lang=de"
+page=/courses/ki-am-arbeitsplatz/dsgvo-grundlagen
+curl -fs -H "$cookie" "http://127.0.0.1:18089$page" >"$tmp/page.html"
+echo "page size: $(wc -c <"$tmp/page.html") bytes"
+
+"$tmp/bareserve" -addr 127.0.0.1:18090 -file "$tmp/page.html" &
+sleep 0.5
+
+echo "== bare fiber handler, same bytes"
+wrk -t2 -c"$conns" -d"${secs}s" "http://127.0.0.1:18090$page" | grep -E "Requests/sec|Latency|requests in"
+echo "== module page, logged in (session, quiz state, pre-rendered text)"
+wrk -t2 -c"$conns" -d"${secs}s" -H "$cookie" "http://127.0.0.1:18089$page" | grep -E "Requests/sec|Latency|requests in|Non-2xx"
+echo "== module page, anonymous"
+wrk -t2 -c"$conns" -d"${secs}s" -H "Cookie: kipass_lang=de" "http://127.0.0.1:18089$page" | grep -E "Requests/sec|Latency|requests in|Non-2xx"
