@@ -15,18 +15,30 @@ go build -o "$tmp/bareserve" ./scripts/bareserve
 "$tmp/kipass" serve --addr 127.0.0.1:18089 --data "$tmp/data" >"$tmp/serve.log" 2>/dev/null &
 for _ in $(seq 50); do curl -fs http://127.0.0.1:18089/healthz >/dev/null && break; sleep 0.1; done
 
-# A learner with a browser session (cookie jar) who has started the quiz.
+# A learner with a browser session (cookie jar) who has passed the quiz of
+# the module (the page shows the last result), and one with an open quiz.
 jar="$tmp/cookies"
 curl -fs -c "$jar" -b "$jar" http://127.0.0.1:18089/ >/dev/null
 csrf=$(awk '$6=="kipass_csrf"{print $7}' "$jar")
 curl -fs -c "$jar" -b "$jar" -o /dev/null -X POST http://127.0.0.1:18089/register \
   --data-urlencode "_csrf=$csrf" --data-urlencode "name=Load Test" \
   --data-urlencode "email=load@example.com" --data-urlencode "password=load test password"
-curl -fs -c "$jar" -b "$jar" -o /dev/null -X POST \
-  http://127.0.0.1:18089/courses/ki-am-arbeitsplatz/dsgvo-grundlagen/quiz --data-urlencode "_csrf=$csrf"
 session=$(awk '$6=="kipass_session"{print $7}' "$jar")
 cookie="Cookie: kipass_session=$session; kipass_csrf=$csrf; kipass_lang=de"
 page=/courses/ki-am-arbeitsplatz/dsgvo-grundlagen
+# Take the module quiz once (all answers wrong is enough for a result box).
+curl -fs -H "$cookie" -o /dev/null -X POST "http://127.0.0.1:18089$page/quiz" --data-urlencode "_csrf=$csrf"
+attempt=$(curl -fs -H "$cookie" "http://127.0.0.1:18089$page" | grep -o 'action="/attempts/[A-Za-z0-9_-]*"' | cut -d/ -f3 | tr -d '"')
+curl -fs -H "$cookie" -o /dev/null -X POST "http://127.0.0.1:18089/attempts/$attempt" --data-urlencode "_csrf=$csrf"
+# A second learner with an open quiz.
+jar2="$tmp/cookies2"
+curl -fs -c "$jar2" -b "$jar2" http://127.0.0.1:18089/ >/dev/null
+csrf2=$(awk '$6=="kipass_csrf"{print $7}' "$jar2")
+curl -fs -c "$jar2" -b "$jar2" -o /dev/null -X POST http://127.0.0.1:18089/register \
+  --data-urlencode "_csrf=$csrf2" --data-urlencode "name=Load Test 2" \
+  --data-urlencode "email=load2@example.com" --data-urlencode "password=load test password"
+curl -fs -c "$jar2" -b "$jar2" -o /dev/null -X POST "http://127.0.0.1:18089$page/quiz" --data-urlencode "_csrf=$csrf2"
+cookie2="Cookie: kipass_session=$(awk '$6=="kipass_session"{print $7}' "$jar2"); kipass_csrf=$csrf2; kipass_lang=de"
 curl -fs -H "$cookie" "http://127.0.0.1:18089$page" >"$tmp/page.html"
 echo "page size: $(wc -c <"$tmp/page.html") bytes"
 
@@ -35,7 +47,9 @@ sleep 0.5
 
 echo "== bare fiber handler, same bytes"
 wrk -t2 -c"$conns" -d"${secs}s" "http://127.0.0.1:18090$page" | grep -E "Requests/sec|Latency|requests in"
-echo "== module page, logged in (session, quiz state, pre-rendered text)"
+echo "== module page, logged in, reading (session, module state, last result)"
 wrk -t2 -c"$conns" -d"${secs}s" -H "$cookie" "http://127.0.0.1:18089$page" | grep -E "Requests/sec|Latency|requests in|Non-2xx"
+echo "== module page, logged in, quiz open (the form with 5 questions)"
+wrk -t2 -c"$conns" -d"${secs}s" -H "$cookie2" "http://127.0.0.1:18089$page" | grep -E "Requests/sec|Latency|requests in|Non-2xx"
 echo "== module page, anonymous"
 wrk -t2 -c"$conns" -d"${secs}s" -H "Cookie: kipass_lang=de" "http://127.0.0.1:18089$page" | grep -E "Requests/sec|Latency|requests in|Non-2xx"

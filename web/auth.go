@@ -98,6 +98,7 @@ func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, 
 // endSession deletes the caller's session and its cookie.
 func (s *server) endSession(c *fiber.Ctx) error {
 	if h, ok := c.Locals(localSession).([]byte); ok {
+		s.sessions.drop(h)
 		if err := s.store.DeleteSession(c.UserContext(), h); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -76,15 +77,15 @@ func (s *server) coursePage(c *fiber.Ctx) error {
 }
 
 // modulePage is the module text, then its quiz: the open attempt's form, or
-// the last result and a start button.
+// the last result and a start button. The text around the quiz is rendered
+// once per module and language.
 type modulePage struct {
-	courseView
-	Module     *courses.Module
-	Index      int // 1-based
-	Prev, Next *courses.Module
-	Passed     bool
-	Quiz       *quizView // the open attempt, if any
-	Last       *resultView
+	Top, Bottom template.HTML
+	Course      *courses.Course
+	Module      *courses.Module
+	Passed      bool
+	Quiz        *quizView      // the open attempt, if any
+	Last        *store.Graded // the newest graded attempt, if any
 }
 
 func (s *server) modulePage(c *fiber.Ctx) error {
@@ -96,27 +97,27 @@ func (s *server) modulePage(c *fiber.Ctx) error {
 	if !ok {
 		return errNoCourse
 	}
-	p, err := s.progress(c, co)
+	lang := langOf(c)
+	parts, err := s.articles.get(s.views, co, m, lang)
 	if err != nil {
 		return err
 	}
-	v := modulePage{courseView: newCourseView(co, p), Module: m, Index: m.Index + 1}
-	_, v.Passed = p.ModulesPassed[m.ID]
-	if m.Index > 0 {
-		v.Prev = co.Modules[m.Index-1]
-	}
-	if m.Index+1 < len(co.Modules) {
-		v.Next = co.Modules[m.Index+1]
-	}
+	v := modulePage{Top: parts.top, Bottom: parts.bottom, Course: co, Module: m}
 	if u := currentUser(c); u != nil {
-		if v.Quiz, err = s.openQuiz(c, u, co, m.ID); err != nil {
+		st, err := s.store.ModuleState(c.UserContext(), u.ID, co.ID, m.ID)
+		if err != nil {
 			return err
 		}
-		if v.Last, err = s.lastResult(c, u, co, m.ID); err != nil {
-			return err
+		v.Passed = st.Passed
+		if st.Open != nil {
+			if v.Quiz, err = s.quizView(co, *st.Open, lang); err != nil {
+				return err
+			}
+		} else {
+			v.Last = st.Last
 		}
 	}
-	return s.renderPage(c, fiber.StatusOK, "module", m.Title.Get(langOf(c)), nil, v)
+	return s.renderPage(c, fiber.StatusOK, "module", m.Title.Get(lang), nil, v)
 }
 
 // apiCourses lists the courses with the caller's progress.

@@ -84,7 +84,13 @@ func (s *server) loadSession(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	h := auth.HashToken(token)
-	sess, err := s.store.SessionByHash(c.UserContext(), h, s.cfg.IdleTimeout)
+	sess, ok := s.sessions.get(h)
+	var err error
+	if !ok {
+		if sess, err = s.store.SessionByHash(c.UserContext(), h, s.cfg.IdleTimeout); err == nil {
+			s.sessions.put(h, sess)
+		}
+	}
 	switch {
 	case err == nil:
 		u := sess.User
@@ -173,6 +179,7 @@ func (s *server) language(c *fiber.Ctx) error {
 				return err
 			}
 			u.Lang = q
+			s.sessions.dropUser(u.ID)
 		}
 	} else if ck := c.Cookies(s.cookies.lang); validLang(ck) {
 		lang = ck

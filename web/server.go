@@ -38,6 +38,7 @@ type Store interface {
 	LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (store.Attempt, error)
 	SubmitAttempt(ctx context.Context, id string, userID int64, s store.Submission) (store.Attempt, bool, error)
 	CourseProgress(ctx context.Context, userID int64, courseID string) (store.Progress, error)
+	ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (store.ModuleState, error)
 	ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error)
 }
 
@@ -54,6 +55,9 @@ type Config struct {
 	AddressLimit   int // failed logins per client address and window
 	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours.
 	ExamAttemptsPerDay int
+	// SessionCacheTTL is how long a session lookup is reused (default 2s;
+	// negative turns the cache off).
+	SessionCacheTTL time.Duration
 }
 
 // Deps are the server's collaborators.
@@ -75,9 +79,11 @@ type server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	views    *views
+	articles articles
 	secure   bool
 	cookies  cookieNames
 	throttle *addressThrottle
+	sessions *sessionCache
 }
 
 type cookieNames struct{ session, csrf, lang string }
@@ -98,6 +104,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	cfg.AccountLimit = cmpOr(cfg.AccountLimit, 10)
 	cfg.AddressLimit = cmpOr(cfg.AddressLimit, 100)
 	cfg.ExamAttemptsPerDay = cmpOr(cfg.ExamAttemptsPerDay, 3)
+	cfg.SessionCacheTTL = cmpOr(cfg.SessionCacheTTL, 2*time.Second)
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -107,7 +114,8 @@ func NewServer(d Deps) (*fiber.App, error) {
 		return nil, err
 	}
 	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, hasher: d.Hasher, log: d.Logger, now: now, views: v,
-		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now)}
+		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
+		sessions: newSessionCache(cfg.SessionCacheTTL, now)}
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf", "kipass_lang"}
 	if s.secure {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf", "__Host-kipass_lang"}

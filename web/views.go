@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -35,6 +34,7 @@ var languages = []string{"de", "en"}
 // views holds the parsed page templates per language and the messages.
 type views struct {
 	pages    map[string]map[string]*template.Template // lang -> page -> template
+	shells   map[string][2]shell                      // lang -> [anonymous, logged in]
 	messages map[string]map[string]string             // lang -> key -> text
 	staticV  string                                   // cache-busting version of the static files
 }
@@ -42,7 +42,7 @@ type views struct {
 // loadViews parses every template once per language, with t bound to that
 // language's messages. Missing message keys fail here, not at request time.
 func loadViews() (*views, error) {
-	v := &views{pages: map[string]map[string]*template.Template{}, messages: map[string]map[string]string{}}
+	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][2]shell{}, messages: map[string]map[string]string{}}
 	for _, lang := range languages {
 		b, err := i18nFS.ReadFile("i18n/" + lang + ".json")
 		if err != nil {
@@ -100,6 +100,13 @@ func loadViews() (*views, error) {
 			}
 			v.pages[lang][strings.TrimSuffix(path.Base(p), ".html")] = t
 		}
+		var sh [2]shell
+		for i := range sh {
+			if sh[i], err = buildShell(base, lang, i == 1); err != nil {
+				return nil, fmt.Errorf("web: page shell: %w", err)
+			}
+		}
+		v.shells[lang] = sh
 	}
 	return v, nil
 }
@@ -145,16 +152,9 @@ func (v *views) funcs(lang string) template.FuncMap {
 			}
 			return t.Format("2 January 2006")
 		},
-		"inc": func(i int) int { return i + 1 },
-		"dict": func(kv ...any) map[string]any {
-			m := map[string]any{}
-			for i := 0; i+1 < len(kv); i += 2 {
-				k, _ := kv[i].(string)
-				m[k] = kv[i+1]
-			}
-			return m
-		},
-		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
+		"inc":      func(i int) int { return i + 1 },
+		"quizForm": func(q *quizView, csrf string) template.HTML { return v.renderQuizForm(lang, q, csrf) },
+		"clock":    func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
 		// field passes a form and the settings of one input to the field partial.
 		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
 			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}
@@ -209,15 +209,26 @@ func (s *server) renderPage(c *fiber.Ctx, status int, page, title string, f *for
 		other = "de"
 	}
 	csrf, _ := c.Locals(localCSRF).(string)
-	pd := pageData{Lang: lang, OtherLang: other, LangURL: c.Path() + "?lang=" + other, Title: title,
+	pd := pageData{Lang: lang, OtherLang: other, LangURL: switchLangURL(c.OriginalURL(), other), Title: title,
 		User: currentUser(c), CSRF: csrf, Form: f, Status: status, Data: data}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+	// Render straight into fasthttp's pooled body buffer: the pre-rendered
+	// shell around the page's own content.
+	sh := s.views.shells[lang][0]
+	if pd.User != nil {
+		sh = s.views.shells[lang][1]
+	}
+	c.Response().ResetBody()
+	w := c.Response().BodyWriter()
+	sh.writeHead(w, pd.Title, pd.CSRF, pd.LangURL)
+	if err := t.ExecuteTemplate(w, "content", pd); err != nil {
+		c.Response().ResetBody()
 		return fmt.Errorf("web: render %s: %w", page, err)
 	}
+	w.Write(sh.foot)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(status).Send(buf.Bytes())
+	c.Status(status)
+	return nil
 }
 
 // renderErrorPage shows a friendly error page.

@@ -188,7 +188,10 @@ func (a *testApp) listen() string {
 		a.t.Fatal(err)
 	}
 	go a.app.Listener(ln)
-	a.t.Cleanup(func() { a.app.Shutdown() })
+	a.t.Cleanup(func() {
+		http.DefaultClient.CloseIdleConnections()
+		a.app.ShutdownWithTimeout(2 * time.Second)
+	})
 	return "http://" + ln.Addr().String()
 }
 
@@ -580,7 +583,7 @@ func TestOversizedBodyOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	go a.app.Listener(ln)
-	t.Cleanup(func() { a.app.Shutdown() })
+	t.Cleanup(func() { a.app.ShutdownWithTimeout(2 * time.Second) })
 	// Announce a 2 MiB body and send only the start: the server must answer
 	// from the Content-Length alone.
 	conn, err := net.Dial("tcp", ln.Addr().String())

@@ -208,55 +208,55 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 type ModuleState struct {
 	Passed bool
 	Open   *Attempt
-	Last   *Attempt
+	Last   *Graded
+}
+
+// Graded is the outcome of a graded attempt, without its details.
+type Graded struct {
+	ID           string
+	ScorePercent int
+	Passed       bool
 }
 
 // ModuleState returns the user's state in a module (or the exam, module "")
-// in one query: the module page needs it on every view.
+// in one query over the newest attempts: the module page needs it on every
+// view. Last carries only the id, score and pass of the graded attempt.
 func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error) {
 	var st ModuleState
-	rows, err := db.query(ctx, `SELECT * FROM (SELECT 0, `+attemptColumns+` FROM attempts
-			WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3 AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?4)
-			ORDER BY started_at DESC, rowid DESC LIMIT 1)
-		UNION ALL
-		SELECT * FROM (SELECT 1, `+attemptColumns+` FROM attempts
-			WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3 AND submitted_at IS NOT NULL
-			ORDER BY submitted_at DESC, rowid DESC LIMIT 1)
-		UNION ALL
-		SELECT 2, '', 0, '', '', '', '', '', '', 0, NULL, NULL, NULL, NULL, NULL, NULL
-			WHERE EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)`,
-		userID, courseID, moduleID, db.now())
+	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, 0),
+			started_at, EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
+		FROM attempts WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3
+		ORDER BY started_at DESC, rowid DESC LIMIT 20`, userID, courseID, moduleID)
 	if err != nil {
 		return st, err
 	}
 	defer rows.Close()
+	now := db.now()
 	for rows.Next() {
-		var which int
 		var a Attempt
-		var scanErr error
-		a, scanErr = scanAttempt(prefixRow{rows, &which})
-		if scanErr != nil {
-			return st, scanErr
+		var open bool
+		var expires, started int64
+		var questions string
+		if err := rows.Scan(&a.ID, &open, &expires, &questions, &a.ScorePercent, &a.Passed, &started, &st.Passed); err != nil {
+			return st, err
 		}
-		switch which {
-		case 0:
+		switch {
+		case open && st.Open == nil && (expires == 0 || expires > now):
+			a.UserID, a.CourseID, a.ModuleID, a.StartedAt = userID, courseID, moduleID, time.Unix(started, 0)
+			a.Kind, a.Questions = KindModule, []byte(questions)
+			if moduleID == "" {
+				a.Kind = KindExam
+			}
+			if expires > 0 {
+				a.ExpiresAt = time.Unix(expires, 0)
+			}
 			st.Open = &a
-		case 1:
-			st.Last = &a
-		case 2:
-			st.Passed = true
+		case !open && st.Last == nil:
+			st.Last = &Graded{ID: a.ID, ScorePercent: a.ScorePercent, Passed: a.Passed}
 		}
 	}
 	return st, rows.Err()
 }
-
-// prefixRow scans one leading column into first, the rest as asked.
-type prefixRow struct {
-	rows  *sql.Rows
-	first any
-}
-
-func (p prefixRow) Scan(dest ...any) error { return p.rows.Scan(append([]any{p.first}, dest...)...) }
 
 // ExamAttemptsSince counts the user's exam attempts started after t.
 func (db *DB) ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error) {

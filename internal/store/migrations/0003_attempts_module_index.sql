@@ -1,0 +1,2 @@
+-- The module page looks up a learner's attempts of one module on every view.
+CREATE INDEX attempts_user_module ON attempts (user_id, course_id, module_id, started_at);

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"net/url"
+	"strings"
+
+	"kipass/internal/store"
+)
+
+// The placeholders of the page shell. They are plain letters, so every
+// escaping context of html/template leaves them as they are.
+const (
+	holeTitle = "KIPASSHOLETITLE"
+	holeCSRF  = "KIPASSHOLECSRF"
+	holeLang  = "KIPASSHOLELANGURL"
+)
+
+// shell is the page around the content, rendered once per language and
+// login state: literal parts with the holes between them.
+type shell struct {
+	head  [][]byte // literal parts; holes[i] goes between head[i] and head[i+1]
+	holes []string
+	foot  []byte
+}
+
+func buildShell(t *template.Template, lang string, loggedIn bool) (shell, error) {
+	other := "en"
+	if lang == "en" {
+		other = "de"
+	}
+	pd := pageData{Lang: lang, OtherLang: other, LangURL: holeLang, Title: holeTitle, CSRF: holeCSRF}
+	if loggedIn {
+		pd.User = &store.User{}
+	}
+	var head, foot bytes.Buffer
+	if err := t.ExecuteTemplate(&head, "head", pd); err != nil {
+		return shell{}, err
+	}
+	if err := t.ExecuteTemplate(&foot, "foot", pd); err != nil {
+		return shell{}, err
+	}
+	sh := shell{foot: foot.Bytes()}
+	rest := head.Bytes()
+	for {
+		i, hole := -1, ""
+		for _, h := range []string{holeTitle, holeCSRF, holeLang} {
+			if j := bytes.Index(rest, []byte(h)); j >= 0 && (i < 0 || j < i) {
+				i, hole = j, h
+			}
+		}
+		if i < 0 {
+			sh.head = append(sh.head, rest)
+			break
+		}
+		sh.head = append(sh.head, rest[:i])
+		sh.holes = append(sh.holes, hole)
+		rest = rest[i+len(hole):]
+	}
+	if bytes.Contains(sh.foot, []byte("KIPASSHOLE")) {
+		return shell{}, fmt.Errorf("web: the page foot must not use the title, CSRF token or language link")
+	}
+	return sh, nil
+}
+
+// writeHead writes the shell's head with the holes filled in, escaped.
+func (sh shell) writeHead(w io.Writer, title, csrf, langURL string) {
+	for i, part := range sh.head {
+		w.Write(part)
+		if i < len(sh.holes) {
+			v := ""
+			switch sh.holes[i] {
+			case holeTitle:
+				v = title
+			case holeCSRF:
+				v = csrf
+			case holeLang:
+				v = langURL
+			}
+			io.WriteString(w, template.HTMLEscapeString(v))
+		}
+	}
+}
+
+// switchLangURL is the current address with lang set to other: the
+// language link keeps the rest of the query (a setup token, a next target).
+func switchLangURL(original, other string) string {
+	u, err := url.ParseRequestURI(original)
+	if err != nil {
+		return "/?lang=" + other
+	}
+	q := u.Query()
+	q.Set("lang", other)
+	// Exactly one leading slash: "//host/path" would leave the site.
+	p := "/" + strings.TrimLeft(u.Path, "/\\")
+	return (&url.URL{Path: p, RawQuery: q.Encode()}).RequestURI()
+}
