@@ -72,6 +72,7 @@ func BenchmarkModulePageQuizOpen(b *testing.B) {
 	a := newTestApp(&testing.T{}, nil)
 	serveDirect(b, a.app.Handler(), "/courses/"+courseID+"/dsgvo-grundlagen", learnerCookies(b, a, "open"))
 }
+
 // BenchmarkModulePageAnonymous is the same page without a session.
 func BenchmarkModulePageAnonymous(b *testing.B) {
 	a := newTestApp(&testing.T{}, nil)

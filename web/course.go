@@ -84,7 +84,7 @@ type modulePage struct {
 	Course      *courses.Course
 	Module      *courses.Module
 	Passed      bool
-	Quiz        *quizView      // the open attempt, if any
+	Quiz        *quizView     // the open attempt, if any
 	Last        *store.Graded // the newest graded attempt, if any
 }
 
