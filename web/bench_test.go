@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"testing"
 
@@ -90,4 +91,32 @@ func BenchmarkBareHandler(b *testing.B) {
 		return c.SendString(page)
 	})
 	serveDirect(b, bare.Handler(), "/courses/"+courseID+"/dsgvo-grundlagen", nil)
+}
+
+// BenchmarkSubmit grades and stores module quiz submissions: each iteration
+// starts an attempt and submits it (two write transactions).
+func BenchmarkSubmit(b *testing.B) {
+	a := newTestApp(&testing.T{}, nil)
+	tok := a.apiUser("bench@example.com")
+	cat := realCatalog(&testing.T{})
+	h := a.app.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		s, r := a.start(tok, modulePath("dsgvo-grundlagen"))
+		if r.status != 201 {
+			b.Fatal(r.body)
+		}
+		body, _ := json.Marshal(map[string]any{"answers": key(cat, s.Questions, true)})
+		var ctx fasthttp.RequestCtx
+		ctx.Request.SetRequestURI("/api/v1/attempts/" + s.AttemptID + "/submit")
+		ctx.Request.Header.SetMethod("POST")
+		ctx.Request.Header.SetContentType("application/json")
+		ctx.Request.Header.Set("Authorization", "Bearer "+tok)
+		ctx.Request.SetBody(body)
+		h(&ctx)
+		if ctx.Response.StatusCode() != 200 {
+			b.Fatalf("%d %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+	}
 }
