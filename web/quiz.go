@@ -30,6 +30,9 @@ func newAttemptID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// newCertificateID returns a random 128-bit id, URL-safe.
+func newCertificateID() string { return newAttemptID() }
+
 func newRand() *mrand.Rand {
 	var seed [32]byte
 	rand.Read(seed[:])
@@ -144,12 +147,16 @@ func (s *server) submit(c *fiber.Ctx, u *store.User, id string, answers func([]q
 	if err != nil {
 		return a, res, err
 	}
-	resJSON, err := json.Marshal(res)
-	if err != nil {
-		return a, res, err
+	sub := store.Submission{Answers: ansJSON, ScorePercent: res.ScorePercent, Passed: res.Passed, SubmittedAt: now,
+		Result: func(certificateID string) ([]byte, error) {
+			res.CertificateID = certificateID
+			return json.Marshal(res)
+		}}
+	if a.Kind == store.KindExam {
+		sub.Certificate = &store.NewCertificate{ID: newCertificateID(), HolderName: u.Name, ContentVersion: a.ContentVersion,
+			Lang: a.Lang, IssuedAt: now, ExpiresAt: now.AddDate(0, co.ValidityMonths, 0)}
 	}
-	a, first, err := s.store.SubmitAttempt(c.UserContext(), a.ID, u.ID, store.Submission{Answers: ansJSON, ScorePercent: res.ScorePercent,
-		Passed: res.Passed, Result: resJSON, SubmittedAt: now})
+	a, first, err := s.store.SubmitAttempt(c.UserContext(), a.ID, u.ID, sub)
 	if err != nil {
 		return a, res, err
 	}

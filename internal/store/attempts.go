@@ -135,26 +135,42 @@ type Submission struct {
 	Answers      []byte
 	ScorePercent int
 	Passed       bool
-	Result       []byte
-	SubmittedAt  time.Time
+	// Result returns the stored result document; it gets the id of the
+	// certificate issued (or kept) by this submission, or "".
+	Result      func(certificateID string) ([]byte, error)
+	SubmittedAt time.Time
+	// Certificate is issued when a passed exam is recorded (see issueCertificate).
+	Certificate *NewCertificate
 }
 
 // SubmitAttempt records the graded submission once. When the attempt was
 // submitted already (a double click, a retry), it changes nothing and
 // returns the stored attempt with first=false. A passed module attempt
 // records the module pass in the same transaction, so a pass is never
-// recorded without what it triggers.
+// recorded without what it triggers. A passed exam issues the certificate in
+// the same transaction: a crash never leaves a pass without its certificate
+// or a certificate without its pass.
 func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Submission) (a Attempt, first bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
 		if err != nil || !a.Open() {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?
-			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(s.Result), id); err != nil {
+		certID := ""
+		if s.Passed && a.Kind == KindExam && s.Certificate != nil {
+			if certID, err = issueCertificate(ctx, tx, a, *s.Certificate); err != nil {
+				return err
+			}
+		}
+		result, err := s.Result(certID)
+		if err != nil {
 			return err
 		}
-		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, s.Result
+		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?
+			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(result), id); err != nil {
+			return err
+		}
+		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, result
 		first = true
 		if !s.Passed {
 			return nil
