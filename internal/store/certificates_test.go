@@ -20,7 +20,10 @@ func passExam(t *testing.T, db *DB, userID int64, n int, now time.Time) string {
 	}
 	var got string
 	_, first, err := db.SubmitAttempt(ctx, a.ID, userID, Submission{Answers: []byte("{}"), ScorePercent: 100, Passed: true, SubmittedAt: now,
-		Result: func(id string) ([]byte, error) { got = id; return json.Marshal(map[string]string{"certificate_id": id}) },
+		Result: func(id string) ([]byte, error) {
+			got = id
+			return json.Marshal(map[string]string{"certificate_id": id})
+		},
 		Certificate: &NewCertificate{ID: fmt.Sprintf("cert-%d", n), HolderName: "Erika", ContentVersion: "sha256:x", Lang: "de",
 			IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0)}})
 	if err != nil || !first {
