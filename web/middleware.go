@@ -72,6 +72,19 @@ func (s *server) setSecurityHeaders(c *fiber.Ctx) {
 	}
 }
 
+// limitBody refuses bodies over the configured limit, except on the two
+// routes that take a PDF upload (5 MiB).
+func (s *server) limitBody(c *fiber.Ctx) error {
+	n := len(c.Request().Body())
+	if n <= s.cfg.BodyLimit {
+		return c.Next()
+	}
+	if c.Method() == fiber.MethodPost && (c.Path() == "/verify" || c.Path() == "/api/v1/verify") && n <= MaxUpload+64<<10 {
+		return c.Next()
+	}
+	return errs.New(errs.TooLarge, "too_large", "The request body is too large.")
+}
+
 // loadSession finds the caller's session from the bearer token or the
 // session cookie and stores the user in the context. An invalid token is
 // treated as no session.

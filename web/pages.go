@@ -25,5 +25,9 @@ func (s *server) home(c *fiber.Ctx) error {
 }
 
 func (s *server) mePage(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "me", "me.title", nil, nil)
+	certs, err := s.myCertificates(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "me", "me.title", nil, certs)
 }

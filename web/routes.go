@@ -1,11 +1,17 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/internal/store"
+)
 
 // routes lists every route of the app.
 func (s *server) routes(app *fiber.App) {
 	app.Get("/healthz", s.healthz)
 	app.Get("/static/*", s.static())
+	app.Get("/.well-known/jwks.json", s.jwks)
+	app.Get("/status/1", s.statusList)
 
 	api := app.Group("/api/v1", s.loadSession, s.csrf)
 	api.Post("/register", s.apiRegister)
@@ -16,6 +22,10 @@ func (s *server) routes(app *fiber.App) {
 	api.Post("/courses/:course/exam/attempts", s.requireUser, s.apiStartAttempt)
 	api.Post("/courses/:course/modules/:module/attempts", s.requireUser, s.apiStartAttempt)
 	api.Post("/attempts/:attempt/submit", s.requireUser, s.apiSubmit)
+	api.Get("/me/certificates", s.requireUser, s.apiMyCertificates)
+	api.Get("/verify/:id", s.apiVerifyID)
+	api.Post("/verify", s.apiVerify)
+	api.Post("/admin/certificates/:id/revoke", requireRole(store.RoleAdmin), s.apiRevoke)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
 	web.Get("/", s.home)
@@ -34,4 +44,10 @@ func (s *server) routes(app *fiber.App) {
 	web.Post("/courses/:course/:module/quiz", s.requirePageUser, s.startQuizForm)
 	web.Get("/attempts/:attempt", s.requirePageUser, s.attemptPage)
 	web.Post("/attempts/:attempt", s.requirePageUser, s.submitForm)
+	web.Get("/certificates/:file", s.requirePageUser, s.certificateFile)
+	web.Get("/verify", s.verifyPage)
+	web.Post("/verify", s.verifyForm)
+	web.Get("/verify/:id", s.verifyIDPage)
+	web.Get("/admin", requireRole(store.RoleAdmin), s.adminPage)
+	web.Post("/admin/certificates/:id/revoke", requireRole(store.RoleAdmin), s.revokeForm)
 }

@@ -40,6 +40,11 @@ type Store interface {
 	CourseProgress(ctx context.Context, userID int64, courseID string) (store.Progress, error)
 	ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (store.ModuleState, error)
 	ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error)
+	CertificateByID(ctx context.Context, id string) (store.Certificate, error)
+	UserCertificates(ctx context.Context, userID int64) ([]store.Certificate, error)
+	RecentCertificates(ctx context.Context, limit int) ([]store.Certificate, error)
+	RevokeCertificate(ctx context.Context, id, reason string) error
+	RevokedIndexes(ctx context.Context) ([]int, error)
 }
 
 // Config holds the web settings, read once at start.
@@ -65,6 +70,7 @@ type Deps struct {
 	Config  Config
 	Store   Store
 	Catalog func() *courses.Catalog // the current course catalogue
+	Signer  *Signer                 // keys and issuer for certificates
 	Hasher  *auth.Hasher
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -75,6 +81,7 @@ type server struct {
 	cfg      Config
 	store    Store
 	catalog  func() *courses.Catalog
+	signer   *Signer
 	hasher   *auth.Hasher
 	log      *slog.Logger
 	now      func() time.Time
@@ -84,6 +91,8 @@ type server struct {
 	cookies  cookieNames
 	throttle *addressThrottle
 	sessions *sessionCache
+	// statusCache holds the signed status list.
+	statusCache statusCache
 }
 
 type cookieNames struct{ session, csrf, lang string }
@@ -97,7 +106,13 @@ func NewServer(d Deps) (*fiber.App, error) {
 	if cfg.BaseURL == nil {
 		return nil, fmt.Errorf("web: no base URL")
 	}
+	if d.Signer == nil || d.Signer.Keys == nil || d.Signer.Keys() == nil {
+		return nil, fmt.Errorf("web: no signing keys")
+	}
 	cfg.BodyLimit = cmpOr(cfg.BodyLimit, 1<<20)
+	// The server accepts bodies up to the PDF upload size (plus room for
+	// the multipart envelope); limitBody holds every other route to BodyLimit.
+	serverLimit := max(cfg.BodyLimit, MaxUpload+64<<10)
 	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 30*time.Minute)
 	cfg.SessionTTL = cmpOr(cfg.SessionTTL, 12*time.Hour)
 	cfg.LoginWindow = cmpOr(cfg.LoginWindow, 15*time.Minute)
@@ -113,7 +128,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, hasher: d.Hasher, log: d.Logger, now: now, views: v,
+	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions: newSessionCache(cfg.SessionCacheTTL, now)}
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf", "kipass_lang"}
@@ -127,13 +142,13 @@ func NewServer(d Deps) (*fiber.App, error) {
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            30 * time.Second,
 		IdleTimeout:             60 * time.Second,
-		BodyLimit:               cfg.BodyLimit,
+		BodyLimit:               serverLimit,
 		ErrorHandler:            s.handleError,
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 	})
-	app.Use(s.logRequests, recover.New(), s.securityHeaders)
+	app.Use(s.logRequests, recover.New(), s.securityHeaders, s.limitBody)
 	s.routes(app)
 	return app, nil
 }

@@ -154,7 +154,18 @@ func (v *views) funcs(lang string) template.FuncMap {
 		},
 		"inc":      func(i int) int { return i + 1 },
 		"quizForm": func(q *quizView, csrf string) template.HTML { return v.renderQuizForm(lang, q, csrf) },
-		"clock":    func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
+		// isoDate formats an RFC 3339 time string as a date.
+		"isoDate": func(s string) string {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return s
+			}
+			if lang == "de" {
+				return t.Format("02.01.2006")
+			}
+			return t.Format("2 January 2006")
+		},
+		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
 		// field passes a form and the settings of one input to the field partial.
 		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
 			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/certificates"
 	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/store"
@@ -28,11 +31,12 @@ import (
 
 // testApp is a real server over a real SQLite file.
 type testApp struct {
-	t   *testing.T
-	app *fiber.App
-	db  *store.DB
-	log *bytes.Buffer
-	now func() time.Time
+	t      *testing.T
+	app    *fiber.App
+	db     *store.DB
+	log    *bytes.Buffer
+	now    func() time.Time
+	signer *Signer
 }
 
 func newTestApp(t *testing.T, mod func(*Config)) *testApp {
@@ -50,13 +54,53 @@ func newTestApp(t *testing.T, mod func(*Config)) *testApp {
 	var logs bytes.Buffer
 	ta := &testApp{t: t, db: db, log: &logs, now: time.Now}
 	cat := realCatalog(t)
-	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() },
+	ks, err := certificates.OpenKeyStore(filepath.Join(t.TempDir(), "keys"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
+	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
 		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ta.app = app
 	return ta
+}
+
+// makeUser creates an account with a role directly in the store and returns
+// an API token for it.
+func (a *testApp) makeUser(email, role string) string {
+	a.t.Helper()
+	h := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 1)
+	hash, _ := h.Hash(context.Background(), "correct horse battery")
+	if _, err := a.db.CreateUser(context.Background(), store.NewUser{Email: email, Name: "User " + email, Role: role, PasswordHash: hash}); err != nil {
+		a.t.Fatal(err)
+	}
+	r := a.do(req{method: "POST", path: "/api/v1/login", json: map[string]any{"email": email, "password": "correct horse battery"}})
+	var out struct{ Token string }
+	json.Unmarshal([]byte(r.body), &out)
+	return out.Token
+}
+
+// multipartWriter writes a multipart form with fields and one file; it
+// returns the content type.
+func multipartWriter(w io.Writer, fields map[string]string, fileField, fileName string, data []byte) string {
+	mw := multipart.NewWriter(w)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile(fileField, fileName)
+	fw.Write(data)
+	mw.Close()
+	return mw.FormDataContentType()
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // realCatalog loads the embedded course from its folder, once per test binary.
@@ -245,6 +289,7 @@ func TestAPIScenarios(t *testing.T) {
 		{"logout anonymous", req{method: "POST", path: "/api/v1/logout"}, 401, "unauthorized"},
 		{"unknown api route", req{method: "GET", path: "/api/v1/nothing"}, 404, "not_found"},
 		{"wrong method", req{method: "DELETE", path: "/api/v1/login"}, 405, "method_not_allowed"},
+		{"register 2 MiB", req{method: "POST", path: "/api/v1/register", raw: `{"name":"` + strings.Repeat("a", 2<<20) + `"}`, rawType: "application/json"}, 413, "too_large"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := a.do(tc.req)
@@ -584,14 +629,14 @@ func TestOversizedBodyOverHTTP(t *testing.T) {
 	}
 	go a.app.Listener(ln)
 	t.Cleanup(func() { a.app.ShutdownWithTimeout(2 * time.Second) })
-	// Announce a 2 MiB body and send only the start: the server must answer
-	// from the Content-Length alone.
+	// Announce a 6 MiB body (over even the upload limit) and send only the
+	// start: the server must answer from the Content-Length alone.
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /api/v1/register HTTP/1.1\r\nHost: kipass.test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", 2<<20)
+	fmt.Fprintf(conn, "POST /api/v1/register HTTP/1.1\r\nHost: kipass.test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", 6<<20)
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,8 @@ Usage:
   kipass admin create [flags]      create an account from the shell
   kipass content check [DIR]       validate a content folder (default: the embedded course)
   kipass content export [DIR]      print the course catalogue as JSON, answer keys included
+  kipass verify FILE.pdf|TOKEN     verify a certificate (--jwks FILE|URL, --offline, --json)
+  kipass keys rotate               make a new signing key; old certificates keep verifying
 
 Every command has --help. Flags can also be set as KIPASS_<FLAG> environment
 variables, e.g. KIPASS_ADDR=0.0.0.0:8080 or KIPASS_BASE_URL=https://kipass.example.com.
@@ -85,6 +87,10 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return cmdAdminCreate(ctx, rest[1:], e)
 	case "content":
 		return cmdContent(ctx, rest, e)
+	case "verify":
+		return cmdVerify(ctx, rest, e)
+	case "keys":
+		return cmdKeys(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return nil

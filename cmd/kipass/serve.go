@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"kipass/certificates"
 	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/store"
@@ -27,6 +28,10 @@ type serveConfig struct {
 	Registration   bool
 	TrustedProxies string
 	HashParallel   int
+	IssuerName     string
+	SigningKey     string
+	PDFCert        string
+	ExamAttempts   int
 }
 
 func cmdServe(ctx context.Context, args []string, e env) error {
@@ -40,6 +45,10 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&cfg.Registration, "registration", true, "allow self-registration (--registration=false to turn it off)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` of reverse proxies whose X-Forwarded-For is trusted")
 	fs.IntVar(&cfg.HashParallel, "hash-parallel", 4, "maximum password hashes computed at once (each takes 19 MiB)")
+	fs.StringVar(&cfg.IssuerName, "issuer-name", "", "organisation named as the issuer on certificates (default: the base URL's host)")
+	fs.StringVar(&cfg.SigningKey, "signing-key", "", "PEM `file` with the ECDSA P-256 signing key (default: keys created in DATA/keys)")
+	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
+	fs.IntVar(&cfg.ExamAttempts, "exam-attempts", 3, "final exam attempts allowed per person in 24 hours")
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
@@ -92,8 +101,35 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 	defer db.Close()
 
+	var keys keyHolder
+	keyDir := filepath.Join(cfg.Data, "keys")
+	var ks *certificates.KeyStore
+	if cfg.SigningKey != "" {
+		ks, err = certificates.OpenKeyFile(cfg.SigningKey)
+	} else {
+		ks, err = certificates.OpenKeyStore(keyDir, time.Now)
+	}
+	if err != nil {
+		return fail(1, "signing key: %v", err)
+	}
+	keys.p.Store(ks)
+	signer := &web.Signer{Keys: keys.Get, Issuer: certificates.Issuer{Name: cfg.IssuerName, URL: base.String()}}
+	if signer.Issuer.Name == "" {
+		signer.Issuer.Name = base.Hostname()
+	}
+	if cfg.PDFCert != "" {
+		b, err := os.ReadFile(cfg.PDFCert)
+		if err != nil {
+			return fail(1, "--pdf-cert: %v", err)
+		}
+		if signer.Chain, err = certificates.LoadCertChain(b); err != nil {
+			return fail(1, "--pdf-cert %s: %v", cfg.PDFCert, err)
+		}
+	}
+
 	app, err := web.NewServer(web.Deps{
-		Config:  web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies},
+		Config:  web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies, ExamAttemptsPerDay: cfg.ExamAttempts},
+		Signer:  signer,
 		Store:   db,
 		Catalog: catalogs.Get,
 		Hasher:  auth.NewHasher(auth.DefaultParams, cfg.HashParallel),
@@ -114,6 +150,9 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	go purgeLoop(ctx, db, logger)
 	if cfg.Watch {
 		go catalogs.watch(ctx, contentDir, time.Second, logger)
+	}
+	if cfg.SigningKey == "" {
+		go keys.watch(ctx, keyDir, 30*time.Second, logger)
 	}
 	select {
 	case err := <-served:

@@ -1,0 +1,276 @@
+package certificates
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSelfSignedCert(t *testing.T) {
+	k := pdfTestKey(t)
+	now := time.Date(2026, 11, 29, 10, 30, 0, 0, time.UTC)
+	c, err := SelfSignedCert(k, pdfTestIssuer, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Subject.CommonName != "Muster GmbH" || len(c.Subject.Organization) != 1 || c.Subject.Organization[0] != "Muster GmbH" {
+		t.Errorf("subject = %v", c.Subject)
+	}
+	if c.Issuer.String() != c.Subject.String() {
+		t.Errorf("issuer %v != subject %v", c.Issuer, c.Subject)
+	}
+	if err := c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature); err != nil {
+		t.Errorf("not self-signed: %v", err)
+	}
+	if !k.Public.Equal(c.PublicKey) {
+		t.Error("certificate is for another key")
+	}
+	if c.KeyUsage != x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment {
+		t.Errorf("key usage = %v", c.KeyUsage)
+	}
+	if len(c.UnknownExtKeyUsage) != 1 || !c.UnknownExtKeyUsage[0].Equal(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}) {
+		t.Errorf("extended key usage lacks document signing: %v", c.UnknownExtKeyUsage)
+	}
+	if c.IsCA {
+		t.Error("certificate is a CA")
+	}
+	if !c.NotBefore.Before(now) || !c.NotAfter.Equal(now.AddDate(10, 0, 0)) {
+		t.Errorf("validity %v to %v", c.NotBefore, c.NotAfter)
+	}
+	if len(c.URIs) != 1 || c.URIs[0].String() != pdfTestIssuer.URL {
+		t.Errorf("URIs = %v", c.URIs)
+	}
+	if c.PublicKeyAlgorithm != x509.ECDSA || c.SignatureAlgorithm != x509.ECDSAWithSHA256 {
+		t.Errorf("algorithms %v %v", c.PublicKeyAlgorithm, c.SignatureAlgorithm)
+	}
+
+	c2, err := SelfSignedCert(k, pdfTestIssuer, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SerialNumber.Cmp(c2.SerialNumber) == 0 {
+		t.Error("two certificates with the same serial number")
+	}
+}
+
+func TestSigningKeyChecks(t *testing.T) {
+	k := pdfTestKey(t)
+	other := pdfTestKey(t)
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]*Key{
+		"nil":            nil,
+		"public only":    {ID: "x", Public: k.Public},
+		"P-384":          {ID: "x", Private: p384, Public: &p384.PublicKey},
+		"mismatched key": {ID: "x", Private: k.Private, Public: other.Public},
+	}
+	pdf, err := RenderPDF(pdfTestCert("Anna"), pdfTestIssuer, "de", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, key := range bad {
+		if _, err := SelfSignedCert(key, pdfTestIssuer, time.Now()); err == nil {
+			t.Errorf("SelfSignedCert with %s key: no error", name)
+		}
+		if _, err := SignPDF(pdf, key, nil, pdfTestIssuer, time.Now()); err == nil {
+			t.Errorf("SignPDF with %s key: no error", name)
+		}
+	}
+	// A certificate for another key, or one not valid at the signing time.
+	otherCert, err := SelfSignedCert(other, pdfTestIssuer, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SignPDF(pdf, k, []*x509.Certificate{otherCert}, pdfTestIssuer, time.Now()); err == nil {
+		t.Error("SignPDF with another key's certificate: no error")
+	}
+	old, err := SelfSignedCert(k, pdfTestIssuer, time.Now().AddDate(-11, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SignPDF(pdf, k, []*x509.Certificate{old}, pdfTestIssuer, time.Now()); err == nil {
+		t.Error("SignPDF with an expired certificate: no error")
+	}
+	if _, err := SignPDF([]byte("not a pdf"), k, nil, pdfTestIssuer, time.Now()); err == nil {
+		t.Error("SignPDF of garbage: no error")
+	}
+	// A Key without Public still signs.
+	if _, err := SignPDF(pdf, &Key{ID: "x", Private: k.Private}, nil, pdfTestIssuer, time.Now()); err != nil {
+		t.Errorf("SignPDF with Public unset: %v", err)
+	}
+}
+
+// pdfTestCA makes a root CA and a P-256 signing certificate for k issued by
+// it, as an organisation would supply with --pdf-cert.
+func pdfTestCA(t *testing.T, k *Key) (leaf, root *x509.Certificate) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "Muster Root CA", Organization: []string{"Muster GmbH"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(5, 0, 0),
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err = x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "Muster GmbH Zertifikate", Organization: []string{"Muster GmbH"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(2, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, root, k.Public, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err = x509.ParseCertificate(leafDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return leaf, root
+}
+
+func pdfPEMCerts(certs ...*x509.Certificate) []byte {
+	var b bytes.Buffer
+	for _, c := range certs {
+		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	}
+	return b.Bytes()
+}
+
+func TestLoadCertChain(t *testing.T) {
+	k := pdfTestKey(t)
+	leaf, root := pdfTestCA(t, k)
+
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: []byte("ignored")})
+	chain, err := LoadCertChain(append(append(pdfPEMCerts(leaf), keyPEM...), pdfPEMCerts(root)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chain) != 2 || !chain[0].Equal(leaf) || !chain[1].Equal(root) {
+		t.Fatalf("chain = %v", chain)
+	}
+
+	for name, in := range map[string][]byte{
+		"empty":       nil,
+		"no cert":     keyPEM,
+		"garbage":     []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+		"wrong order": pdfPEMCerts(root, leaf),
+	} {
+		if _, err := LoadCertChain(in); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// A PDF signed with an organisation's chain: pdfsig accepts it and names
+// the organisation's certificate; CheckPDF reports the key.
+func TestSignPDFWithOrganisationChain(t *testing.T) {
+	k := pdfTestKey(t)
+	leaf, root := pdfTestCA(t, k)
+	chain, err := LoadCertChain(pdfPEMCerts(leaf, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := SignPDF(pdf, k, chain, pdfTestIssuer, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := CheckPDF(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.SignatureValid || !res.SignerKey.Equal(k.Public) || !res.SignerCert.Equal(leaf) {
+		t.Errorf("CheckPDF = %+v", res)
+	}
+
+	file := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := os.WriteFile(file, signed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := pdfRunTool(t, "pdfsig", file)
+	for _, want := range []string{"Signature is Valid", "Common Name: Muster GmbH Zertifikate"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pdfsig lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// The signature dictionary carries name, reason, location and time, also
+// for issuer names that pdfsign would otherwise write unescaped.
+func TestSignPDFSignatureFields(t *testing.T) {
+	k := pdfTestKey(t)
+	now := time.Now().Truncate(time.Second)
+	for _, iss := range []Issuer{
+		pdfTestIssuer,
+		{Name: "Müller & Söhne (Deutschland) GmbH", URL: "https://kipass.mueller.example"},
+		{Name: "Ĩ\\Ĩ(Ĩ)", URL: "https://x.example"}, // UTF-16 bytes 0x28, 0x29, 0x5c
+	} {
+		pdf, err := RenderPDF(pdfTestCert("Anna"), iss, "de", pdfTestJWT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := SignPDF(pdf, k, nil, iss, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parsePDF(signed)
+		if err != nil {
+			t.Fatalf("%s: %v", iss.Name, err)
+		}
+		res, err := CheckPDF(signed)
+		if err != nil || !res.SignatureValid || !res.SignedAt.Equal(now) {
+			t.Fatalf("%s: CheckPDF = %+v, %v", iss.Name, res, err)
+		}
+		var sig pdfDict
+		for _, def := range f.objects {
+			if d, ok := def.obj.(pdfDict); ok && d["Type"] == pdfName("Sig") {
+				sig = d
+			}
+		}
+		wantName := map[string]string{
+			"Müller & Söhne (Deutschland) GmbH": "Müller & Söhne [Deutschland] GmbH",
+			"Ĩ\\Ĩ(Ĩ)":                           "I/I[I]",
+		}[iss.Name]
+		if wantName == "" {
+			wantName = iss.Name
+		}
+		for key, want := range map[pdfName]string{"Name": wantName, "Reason": PDFSignReason, "Location": iss.URL} {
+			if got := pdfText(sig[key]); got != want {
+				t.Errorf("%s: /%s = %q, want %q", iss.Name, key, got, want)
+			}
+		}
+	}
+}

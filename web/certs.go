@@ -1,0 +1,322 @@
+package web
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/certificates"
+	"kipass/internal/errs"
+	"kipass/internal/store"
+)
+
+var certIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+
+var errNoCertificate = errs.New(errs.NotFound, "not_found", "No such certificate.")
+
+// Signer is what the web layer needs to sign credentials and PDFs.
+type Signer struct {
+	// Keys returns the current key store; it may change when keys are
+	// rotated while the server runs.
+	Keys   func() *certificates.KeyStore
+	Issuer certificates.Issuer
+	// Chain is the X.509 chain for PDF signatures (the organisation's
+	// certificate for the current key); empty: a self-signed certificate
+	// is made for each key.
+	Chain []*x509.Certificate
+
+	mu         sync.Mutex
+	selfSigned map[string][]*x509.Certificate // kid -> chain
+}
+
+// chainFor returns the PDF signing chain for the key.
+func (sg *Signer) chainFor(k *certificates.Key, now time.Time) ([]*x509.Certificate, error) {
+	if len(sg.Chain) > 0 {
+		return sg.Chain, nil
+	}
+	sg.mu.Lock()
+	defer sg.mu.Unlock()
+	if c, ok := sg.selfSigned[k.ID]; ok {
+		return c, nil
+	}
+	cert, err := certificates.SelfSignedCert(k, sg.Issuer, now)
+	if err != nil {
+		return nil, err
+	}
+	if sg.selfSigned == nil {
+		sg.selfSigned = map[string][]*x509.Certificate{}
+	}
+	sg.selfSigned[k.ID] = []*x509.Certificate{cert}
+	return sg.selfSigned[k.ID], nil
+}
+
+// certificateFor builds what a certificate states from its record and the
+// course in the catalogue.
+func (s *server) certificateFor(rec store.Certificate) certificates.Certificate {
+	c := certificates.Certificate{ID: rec.ID, HolderName: rec.HolderName, CourseID: rec.CourseID, ContentVersion: rec.ContentVersion,
+		IssuedAt: rec.IssuedAt, ExpiresAt: rec.ExpiresAt, Lang: rec.Lang, StatusIndex: rec.StatusIndex,
+		CourseTitle: map[string]string{"de": rec.CourseID, "en": rec.CourseID}, CertificateTitle: map[string]string{"de": rec.CourseID, "en": rec.CourseID}}
+	if co, ok := s.catalog().Course(rec.CourseID); ok {
+		c.CourseTitle, c.CertificateTitle = co.Title, co.CertificateTitle
+		for _, m := range co.Modules {
+			c.Competences = append(c.Competences, m.Title)
+		}
+	}
+	return c
+}
+
+// certStatus is valid, expired or revoked.
+func certStatus(rec store.Certificate, now time.Time) string {
+	switch {
+	case rec.Revoked():
+		return "revoked"
+	case !now.Before(rec.ExpiresAt):
+		return "expired"
+	}
+	return "valid"
+}
+
+// certificateAccess loads a certificate the caller may download: the holder,
+// HR and admins. Anyone else gets "not found".
+func (s *server) certificateAccess(c *fiber.Ctx, id string) (store.Certificate, error) {
+	u := currentUser(c)
+	if u == nil || !certIDPattern.MatchString(id) {
+		return store.Certificate{}, errNoCertificate
+	}
+	rec, err := s.store.CertificateByID(c.UserContext(), id)
+	if err != nil {
+		return rec, err
+	}
+	if rec.UserID != u.ID && u.Role != store.RoleHR && u.Role != store.RoleAdmin {
+		return rec, errNoCertificate
+	}
+	return rec, nil
+}
+
+// certificateFile serves /certificates/{id}.pdf (?lang=de|en) and
+// /certificates/{id}.jwt.
+func (s *server) certificateFile(c *fiber.Ctx) error {
+	file := c.Params("file")
+	id, ext, _ := strings.Cut(file, ".")
+	if ext != "pdf" && ext != "jwt" {
+		return errNoCertificate
+	}
+	rec, err := s.certificateAccess(c, id)
+	if err != nil {
+		return err
+	}
+	cert := s.certificateFor(rec)
+	k := s.signer.Keys().Current()
+	token, err := certificates.IssueCredential(cert, s.signer.Issuer, k)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	if ext == "jwt" {
+		c.Set(fiber.HeaderContentType, "application/vc+jwt")
+		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="kipass-%s.jwt"`, rec.ID))
+		return c.SendString(token)
+	}
+	lang := rec.Lang
+	if l := c.Query("lang"); validLang(l) {
+		lang = l
+	}
+	pdf, err := s.renderCertificate(cert, lang, token)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="kipass-certificate-%s-%s.pdf"`, rec.ID, lang))
+	return c.Send(pdf)
+}
+
+// renderCertificate renders and signs the PDF.
+func (s *server) renderCertificate(cert certificates.Certificate, lang, token string) ([]byte, error) {
+	k := s.signer.Keys().Current()
+	pdf, err := certificates.RenderPDF(cert, s.signer.Issuer, lang, token)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := s.signer.chainFor(k, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return certificates.SignPDF(pdf, k, chain, s.signer.Issuer, s.now())
+}
+
+// certificateOut is a certificate in the holder's list.
+type certificateOut struct {
+	ID        string `json:"id"`
+	Course    string `json:"course"`
+	IssuedAt  string `json:"issued_at"`
+	ExpiresAt string `json:"expires_at"`
+	Status    string `json:"status"`
+	PDFURL    string `json:"pdf_url"`
+	VerifyURL string `json:"verify_url"`
+}
+
+func (s *server) apiMyCertificates(c *fiber.Ctx) error {
+	list, err := s.store.UserCertificates(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	out := []certificateOut{}
+	base := s.signer.Issuer.URL
+	for _, rec := range list {
+		out = append(out, certificateOut{ID: rec.ID, Course: rec.CourseID, IssuedAt: rfc3339(rec.IssuedAt), ExpiresAt: rfc3339(rec.ExpiresAt),
+			Status: certStatus(rec, s.now()), PDFURL: base + "/certificates/" + rec.ID + ".pdf", VerifyURL: certificates.VerifyURL(base, rec.ID)})
+	}
+	return c.JSON(out)
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// myCertificate is a certificate on /me with its links.
+type myCertificate struct {
+	Rec       store.Certificate
+	Title     string
+	Status    string
+	VerifyURL string
+	LinkedIn  string
+}
+
+// linkedInURL is LinkedIn's "add certification" link, filled in.
+func linkedInURL(name, org string, issued, expires time.Time, id, verify string) string {
+	q := url.Values{}
+	q.Set("startTask", "CERTIFICATION_NAME")
+	q.Set("name", name)
+	q.Set("organizationName", org)
+	q.Set("issueYear", fmt.Sprint(issued.Year()))
+	q.Set("issueMonth", fmt.Sprint(int(issued.Month())))
+	q.Set("expirationYear", fmt.Sprint(expires.Year()))
+	q.Set("expirationMonth", fmt.Sprint(int(expires.Month())))
+	q.Set("certId", id)
+	q.Set("certUrl", verify)
+	return "https://www.linkedin.com/profile/add?" + q.Encode()
+}
+
+func (s *server) myCertificates(c *fiber.Ctx) ([]myCertificate, error) {
+	list, err := s.store.UserCertificates(c.UserContext(), currentUser(c).ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []myCertificate
+	lang := langOf(c)
+	for _, rec := range list {
+		cert := s.certificateFor(rec)
+		title := cert.CertificateTitle[lang]
+		v := certificates.VerifyURL(s.signer.Issuer.URL, rec.ID)
+		out = append(out, myCertificate{Rec: rec, Title: title, Status: certStatus(rec, s.now()), VerifyURL: v,
+			LinkedIn: linkedInURL(title, s.signer.Issuer.Name, rec.IssuedAt, rec.ExpiresAt, rec.ID, v)})
+	}
+	return out, nil
+}
+
+// jwks serves the issuer's public keys, retired ones included.
+func (s *server) jwks(c *fiber.Ctx) error {
+	b, err := certificates.JWKS(s.signer.Keys().Keys())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/jwk-set+json")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set("Access-Control-Allow-Origin", "*")
+	return c.Send(b)
+}
+
+// statusCache keeps the signed status list: signing it costs about a
+// millisecond and most of a megabyte. A revocation on this instance drops
+// it; otherwise it is re-signed hourly (it is valid for a day), so other
+// instances show a revocation within the hour at the latest.
+type statusCache struct {
+	mu    sync.Mutex
+	token string
+	kid   string
+	at    time.Time
+}
+
+func (sc *statusCache) drop() {
+	sc.mu.Lock()
+	sc.token = ""
+	sc.mu.Unlock()
+}
+
+// statusList serves the signed Bitstring Status List credential.
+func (s *server) statusList(c *fiber.Ctx) error {
+	sc := &s.statusCache
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	k := s.signer.Keys().Current()
+	now := s.now()
+	if sc.token == "" || sc.kid != k.ID || now.Sub(sc.at) > time.Hour {
+		revoked, err := s.store.RevokedIndexes(c.UserContext())
+		if err != nil {
+			return err
+		}
+		token, err := certificates.IssueStatusList(s.signer.Issuer, revoked, k, now)
+		if err != nil {
+			return err
+		}
+		sc.token, sc.kid, sc.at = token, k.ID, now
+	}
+	token := sc.token
+	c.Set(fiber.HeaderContentType, "application/vc+jwt")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("Access-Control-Allow-Origin", "*")
+	return c.SendString(token)
+}
+
+// apiRevoke revokes a certificate (admins only).
+func (s *server) apiRevoke(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if err := s.revoke(c, c.Params("id"), body.Reason); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *server) revoke(c *fiber.Ctx, id, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || len(reason) > 500 {
+		return errs.Field("reason", "required")
+	}
+	if !certIDPattern.MatchString(id) {
+		return errNoCertificate
+	}
+	if err := s.store.RevokeCertificate(c.UserContext(), id, reason); err != nil {
+		return err
+	}
+	s.statusCache.drop()
+	s.log.Info("certificate revoked", "by_user_id", currentUser(c).ID)
+	return nil
+}
+
+// requireRole lets only the given roles through; others get 403.
+func requireRole(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := currentUser(c)
+		if u == nil {
+			if isAPI(c) {
+				return errs.New(errs.Unauthorized, "unauthorized", "Please log in.")
+			}
+			return c.Redirect("/login?next="+url.QueryEscape(safeNext(c.OriginalURL())), fiber.StatusSeeOther)
+		}
+		for _, r := range roles {
+			if u.Role == r {
+				return c.Next()
+			}
+		}
+		return errs.New(errs.Forbidden, "forbidden", "You are not allowed to do this.")
+	}
+}

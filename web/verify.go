@@ -1,0 +1,264 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/certificates"
+	"kipass/internal/errs"
+	"kipass/internal/store"
+)
+
+// MaxUpload is the largest PDF accepted for verification.
+const MaxUpload = 5 << 20
+
+// verification is the answer to "is this certificate genuine?". Nothing
+// about who asked is stored; uploaded files and tokens are checked in memory
+// and forgotten.
+type verification struct {
+	ID          string  `json:"id,omitempty"`
+	Status      string  `json:"status"`              // valid, expired, revoked or unknown
+	Signature   string  `json:"signature,omitempty"` // valid or invalid, for tokens and PDFs
+	Reason      string  `json:"reason,omitempty"`    // why it is not valid, a code
+	HolderName  string  `json:"holder_name,omitempty"`
+	CourseTitle string  `json:"course_title,omitempty"`
+	IssuedAt    string  `json:"issued_at,omitempty"`
+	ExpiresAt   string  `json:"expires_at,omitempty"`
+	Issuer      string  `json:"issuer,omitempty"`
+	Checks      []check `json:"checks"`
+}
+
+// check is one thing that was checked.
+type check struct {
+	Name string `json:"name"` // record, pdf_signature, pdf_signer, credential_signature, issuer, expiry, revocation
+	OK   bool   `json:"ok"`
+}
+
+func (v *verification) add(name string, ok bool) { v.Checks = append(v.Checks, check{name, ok}) }
+
+// fromRecord fills in what the issuer's record says. A certificate whose
+// holder erased the account and withdrew it shows no name.
+func (s *server) fromRecord(v *verification, rec store.Certificate, lang string) {
+	now := s.now()
+	v.ID = rec.ID
+	v.Status = certStatus(rec, now)
+	cert := s.certificateFor(rec)
+	if !(rec.Revoked() && rec.UserID == 0) {
+		v.HolderName = rec.HolderName
+	}
+	v.CourseTitle = cert.CourseTitle[lang]
+	v.IssuedAt, v.ExpiresAt = rfc3339(rec.IssuedAt), rfc3339(rec.ExpiresAt)
+	v.Issuer = s.signer.Issuer.Name
+	v.add("expiry", now.Before(rec.ExpiresAt))
+	v.add("revocation", !rec.Revoked())
+	switch v.Status {
+	case "expired", "revoked":
+		v.Reason = v.Status
+	}
+}
+
+// verifyID looks a certificate up by its id.
+func (s *server) verifyID(c *fiber.Ctx, id, lang string) (verification, error) {
+	v := verification{Status: "unknown", Checks: []check{}}
+	if !certIDPattern.MatchString(id) {
+		v.Reason = "unknown"
+		v.add("record", false)
+		return v, nil
+	}
+	rec, err := s.store.CertificateByID(c.UserContext(), id)
+	if errs.KindOf(err) == errs.NotFound {
+		v.Reason = "unknown"
+		v.add("record", false)
+		return v, nil
+	}
+	if err != nil {
+		return v, err
+	}
+	v.add("record", true)
+	s.fromRecord(&v, rec, lang)
+	return v, nil
+}
+
+// verifyToken checks a credential: ES256 signature by one of our keys, the
+// issuer, expiry, and revocation.
+func (s *server) verifyToken(c *fiber.Ctx, token, lang string, v verification) (verification, error) {
+	if v.Checks == nil {
+		v.Checks = []check{}
+	}
+	v.Status = "unknown"
+	token = strings.TrimSpace(token)
+	cred, err := certificates.VerifyCredential(token, s.signer.Keys().Lookup, s.now())
+	expired := errors.Is(err, certificates.ErrExpired)
+	if err != nil && !expired {
+		v.Signature = "invalid"
+		v.add("credential_signature", false)
+		switch {
+		case errors.Is(err, certificates.ErrUnknownKey):
+			v.Reason = "unknown_key"
+		case errors.Is(err, certificates.ErrBadSignature), errors.Is(err, certificates.ErrAlgorithm):
+			v.Reason = "signature_invalid"
+		case errors.Is(err, certificates.ErrNotYetValid):
+			v.Reason = "not_yet_valid"
+		default:
+			v.Reason = "malformed_token"
+		}
+		return v, nil
+	}
+	v.add("credential_signature", true)
+	if cred.Issuer != s.signer.Issuer.URL {
+		v.Signature, v.Reason = "invalid", "issuer_mismatch"
+		v.add("issuer", false)
+		return v, nil
+	}
+	v.Signature = "valid"
+	v.add("issuer", true)
+	rec, err := s.store.CertificateByID(c.UserContext(), cred.ID)
+	if errs.KindOf(err) == errs.NotFound {
+		v.Reason = "unknown"
+		v.add("record", false)
+		return v, nil
+	}
+	if err != nil {
+		return v, err
+	}
+	v.add("record", true)
+	s.fromRecord(&v, rec, lang)
+	return v, nil
+}
+
+// verifyPDF checks an uploaded PDF: its own signature, that one of our keys
+// made it, then the embedded credential.
+func (s *server) verifyPDF(c *fiber.Ctx, pdf []byte, lang string) (verification, error) {
+	v := verification{Status: "unknown", Signature: "invalid", Checks: []check{}}
+	chk, err := certificates.CheckPDF(pdf)
+	switch {
+	case errors.Is(err, certificates.ErrTooLarge):
+		return v, errs.New(errs.TooLarge, "too_large", "The file is larger than 5 MiB.")
+	case errors.Is(err, certificates.ErrNotPDF):
+		v.Reason = "not_a_pdf"
+		return v, nil
+	case errors.Is(err, certificates.ErrNoCredential):
+		v.Reason = "no_credential"
+		v.add("pdf_signature", chk != nil && chk.SignatureValid)
+		return v, nil
+	case err != nil:
+		v.Reason = "malformed_pdf"
+		return v, nil
+	}
+	v.add("pdf_signature", chk.SignatureValid)
+	if !chk.SignatureValid {
+		v.Reason = "pdf_signature_invalid"
+		return v, nil
+	}
+	ours := false
+	if chk.SignerKey != nil {
+		_, ours = s.signer.Keys().Lookup(certificates.Thumbprint(chk.SignerKey))
+	}
+	v.add("pdf_signer", ours)
+	if !ours {
+		v.Reason = "pdf_signer_unknown"
+		return v, nil
+	}
+	return s.verifyToken(c, chk.Credential, lang, v)
+}
+
+// --- API ---
+
+func (s *server) apiVerifyID(c *fiber.Ctx) error {
+	v, err := s.verifyID(c, c.Params("id"), apiLang(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *server) apiVerify(c *fiber.Ctx) error {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	var v verification
+	var err error
+	switch {
+	case strings.HasPrefix(ct, "application/pdf"):
+		v, err = s.verifyPDF(c, c.Body(), apiLang(c))
+	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
+		var body struct {
+			Token string `json:"token"`
+		}
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+		if body.Token == "" {
+			return errs.Field("token", "required")
+		}
+		v, err = s.verifyToken(c, body.Token, apiLang(c), verification{})
+	default:
+		return &errs.Error{Kind: errs.Invalid, Code: "unsupported_media_type", Message: "Send the PDF as application/pdf or {\"token\":...} as application/json."}
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+// --- pages ---
+
+func (s *server) verifyPage(c *fiber.Ctx) error {
+	if id := strings.TrimSpace(c.Query("id")); id != "" {
+		// The id may be pasted as the whole verify URL.
+		if i := strings.LastIndex(id, "/verify/"); i >= 0 {
+			id = id[i+len("/verify/"):]
+		}
+		return c.Redirect("/verify/"+urlPathEscape(id), fiber.StatusSeeOther)
+	}
+	return s.render(c, fiber.StatusOK, "verify", "verify.title", nil, nil)
+}
+
+func (s *server) verifyIDPage(c *fiber.Ctx) error {
+	v, err := s.verifyID(c, c.Params("id"), langOf(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "verify_result", "verify.result_title", nil, v)
+}
+
+// verifyForm checks an uploaded PDF or a pasted token.
+func (s *server) verifyForm(c *fiber.Ctx) error {
+	lang := langOf(c)
+	var v verification
+	if fh, err := c.FormFile("pdf"); err == nil {
+		if fh.Size > MaxUpload {
+			return errs.New(errs.TooLarge, "too_large", "The file is larger than 5 MiB.")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return errs.New(errs.Invalid, "bad_upload", "The file could not be read.")
+		}
+		b, err := io.ReadAll(io.LimitReader(f, MaxUpload+1))
+		f.Close()
+		if err != nil {
+			return errs.New(errs.Invalid, "bad_upload", "The file could not be read.")
+		}
+		if v, err = s.verifyPDF(c, b, lang); err != nil {
+			return err
+		}
+	} else if token := c.FormValue("token"); strings.TrimSpace(token) != "" {
+		if v, err = s.verifyToken(c, token, lang, verification{}); err != nil {
+			return err
+		}
+	} else {
+		return s.render(c, fiber.StatusBadRequest, "verify", "verify.title", &form{Message: "verify.nothing"}, nil)
+	}
+	return s.render(c, fiber.StatusOK, "verify_result", "verify.result_title", nil, v)
+}
+
+// urlPathEscape keeps only characters that can be in a certificate id.
+func urlPathEscape(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return -1
+	}, s)
+}
