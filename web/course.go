@@ -88,14 +88,23 @@ type modulePage struct {
 	Last        *store.Graded // the newest graded attempt, if any
 }
 
-func (s *server) modulePage(c *fiber.Ctx) error {
+// courseModule returns the course and module named in the route.
+func (s *server) courseModule(c *fiber.Ctx) (*courses.Course, *courses.Module, error) {
 	co, err := s.course(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	m, ok := co.Module(c.Params("module"))
 	if !ok {
-		return errNoCourse
+		return nil, nil, errNoCourse
+	}
+	return co, m, nil
+}
+
+func (s *server) modulePage(c *fiber.Ctx) error {
+	co, m, err := s.courseModule(c)
+	if err != nil {
+		return err
 	}
 	lang := langOf(c)
 	parts, err := s.articles.get(s.views, co, m, lang)

@@ -143,13 +143,9 @@ func formAnswers(c *fiber.Ctx) func([]quiz.Drawn) (quiz.Answers, error) {
 
 // startQuizForm starts (or resumes) the module quiz and shows it under the module.
 func (s *server) startQuizForm(c *fiber.Ctx) error {
-	co, err := s.course(c)
+	co, m, err := s.courseModule(c)
 	if err != nil {
 		return err
-	}
-	m, ok := co.Module(c.Params("module"))
-	if !ok {
-		return errNoCourse
 	}
 	u := currentUser(c)
 	target := "/courses/" + co.ID + "/" + m.ID + "#quiz"

@@ -68,6 +68,11 @@ func (s *server) verifyID(c *fiber.Ctx, id, lang string) (verification, error) {
 		v.add("record", false)
 		return v, nil
 	}
+	return s.withRecord(c, v, id, lang)
+}
+
+// withRecord completes a verification with the issuer's record of id.
+func (s *server) withRecord(c *fiber.Ctx, v verification, id, lang string) (verification, error) {
 	rec, err := s.store.CertificateByID(c.UserContext(), id)
 	if errs.KindOf(err) == errs.NotFound {
 		v.Reason = "unknown"
@@ -115,18 +120,7 @@ func (s *server) verifyToken(c *fiber.Ctx, token, lang string, v verification) (
 	}
 	v.Signature = "valid"
 	v.add("issuer", true)
-	rec, err := s.store.CertificateByID(c.UserContext(), cred.ID)
-	if errs.KindOf(err) == errs.NotFound {
-		v.Reason = "unknown"
-		v.add("record", false)
-		return v, nil
-	}
-	if err != nil {
-		return v, err
-	}
-	v.add("record", true)
-	s.fromRecord(&v, rec, lang)
-	return v, nil
+	return s.withRecord(c, v, cred.ID, lang)
 }
 
 // verifyPDF checks an uploaded PDF: its own signature, that one of our keys
