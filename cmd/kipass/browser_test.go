@@ -188,7 +188,9 @@ func TestBrowserReadModuleAndQuiz(t *testing.T) {
 	module := s.url + "/courses/ki-am-arbeitsplatz/datenqualitaet-und-audits"
 
 	// Anyone can read a module, in German and in English.
-	for lang, want := range map[string]string{"de": "Lernziele", "en": "Learning objectives"} {
+	// German first, then English: the last choice is remembered below.
+	for _, tc := range []struct{ lang, want string }{{"de", "Lernziele"}, {"en", "Learning objectives"}} {
+		lang, want := tc.lang, tc.want
 		must(t, chromedp.Do(ctx, chromedp.Navigate(module+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS(`#objectives`))))
 		if got := text(ctx, t, "#objectives h2"); got != want {
 			t.Fatalf("%s: objectives heading %q", lang, got)
