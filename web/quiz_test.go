@@ -405,3 +405,65 @@ func TestCoursePages(t *testing.T) {
 	}
 	_ = store.KindExam
 }
+
+// The final exam through the browser forms, in English: locked page, rules,
+// start, the timed form, submission, result with the certificate link.
+func TestBrowserExamFlow(t *testing.T) {
+	a := newTestApp(t, nil)
+	cat := realCatalog(t)
+	co, _ := cat.Course(courseID)
+	b := a.browser()
+	b.get("/?lang=en")
+	b.post("/register", url.Values{"name": {"Erika"}, "email": {"erika@example.com"}, "password": {"correct horse battery"}})
+	exam := "/courses/" + courseID + "/exam"
+	if r := b.get(exam); !strings.Contains(r.body, "opens once you have passed every module quiz") || strings.Count(r.body, `href="/courses/`+courseID+`/`) < 8 {
+		t.Fatalf("locked exam page:\n%s", r.body)
+	}
+	if r := b.post(exam, url.Values{}); r.status != 403 {
+		t.Fatalf("locked start: %d", r.status)
+	}
+	r := a.do(req{method: "POST", path: "/api/v1/login", json: map[string]any{"email": "erika@example.com", "password": "correct horse battery"}})
+	var login struct{ Token string }
+	json.Unmarshal([]byte(r.body), &login)
+	passAllModules(t, a, login.Token)
+
+	if r = b.get(exam); !strings.Contains(r.body, "Start the exam now") || !strings.Contains(r.body, "Attempts left today: 3 of 3") {
+		t.Fatalf("exam rules:\n%s", r.body)
+	}
+	if r = b.post(exam, url.Values{}); r.status != 303 {
+		t.Fatalf("start: %d", r.status)
+	}
+	r = b.get(exam)
+	if !strings.Contains(r.body, "Time left:") || !strings.Contains(r.body, "data-deadline=") || strings.Count(r.body, "<fieldset") != 20 {
+		t.Fatalf("exam form:\n%s", r.body)
+	}
+	u, _ := a.db.UserByEmail(context.Background(), "erika@example.com")
+	att, err := a.db.OpenAttempt(context.Background(), u.ID, courseID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drawn []quiz.Drawn
+	json.Unmarshal(att.Questions, &drawn)
+	form := url.Values{}
+	for _, d := range drawn {
+		q, _ := co.Question(d.QuestionID)
+		for _, o := range q.Options {
+			if o.Correct {
+				form.Add("q-"+q.ID, o.ID)
+			}
+		}
+	}
+	if r = b.post("/attempts/"+att.ID, form); r.status != 303 {
+		t.Fatalf("submit: %d", r.status)
+	}
+	r = b.get("/attempts/" + att.ID)
+	if !strings.Contains(r.body, "Final exam result") || !strings.Contains(r.body, "Passed: 20 of 20") || !strings.Contains(r.body, `href="/me"`) {
+		t.Fatalf("result:\n%s", r.body)
+	}
+	if r = b.get("/me"); !strings.Contains(r.body, "Certificate: AI in the workplace") {
+		t.Fatal("no certificate on /me")
+	}
+	if r = b.get("/courses/" + courseID); !strings.Contains(r.body, "You passed the final exam") {
+		t.Fatal("course page does not show the pass")
+	}
+}
