@@ -1,0 +1,48 @@
+// Package reports derives HR completion statuses and writes reports. It is
+// pure: callers pass the facts and the time.
+package reports
+
+import "time"
+
+// The statuses of a person in a course, as in the HTTP contract.
+const (
+	NotStarted = "not_started"
+	InProgress = "in_progress"
+	Passed     = "passed"
+	Expired    = "expired"
+	Overdue    = "overdue"
+)
+
+// Facts are what is known about one person in one course.
+type Facts struct {
+	Started        bool      // any quiz attempt or passed module
+	CertificateEnd time.Time // end of validity of the newest unrevoked certificate; zero: none
+	Assigned       bool      // the course is assigned to the person
+	DueAt          time.Time // the assignment's due date; zero: none
+}
+
+// Status derives the one status HR sees. A valid certificate wins; then an
+// assignment whose due date has passed; then an expired certificate; then
+// whether the person has begun.
+func Status(f Facts, now time.Time) string {
+	switch {
+	case !f.CertificateEnd.IsZero() && now.Before(f.CertificateEnd):
+		return Passed
+	case f.Assigned && !f.DueAt.IsZero() && !now.Before(f.DueAt):
+		return Overdue
+	case !f.CertificateEnd.IsZero():
+		return Expired
+	case f.Started:
+		return InProgress
+	}
+	return NotStarted
+}
+
+// ValidStatus reports whether s is one of the five statuses.
+func ValidStatus(s string) bool {
+	switch s {
+	case NotStarted, InProgress, Passed, Expired, Overdue:
+		return true
+	}
+	return false
+}
