@@ -64,16 +64,25 @@ func newCourseView(co *courses.Course, p store.Progress) courseView {
 	return v
 }
 
-func (s *server) coursePage(c *fiber.Ctx) error {
+// courseView returns the route's course with the caller's progress.
+func (s *server) courseView(c *fiber.Ctx) (courseView, error) {
 	co, err := s.course(c)
 	if err != nil {
-		return err
+		return courseView{}, err
 	}
 	p, err := s.progress(c, co)
 	if err != nil {
+		return courseView{}, err
+	}
+	return newCourseView(co, p), nil
+}
+
+func (s *server) coursePage(c *fiber.Ctx) error {
+	v, err := s.courseView(c)
+	if err != nil {
 		return err
 	}
-	return s.renderPage(c, fiber.StatusOK, "course", co.Title.Get(langOf(c)), nil, newCourseView(co, p))
+	return s.renderPage(c, fiber.StatusOK, "course", v.Course.Title.Get(langOf(c)), nil, v)
 }
 
 // modulePage is the module text, then its quiz: the open attempt's form, or

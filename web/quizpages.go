@@ -175,15 +175,12 @@ type examPage struct {
 }
 
 func (s *server) examPage(c *fiber.Ctx) error {
-	co, err := s.course(c)
+	cv, err := s.courseView(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.progress(c, co)
-	if err != nil {
-		return err
-	}
-	v := examPage{courseView: newCourseView(co, p), Exam: co.Exam, Limit: s.cfg.ExamAttemptsPerDay}
+	co := cv.Course
+	v := examPage{courseView: cv, Exam: co.Exam, Limit: s.cfg.ExamAttemptsPerDay}
 	if u := currentUser(c); u != nil {
 		if v.Quiz, err = s.openQuiz(c, u, co, ""); err != nil {
 			return err
