@@ -22,9 +22,10 @@ type catalogHolder struct {
 // Get returns the current catalogue.
 func (h *catalogHolder) Get() *courses.Catalog { return h.p.Load() }
 
-// watch polls fsys for changes every interval and reloads on change.
-func (h *catalogHolder) watch(ctx context.Context, fsys fs.FS, interval time.Duration, log *slog.Logger) {
-	last := fingerprint(fsys)
+// watch polls fsys for changes every interval and reloads on change. last
+// is the fingerprint taken before the current catalogue was loaded, so no
+// change made after loading can be missed.
+func (h *catalogHolder) watch(ctx context.Context, fsys fs.FS, last string, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -75,6 +75,10 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	var loadedFingerprint string
+	if cfg.Watch {
+		loadedFingerprint = fingerprint(contentDir)
+	}
 	catalog, err := courses.Load(contentDir)
 	if err != nil {
 		return fail(1, "%s has problems, not starting:\n%v", contentName, err)
@@ -149,7 +153,7 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	go func() { served <- app.Listener(ln) }()
 	go purgeLoop(ctx, db, logger)
 	if cfg.Watch {
-		go catalogs.watch(ctx, contentDir, time.Second, logger)
+		go catalogs.watch(ctx, contentDir, loadedFingerprint, time.Second, logger)
 	}
 	if cfg.SigningKey == "" {
 		go keys.watch(ctx, keyDir, 30*time.Second, logger)
