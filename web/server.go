@@ -45,6 +45,8 @@ type Store interface {
 	RecentCertificates(ctx context.Context, limit int) ([]store.Certificate, error)
 	RevokeCertificate(ctx context.Context, id, reason string) error
 	RevokedIndexes(ctx context.Context) ([]int, error)
+	ExportUser(ctx context.Context, userID int64) (store.Export, error)
+	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte) error
 }
 
 // Config holds the web settings, read once at start.

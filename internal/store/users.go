@@ -53,11 +53,13 @@ func userDest(u *User) []any {
 	return []any{&u.ID, &u.Email, &u.Name, &u.Department, &u.Role, &u.PasswordHash, &u.Lang, &u.Active, &u.CreatedAt}
 }
 
+var errNoUser = errs.New(errs.NotFound, "not_found", "No such account.")
+
 func scanUser(r row) (User, error) {
 	var u User
 	err := r.Scan(userDest(&u)...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, errs.New(errs.NotFound, "not_found", "No such account.")
+		return u, errNoUser
 	}
 	return u, err
 }

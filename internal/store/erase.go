@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Export is everything stored about one person.
+type Export struct {
+	User         User
+	ModulePasses []ModulePass
+	Attempts     []Attempt
+	Certificates []Certificate
+}
+
+// ModulePass is a passed module.
+type ModulePass struct {
+	CourseID, ModuleID, AttemptID string
+	PassedAt                      time.Time
+}
+
+// ExportUser collects everything stored about the user.
+func (db *DB) ExportUser(ctx context.Context, userID int64) (Export, error) {
+	var ex Export
+	var err error
+	if ex.User, err = db.UserByID(ctx, userID); err != nil {
+		return ex, err
+	}
+	rows, err := db.query(ctx, `SELECT course_id, module_id, attempt_id, passed_at FROM module_passes WHERE user_id = ? ORDER BY passed_at`, userID)
+	if err != nil {
+		return ex, err
+	}
+	for rows.Next() {
+		var p ModulePass
+		var at int64
+		if err := rows.Scan(&p.CourseID, &p.ModuleID, &p.AttemptID, &at); err != nil {
+			rows.Close()
+			return ex, err
+		}
+		p.PassedAt = time.Unix(at, 0)
+		ex.ModulePasses = append(ex.ModulePasses, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return ex, err
+	}
+	rows, err = db.query(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE user_id = ? ORDER BY started_at, id`, userID)
+	if err != nil {
+		return ex, err
+	}
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			rows.Close()
+			return ex, err
+		}
+		ex.Attempts = append(ex.Attempts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return ex, err
+	}
+	ex.Certificates, err = db.UserCertificates(ctx, userID)
+	return ex, err
+}
+
+// EraseUser deletes the account with its sessions, attempts, answers and
+// progress (rows are deleted, not flagged; secure_delete overwrites them).
+// With keepCertificates the certificates stay verifiable with name, course
+// and dates only; otherwise they are revoked and the name is removed. The
+// WAL is checkpointed and truncated afterwards, so no copy of the deleted
+// rows stays in it. loginKey is the account's login-throttling key.
+func (db *DB) EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if !keepCertificates {
+			if _, err := tx.ExecContext(ctx, `UPDATE certificates SET holder_name = '', revoked_at = coalesce(revoked_at, ?),
+				revoke_reason = coalesce(revoke_reason, 'erased at the holder''s request') WHERE user_id = ?`, db.now(), userID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email_hash = ?`, loginKey); err != nil {
+			return err
+		}
+		// Sessions, attempts, module passes and tokens go with the user
+		// (ON DELETE CASCADE); certificates lose their link (SET NULL).
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errNoUser
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}
