@@ -36,6 +36,8 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/register", s.registerPage)
 	web.Post("/register", s.registerForm)
 	web.Post("/logout", s.logoutForm)
+	web.Get("/invite", s.invitePage)
+	web.Post("/invite", s.inviteForm)
 	web.Get("/setup", s.setupPage)
 	web.Post("/setup", s.setupForm)
 	web.Get("/me", s.requirePageUser, s.mePage)

@@ -198,3 +198,44 @@ func TestLoginFailures(t *testing.T) {
 		t.Fatalf("failures after clear = %d", n)
 	}
 }
+
+func TestImportUsersAllOrNothing(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	db.CreateUser(ctx, NewUser{Email: "old@example.com", Name: "Old", Role: RoleEmployee, PasswordHash: "h"})
+	var progress []int
+	created, err := db.ImportUsers(ctx, []ImportUser{
+		{Email: "old@example.com", Name: "Old Renamed", Department: "IT", Role: RoleHR, InviteHash: hash("i0")},
+		{Email: "new@example.com", Name: "New", Role: RoleEmployee, InviteHash: hash("i1")},
+	}, time.Now().Add(time.Hour), func(n int) { progress = append(progress, n) })
+	if err != nil || created[0] || !created[1] || len(progress) != 2 {
+		t.Fatalf("%v %v %v", created, err, progress)
+	}
+	if u, _ := db.UserByEmail(ctx, "old@example.com"); u.Name != "Old Renamed" || u.Role != RoleHR || u.PasswordHash != "h" {
+		t.Fatalf("update: %+v", u)
+	}
+	// The invitation sets the password once.
+	if ok, _ := db.InviteValid(ctx, hash("i1")); !ok {
+		t.Fatal("invite not valid")
+	}
+	if _, err := db.SetPasswordWithToken(ctx, hash("i1"), "newhash"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := db.UserByEmail(ctx, "new@example.com"); u.PasswordHash != "newhash" {
+		t.Fatal("password not set")
+	}
+	if _, err := db.SetPasswordWithToken(ctx, hash("i1"), "again"); err == nil {
+		t.Fatal("invite used twice")
+	}
+	// A failure rolls back everything: a duplicate invite hash fails the second row.
+	_, err = db.ImportUsers(ctx, []ImportUser{
+		{Email: "a@example.com", Name: "A", Role: RoleEmployee, InviteHash: hash("dup")},
+		{Email: "b@example.com", Name: "B", Role: RoleEmployee, InviteHash: hash("dup")},
+	}, time.Now().Add(time.Hour), nil)
+	if err == nil {
+		t.Fatal("duplicate accepted")
+	}
+	if _, err := db.UserByEmail(ctx, "a@example.com"); err == nil {
+		t.Fatal("partial import left a row")
+	}
+}

@@ -1,0 +1,155 @@
+// Package people parses account lists for import.
+package people
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"kipass/internal/auth"
+)
+
+// Limits of an import file.
+const (
+	MaxImportBytes = 20 << 20
+	MaxImportRows  = 200_000
+)
+
+// Row is one account to create or update.
+type Row struct {
+	Line       int
+	Email      string
+	Name       string
+	Department string
+	Role       string
+}
+
+// Problem is a bad row: its line number and what is wrong.
+type Problem struct {
+	Line    int
+	Message string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("line %d: %s", p.Line, p.Message) }
+
+// Parse reads a CSV with the columns email,name,department,role (in any
+// order, header required, "," or ";" separated, UTF-8 with or without BOM)
+// and validates every row. It returns all rows, or every problem found; a
+// caller imports nothing when there is any problem.
+func Parse(r io.Reader) ([]Row, []Problem) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return nil, []Problem{{0, "cannot read the file: " + err.Error()}}
+	}
+	if len(data) > MaxImportBytes {
+		return nil, []Problem{{0, fmt.Sprintf("the file is larger than %d MiB", MaxImportBytes>>20)}}
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if !utf8.Valid(data) {
+		return nil, []Problem{{firstInvalidLine(data), "the file is not UTF-8 (save it as \"CSV UTF-8\")"}}
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	if bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		cr.Comma = ';'
+	}
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, []Problem{{1, "no header line: expected email,name,department,role"}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, want := range []string{"email", "name", "department", "role"} {
+		if _, ok := col[want]; !ok {
+			return nil, []Problem{{1, fmt.Sprintf("the header lacks the column %q (expected email,name,department,role)", want)}}
+		}
+	}
+	var rows []Row
+	var problems []Problem
+	seen := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			problems = append(problems, Problem{pe.StartLine, "broken CSV: " + pe.Err.Error()})
+			if len(problems) > 1000 {
+				break
+			}
+			continue
+		}
+		if len(rows)+len(problems) >= MaxImportRows {
+			problems = append(problems, Problem{line, fmt.Sprintf("more than %d rows", MaxImportRows)})
+			break
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		get := func(name string) string {
+			if i := col[name]; i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		row := Row{Line: line, Email: auth.NormalizeEmail(get("email")), Name: auth.CleanName(get("name")),
+			Department: auth.CleanName(get("department")), Role: strings.ToLower(strings.TrimSpace(get("role")))}
+		if row.Role == "" {
+			row.Role = "employee"
+		}
+		var why []string
+		if len(rec) != len(header) {
+			why = append(why, fmt.Sprintf("%d columns, the header has %d", len(rec), len(header)))
+		}
+		if w := auth.CheckEmail(row.Email); w != "" {
+			why = append(why, fmt.Sprintf("email %q is not valid", row.Email))
+		}
+		if w := auth.CheckName(row.Name, true, 100); w != "" {
+			why = append(why, "name "+strings.ReplaceAll(w, "_", " "))
+		}
+		if w := auth.CheckName(row.Department, false, 100); w != "" {
+			why = append(why, "department too long")
+		}
+		if row.Role != "employee" && row.Role != "hr" && row.Role != "admin" {
+			why = append(why, fmt.Sprintf("role %q is not employee, hr or admin", row.Role))
+		}
+		if prev, dup := seen[row.Email]; dup && row.Email != "" {
+			why = append(why, fmt.Sprintf("email %s appears already on line %d", row.Email, prev))
+		}
+		if row.Email != "" {
+			if _, dup := seen[row.Email]; !dup {
+				seen[row.Email] = line
+			}
+		}
+		if len(why) > 0 {
+			problems = append(problems, Problem{line, strings.Join(why, "; ")})
+			continue
+		}
+		rows = append(rows, row)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return rows, nil
+}
+
+func firstInvalidLine(data []byte) int {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), MaxImportBytes)
+	for n := 1; sc.Scan(); n++ {
+		if !utf8.Valid(sc.Bytes()) {
+			return n
+		}
+	}
+	return 0
+}
