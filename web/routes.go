@@ -28,6 +28,7 @@ func (s *server) routes(app *fiber.App) {
 	api.Get("/verify/:id", s.apiVerifyID)
 	api.Post("/verify", s.apiVerify)
 	api.Post("/admin/certificates/:id/revoke", requireRole(store.RoleAdmin), s.apiRevoke)
+	api.Get("/hr/report", requireRole(store.RoleHR, store.RoleAdmin), s.apiHRReport)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
 	web.Get("/", s.home)

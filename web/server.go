@@ -46,6 +46,7 @@ type Store interface {
 	RevokeCertificate(ctx context.Context, id, reason string) error
 	RevokedIndexes(ctx context.Context) ([]int, error)
 	ExportUser(ctx context.Context, userID int64) (store.Export, error)
+	CourseReport(ctx context.Context, courseID, department string) ([]store.ReportRow, error)
 	InviteValid(ctx context.Context, tokenHash []byte) (bool, error)
 	SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error)
 	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte) error
