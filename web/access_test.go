@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"kipass/internal/store"
 )
@@ -43,6 +44,9 @@ var accessTable = map[string]string{
 	"POST /api/v1/verify":                                   accPublic,
 	"POST /api/v1/admin/certificates/:id/revoke":            accAdmin,
 	"GET /api/v1/hr/report":                                 accHR,
+	"GET /api/v1/hr/assignments":                            accHR,
+	"POST /api/v1/hr/assignments":                           accHR,
+	"DELETE /api/v1/hr/assignments/:id":                     accHR,
 
 	"GET /":                               accPublic,
 	"GET /login":                          accPublic,
@@ -87,6 +91,7 @@ func TestAccessMatrix(t *testing.T) {
 	a.makeUser("ada2@example.com", store.RoleAdmin) // so the admin may delete itself in principle
 	params := strings.NewReplacer(":course", courseID, ":module", "dsgvo-grundlagen", ":attempt", s.AttemptID,
 		":file", certID+".pdf", ":id", certID, "*", "style.css")
+	hrParams := strings.NewReplacer(":id", "0")
 
 	seen := map[string]bool{}
 	for _, r := range a.app.GetRoutes(true) {
@@ -110,7 +115,18 @@ func TestAccessMatrix(t *testing.T) {
 			if destructive && role != "anonymous" {
 				continue
 			}
-			rq := req{method: r.Method, path: params.Replace(r.Path), bearer: roles[role]}
+			path := params.Replace(r.Path)
+			if strings.HasPrefix(r.Path, "/api/v1/hr/") {
+				path = hrParams.Replace(r.Path)
+				if r.Method == "DELETE" { // a fresh assignment for every caller
+					id, err := a.db.CreateAssignment(context.Background(), store.Assignment{CourseID: courseID, Scope: store.ScopeAll, DueAt: time.Now()})
+					if err != nil {
+						t.Fatal(err)
+					}
+					path = strings.Replace(r.Path, ":id", fmt.Sprint(id), 1)
+				}
+			}
+			rq := req{method: r.Method, path: path, bearer: roles[role]}
 			if r.Method == "POST" || r.Method == "DELETE" {
 				rq.json = map[string]any{"reason": "matrix test", "answers": map[string]any{}}
 			}

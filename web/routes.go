@@ -29,6 +29,9 @@ func (s *server) routes(app *fiber.App) {
 	api.Post("/verify", s.apiVerify)
 	api.Post("/admin/certificates/:id/revoke", requireRole(store.RoleAdmin), s.apiRevoke)
 	api.Get("/hr/report", requireRole(store.RoleHR, store.RoleAdmin), s.apiHRReport)
+	api.Get("/hr/assignments", requireRole(store.RoleHR, store.RoleAdmin), s.apiAssignments)
+	api.Post("/hr/assignments", requireRole(store.RoleHR, store.RoleAdmin), s.apiCreateAssignment)
+	api.Delete("/hr/assignments/:id", requireRole(store.RoleHR, store.RoleAdmin), s.apiDeleteAssignment)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
 	web.Get("/", s.home)

@@ -47,6 +47,9 @@ type Store interface {
 	RevokedIndexes(ctx context.Context) ([]int, error)
 	ExportUser(ctx context.Context, userID int64) (store.Export, error)
 	CourseReport(ctx context.Context, courseID, department string) ([]store.ReportRow, error)
+	CreateAssignment(ctx context.Context, a store.Assignment) (int64, error)
+	Assignments(ctx context.Context) ([]store.Assignment, error)
+	DeleteAssignment(ctx context.Context, id int64) error
 	InviteValid(ctx context.Context, tokenHash []byte) (bool, error)
 	SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error)
 	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte) error

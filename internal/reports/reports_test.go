@@ -104,3 +104,20 @@ func FuzzSafeCell(f *testing.F) {
 		}
 	})
 }
+
+func TestDueDate(t *testing.T) {
+	d1 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	d2 := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		due, certEnd, want time.Time
+	}{
+		{time.Time{}, d2, time.Time{}}, // not assigned
+		{d1, time.Time{}, d1},          // assigned, no certificate
+		{d1, d2, d2},                   // certificate earned: recertification at its end
+		{d2, d1, d2},                   // a later assignment round
+	} {
+		if got := DueDate(tc.due, tc.certEnd); !got.Equal(tc.want) {
+			t.Errorf("DueDate(%v, %v) = %v, want %v", tc.due, tc.certEnd, got, tc.want)
+		}
+	}
+}

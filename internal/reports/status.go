@@ -46,3 +46,17 @@ func ValidStatus(s string) bool {
 	}
 	return false
 }
+
+// DueDate is when a person must (again) hold a valid certificate: the
+// assignment's due date, or, once a certificate was earned, its end of
+// validity if that is later (recertification is due when it expires). Zero
+// when the course is not assigned to the person.
+func DueDate(assignmentDue, certificateEnd time.Time) time.Time {
+	if assignmentDue.IsZero() {
+		return time.Time{}
+	}
+	if certificateEnd.After(assignmentDue) {
+		return certificateEnd
+	}
+	return assignmentDue
+}

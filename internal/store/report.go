@@ -15,6 +15,7 @@ type ReportRow struct {
 	CertificateID  string
 	IssuedAt       time.Time // zero: no certificate
 	CertificateEnd time.Time
+	DueAt          time.Time // earliest due date of the assignments that cover the person; zero: not assigned
 }
 
 // CourseReport returns, for every active account (of one department when
@@ -23,7 +24,9 @@ type ReportRow struct {
 func (db *DB) CourseReport(ctx context.Context, courseID, department string) ([]ReportRow, error) {
 	q := `SELECT u.id, u.name, u.email, u.department,
 			EXISTS (SELECT 1 FROM attempts a WHERE a.user_id = u.id AND a.course_id = ?1),
-			coalesce(c.id, ''), coalesce(c.issued_at, 0), coalesce(c.expires_at, 0)
+			coalesce(c.id, ''), coalesce(c.issued_at, 0), coalesce(c.expires_at, 0),
+			coalesce((SELECT min(due_at) FROM assignments s WHERE s.course_id = ?1 AND (s.scope = 'all'
+				OR (s.scope = 'department' AND s.department = u.department) OR (s.scope = 'user' AND s.user_id = u.id))), 0)
 		FROM users u
 		LEFT JOIN (SELECT user_id, id, issued_at, expires_at,
 				row_number() OVER (PARTITION BY user_id ORDER BY expires_at DESC, id) AS rn
@@ -39,12 +42,15 @@ func (db *DB) CourseReport(ctx context.Context, courseID, department string) ([]
 	var out []ReportRow
 	for rows.Next() {
 		var r ReportRow
-		var issued, ends int64
-		if err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Department, &r.Started, &r.CertificateID, &issued, &ends); err != nil {
+		var issued, ends, due int64
+		if err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Department, &r.Started, &r.CertificateID, &issued, &ends, &due); err != nil {
 			return nil, err
 		}
 		if issued > 0 {
 			r.IssuedAt, r.CertificateEnd = time.Unix(issued, 0), time.Unix(ends, 0)
+		}
+		if due > 0 {
+			r.DueAt = time.Unix(due, 0)
 		}
 		out = append(out, r)
 	}
