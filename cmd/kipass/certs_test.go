@@ -137,7 +137,9 @@ func TestCertificateEndToEnd(t *testing.T) {
 			t.Fatalf("pdfsig:\n%s", out)
 		}
 	}
-	if _, err := exec.LookPath("zbarimg"); err == nil {
+	_, errZbar := exec.LookPath("zbarimg")
+	_, errPpm := exec.LookPath("pdftoppm")
+	if errZbar == nil && errPpm == nil {
 		png := filepath.Join(dir, "page")
 		must(t, exec.Command("pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", pdf, png).Run())
 		out, err := exec.Command("zbarimg", "--quiet", "--raw", png+".png").Output()
