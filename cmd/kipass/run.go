@@ -58,6 +58,7 @@ Usage:
   kipass verify FILE.pdf|TOKEN     verify a certificate (--jwks FILE|URL, --offline, --json)
   kipass keys rotate               make a new signing key; old certificates keep verifying
   kipass users import FILE.csv     create or update accounts (email,name,department,role)
+  kipass backup FILE               consistent copy of the database while the server runs
 
 Every command has --help. Flags can also be set as KIPASS_<FLAG> environment
 variables, e.g. KIPASS_ADDR=0.0.0.0:8080 or KIPASS_BASE_URL=https://kipass.example.com.
@@ -94,6 +95,8 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return cmdKeys(ctx, rest, e)
 	case "users":
 		return cmdUsers(ctx, rest, e)
+	case "backup":
+		return cmdBackup(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return nil

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"kipass/internal/store"
+)
+
+func cmdBackup(ctx context.Context, args []string, e env) error {
+	fs := newFlags("backup", e)
+	data := fs.String("data", "./data", "data `directory` of the kipass installation")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: kipass backup FILE --data DIR")
+		fmt.Fprintln(e.stderr, "\nWrites a consistent copy of the database to FILE while the server may keep running, and checks it")
+		fmt.Fprintln(e.stderr, "with PRAGMA integrity_check. Restore: stop the server, copy FILE to DATA/kipass.db, start it again.")
+		fmt.Fprintln(e.stderr, "The signing keys in DATA/keys are not in the database: back them up separately.")
+		fs.PrintDefaults()
+	}
+	var positional []string
+	rest := args
+	for len(rest) > 0 {
+		if err := parseFlags(fs, rest, e); err != nil {
+			return err
+		}
+		rest = fs.Args()
+		if len(rest) > 0 {
+			positional, rest = append(positional, rest[0]), rest[1:]
+		}
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return fail(2, "give exactly one backup file")
+	}
+	if _, err := os.Stat(filepath.Join(*data, store.FileName)); err != nil {
+		return fail(1, "no database in %s", *data)
+	}
+	db, err := store.Open(ctx, *data)
+	if err != nil {
+		return fail(1, "cannot open the database: %v", err)
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, positional[0]); err != nil {
+		return fail(1, "%v", err)
+	}
+	fmt.Fprintf(e.stdout, "backup written to %s (integrity check ok)\n", positional[0])
+	return nil
+}
