@@ -19,16 +19,9 @@ func cmdBackup(ctx context.Context, args []string, e env) error {
 		fmt.Fprintln(e.stderr, "The signing keys in DATA/keys are not in the database: back them up separately.")
 		fs.PrintDefaults()
 	}
-	var positional []string
-	rest := args
-	for len(rest) > 0 {
-		if err := parseFlags(fs, rest, e); err != nil {
-			return err
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			positional, rest = append(positional, rest[0]), rest[1:]
-		}
+	positional, err := parseInterleaved(fs, args, e)
+	if err != nil {
+		return err
 	}
 	if len(positional) != 1 {
 		fs.Usage()

@@ -138,3 +138,19 @@ func parseFlags(fs *flag.FlagSet, args []string, e env) error {
 	})
 	return err
 }
+
+// parseInterleaved parses flags that may stand before or after positional
+// arguments (kipass verify FILE --json) and returns the positionals.
+func parseInterleaved(fs *flag.FlagSet, args []string, e env) ([]string, error) {
+	var positional []string
+	for {
+		if err := parseFlags(fs, args, e); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional, args = append(positional, args[0]), args[1:]
+	}
+}

@@ -31,16 +31,9 @@ func cmdUsers(ctx context.Context, args []string, e env) error {
 		fmt.Fprintln(e.stderr, "New accounts get a one-time invitation link (valid 14 days) to set their password.")
 		fs.PrintDefaults()
 	}
-	var positional []string
-	rest := args[1:]
-	for len(rest) > 0 {
-		if err := parseFlags(fs, rest, e); err != nil {
-			return err
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			positional, rest = append(positional, rest[0]), rest[1:]
-		}
+	positional, err := parseInterleaved(fs, args[1:], e)
+	if err != nil {
+		return err
 	}
 	if len(positional) != 1 {
 		fs.Usage()

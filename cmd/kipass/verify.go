@@ -50,17 +50,9 @@ func cmdVerify(ctx context.Context, args []string, e env) error {
 		fs.PrintDefaults()
 	}
 	// Flags may follow the argument.
-	var positional []string
-	rest := args
-	for len(rest) > 0 {
-		if err := parseFlags(fs, rest, e); err != nil {
-			return err
-		}
-		rest = fs.Args()
-		if len(rest) > 0 {
-			positional = append(positional, rest[0])
-			rest = rest[1:]
-		}
+	positional, err := parseInterleaved(fs, args, e)
+	if err != nil {
+		return err
 	}
 	if len(positional) != 1 {
 		fs.Usage()
