@@ -220,10 +220,13 @@ func RenderPDF(c Certificate, iss Issuer, lang string, credentialJWT string) ([]
 	f.SetTitle(t.title+" – "+t.holder, true)
 	f.SetSubject(g.clean(fmt.Sprintf(w.subject, t.course, t.id), 600), true)
 	f.SetKeywords(g.clean("kipass, "+t.id, 300), true)
-	f.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	f.AddUTF8FontFromBytes("go", "B", gobold.TTF)
-	f.AddUTF8FontFromBytes("go", "I", goitalic.TTF)
-	f.AddUTF8FontFromBytes("gomono", "", gomono.TTF)
+	// gofpdf writes into the font bytes it is given while subsetting, so
+	// each PDF gets its own copy: the shared gofont data stays intact and
+	// the same certificate renders to the same bytes.
+	f.AddUTF8FontFromBytes("go", "", bytes.Clone(goregular.TTF))
+	f.AddUTF8FontFromBytes("go", "B", bytes.Clone(gobold.TTF))
+	f.AddUTF8FontFromBytes("go", "I", bytes.Clone(goitalic.TTF))
+	f.AddUTF8FontFromBytes("gomono", "", bytes.Clone(gomono.TTF))
 	if credentialJWT != "" {
 		f.SetAttachments([]gofpdf.Attachment{{
 			Content:     []byte(credentialJWT),

@@ -72,8 +72,21 @@ var accessTable = map[string]string{
 	"GET /verify":                         accPublic,
 	"POST /verify":                        accPublic,
 	"GET /verify/:id":                     accPublic,
+	"GET /privacy":                        accPublic,
+	"GET /hr":                             accHR,
+	"GET /hr/evidence.pdf":                accHR,
+	"POST /hr/assignments":                accHR,
+	"POST /hr/assignments/:id/delete":     accHR,
 	"GET /admin":                          accAdmin,
+	"POST /admin/users":                   accAdmin,
+	"GET /admin/users/:id":                accAdmin,
+	"POST /admin/users/:id":               accAdmin,
+	"POST /admin/users/:id/reset":         accAdmin,
+	"POST /admin/users/:id/erase":         accAdmin,
+	"POST /admin/import":                  accAdmin,
+	"GET /admin/certificates":             accAdmin,
 	"POST /admin/certificates/:id/revoke": accAdmin,
+	"GET /admin/audit":                    accAdmin,
 }
 
 func TestAccessMatrix(t *testing.T) {
@@ -92,6 +105,11 @@ func TestAccessMatrix(t *testing.T) {
 	params := strings.NewReplacer(":course", courseID, ":module", "dsgvo-grundlagen", ":attempt", s.AttemptID,
 		":file", certID+".pdf", ":id", certID, "*", "style.css")
 	hrParams := strings.NewReplacer(":id", "0")
+	other, err := a.db.UserByEmail(context.Background(), "max@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	userParams := strings.NewReplacer(":id", fmt.Sprint(other.ID))
 
 	seen := map[string]bool{}
 	for _, r := range a.app.GetRoutes(true) {
@@ -116,9 +134,12 @@ func TestAccessMatrix(t *testing.T) {
 				continue
 			}
 			path := params.Replace(r.Path)
-			if strings.HasPrefix(r.Path, "/api/v1/hr/") {
+			if strings.HasPrefix(r.Path, "/admin/users/") {
+				path = userParams.Replace(r.Path)
+			}
+			if strings.HasPrefix(r.Path, "/api/v1/hr/") || strings.HasPrefix(r.Path, "/hr/") {
 				path = hrParams.Replace(r.Path)
-				if r.Method == "DELETE" { // a fresh assignment for every caller
+				if r.Method == "DELETE" || strings.HasSuffix(r.Path, "/delete") { // a fresh assignment for every caller
 					id, err := a.db.CreateAssignment(context.Background(), store.Assignment{CourseID: courseID, Scope: store.ScopeAll, DueAt: time.Now()})
 					if err != nil {
 						t.Fatal(err)

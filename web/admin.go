@@ -10,8 +10,8 @@ type adminRow struct {
 	Holder string
 }
 
-// adminPage lists the newest certificates with a revoke form each.
-func (s *server) adminPage(c *fiber.Ctx) error {
+// adminCertificatesPage lists the newest certificates with a revoke form each.
+func (s *server) adminCertificatesPage(c *fiber.Ctx) error {
 	list, err := s.store.RecentCertificates(c.UserContext(), 200)
 	if err != nil {
 		return err
@@ -22,12 +22,12 @@ func (s *server) adminPage(c *fiber.Ctx) error {
 		cert := s.certificateFor(rec)
 		rows = append(rows, adminRow{myCertificate: myCertificate{Rec: rec, Title: cert.CertificateTitle[lang], Status: certStatus(rec, s.now())}, Holder: rec.HolderName})
 	}
-	return s.render(c, fiber.StatusOK, "admin", "admin.title", nil, rows)
+	return s.render(c, fiber.StatusOK, "admin_certificates", "admin.certificates", nil, rows)
 }
 
 func (s *server) revokeForm(c *fiber.Ctx) error {
 	if err := s.revoke(c, c.Params("id"), c.FormValue("reason")); err != nil {
 		return err
 	}
-	return c.Redirect("/admin#certificates", fiber.StatusSeeOther)
+	return c.Redirect("/admin/certificates", fiber.StatusSeeOther)
 }

@@ -200,6 +200,11 @@ func (s *server) loginForm(c *fiber.Ctx) error {
 		}
 		return s.render(c, status, "login", "login.title", f, nil)
 	}
+	if pick := c.FormValue("lang"); validLang(pick) && pick != u.Lang {
+		if err := s.store.SetUserLang(c.UserContext(), u.ID, pick); err != nil { // chosen on the login page
+			return err
+		}
+	}
 	if _, _, err := s.startSession(c, u.ID, store.SessionBrowser); err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func learnerCookies(b *testing.B, a *testApp, quizState string) map[string]strin
 		}
 		br.post("/attempts/"+att.ID, url.Values{})
 	}
-	cookies := map[string]string{"kipass_lang": "de"}
+	cookies := map[string]string{}
 	for n, c := range br.cookies {
 		cookies[n] = c.Value
 	}
@@ -77,7 +77,7 @@ func BenchmarkModulePageQuizOpen(b *testing.B) {
 // BenchmarkModulePageAnonymous is the same page without a session.
 func BenchmarkModulePageAnonymous(b *testing.B) {
 	a := newTestApp(&testing.T{}, nil)
-	serveDirect(b, a.app.Handler(), "/courses/"+courseID+"/dsgvo-grundlagen", map[string]string{"kipass_lang": "de"})
+	serveDirect(b, a.app.Handler(), "/courses/"+courseID+"/dsgvo-grundlagen", nil)
 }
 
 // BenchmarkBareHandler sends the same bytes from a bare fiber handler: the

@@ -294,7 +294,7 @@ func (s *server) revoke(c *fiber.Ctx, id, reason string) error {
 	if !certIDPattern.MatchString(id) {
 		return errNoCertificate
 	}
-	if err := s.store.RevokeCertificate(c.UserContext(), id, reason); err != nil {
+	if err := s.store.RevokeCertificate(c.UserContext(), id, reason, actorOf(currentUser(c))); err != nil {
 		return err
 	}
 	s.statusCache.drop()

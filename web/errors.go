@@ -39,6 +39,8 @@ var statusCode = map[int]string{
 	fiber.StatusRequestEntityTooLarge: "too_large",
 	fiber.StatusUnsupportedMediaType:  "unsupported_media_type",
 	fiber.StatusTooManyRequests:       "throttled",
+	// Headers over fasthttp's read buffer (e.g. too many cookies).
+	fiber.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
 }
 
 // classify turns any error into a status and a user-safe error. Unknown

@@ -6,10 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"kipass/internal/auth"
-	"kipass/internal/errs"
 	"kipass/internal/reports"
-	"kipass/internal/store"
 )
 
 // reportRow is the contract's HR report row.
@@ -28,38 +25,44 @@ type reportRow struct {
 // apiHRReport lists every person's status per course, filtered by
 // department, course and status; format=csv gives a spreadsheet-safe CSV
 // (sep=semicolon for German Excel). Unknown filter values give an empty
-// report, not an error.
+// report, not an error. HR accounts limited to departments see only those.
 func (s *server) apiHRReport(c *fiber.Ctx) error {
+	if s.cfg.AggregateOnly {
+		return errAggregateOnly
+	}
 	dept, course, status := c.Query("department"), c.Query("course"), c.Query("status")
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
+	rows, err := s.personRows(c.UserContext(), course, narrow(scope, dept))
+	if err != nil {
+		return err
+	}
 	out := []reportRow{}
-	now := s.now()
-	for _, co := range s.catalog().Courses {
-		if course != "" && course != co.ID {
+	for _, r := range rows {
+		if status != "" && r.Status != status {
 			continue
 		}
-		rows, err := s.store.CourseReport(c.UserContext(), co.ID, dept)
-		if err != nil {
-			return err
+		row := reportRow{UserID: r.UserID, Name: r.Name, Email: r.Email, Department: r.Department, Course: r.Course, Status: r.Status,
+			CertificateID: r.CertificateID}
+		if !r.IssuedAt.IsZero() {
+			row.PassedAt = rfc3339(r.IssuedAt)
 		}
-		for _, r := range rows {
-			due := reports.DueDate(r.DueAt, r.CertificateEnd)
-			st := reports.Status(reports.Facts{Started: r.Started, CertificateEnd: r.CertificateEnd, Assigned: !due.IsZero(), DueAt: due}, now)
-			if status != "" && st != status {
-				continue
-			}
-			row := reportRow{UserID: r.UserID, Name: r.Name, Email: r.Email, Department: r.Department, Course: co.ID, Status: st,
-				CertificateID: r.CertificateID}
-			if !r.IssuedAt.IsZero() {
-				row.PassedAt = rfc3339(r.IssuedAt)
-			}
-			if !due.IsZero() {
-				row.DueAt = rfc3339(due)
-			}
-			out = append(out, row)
+		if !r.Due.IsZero() {
+			row.DueAt = rfc3339(r.Due)
 		}
+		out = append(out, row)
 	}
-	s.log.Info("hr report viewed", "by_user_id", currentUser(c).ID, "rows", len(out))
-	if c.Query("format") != "csv" {
+	format := "json"
+	if c.Query("format") == "csv" {
+		format = "csv"
+	}
+	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "report.exported",
+		0, filterDetail(dept, course, status)+" format="+format+" rows="+strconv.Itoa(len(out))); err != nil {
+		return err
+	}
+	if format != "csv" {
 		return c.JSON(out)
 	}
 	sep := ','
@@ -67,7 +70,7 @@ func (s *server) apiHRReport(c *fiber.Ctx) error {
 		sep = ';'
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kipass-report-`+now.UTC().Format("2006-01-02")+`.csv"`)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kipass-report-`+s.now().UTC().Format("2006-01-02")+`.csv"`)
 	w, err := reports.NewCSVWriter(c.Response().BodyWriter(), sep)
 	if err != nil {
 		return err
@@ -77,6 +80,27 @@ func (s *server) apiHRReport(c *fiber.Ctx) error {
 		w.Write([]string{itoa(r.UserID), r.Name, r.Email, r.Department, r.Course, r.Status, r.PassedAt, r.CertificateID, r.DueAt})
 	}
 	return w.Flush()
+}
+
+// filterDetail describes report filters for the audit log.
+func filterDetail(dept, course, status string) string {
+	d := "department=" + quoteDetail(dept) + " course=" + quoteDetail(course)
+	if status != "" {
+		d += " status=" + quoteDetail(status)
+	}
+	return d
+}
+
+// quoteDetail quotes a filter value for the audit log, shortened so that a
+// long value cannot flood it.
+func quoteDetail(v string) string {
+	if v == "" {
+		return "all"
+	}
+	if r := []rune(v); len(r) > 80 {
+		v = string(r[:80]) + "…"
+	}
+	return strconv.Quote(v)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -105,42 +129,14 @@ func (s *server) apiCreateAssignment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	fields := map[string]string{}
-	if _, ok := s.catalog().Course(in.Course); !ok {
-		fields["course"] = "unknown"
-	}
-	a := store.Assignment{CourseID: in.Course, Scope: in.Scope, CreatedBy: currentUser(c).ID}
-	switch in.Scope {
-	case store.ScopeAll:
-	case store.ScopeDepartment:
-		a.Department = auth.CleanName(in.Department)
-		if a.Department == "" {
-			fields["department"] = "required"
-		}
-	case store.ScopeUser:
-		a.UserID = in.UserID
-		if _, err := s.store.UserByID(c.UserContext(), in.UserID); err != nil {
-			if errs.KindOf(err) != errs.NotFound {
-				return err
-			}
-			fields["user_id"] = "unknown"
-		}
-	default:
-		fields["scope"] = "invalid"
-	}
-	due, err := parseDue(in.DueAt)
-	if err != nil {
-		fields["due_at"] = "invalid"
-	}
-	a.DueAt = due
-	if len(fields) > 0 {
-		return &errs.Error{Kind: errs.Invalid, Code: "invalid_input", Message: "Please check the marked fields.", Fields: fields}
-	}
-	id, err := s.store.CreateAssignment(c.UserContext(), a)
+	a, err := s.newAssignment(c, in, "")
 	if err != nil {
 		return err
 	}
-	s.log.Info("assignment created", "by_user_id", currentUser(c).ID, "scope", a.Scope)
+	id, err := s.createAssignment(c, a)
+	if err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": id})
 }
 
@@ -157,7 +153,11 @@ func parseDue(s string) (time.Time, error) {
 }
 
 func (s *server) apiAssignments(c *fiber.Ctx) error {
-	list, err := s.store.Assignments(c.UserContext())
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
+	list, _, err := s.visibleAssignments(c, scope)
 	if err != nil {
 		return err
 	}
@@ -170,11 +170,7 @@ func (s *server) apiAssignments(c *fiber.Ctx) error {
 }
 
 func (s *server) apiDeleteAssignment(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return errs.New(errs.NotFound, "not_found", "No such assignment.")
-	}
-	if err := s.store.DeleteAssignment(c.UserContext(), id); err != nil {
+	if err := s.deleteAssignment(c); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -18,12 +18,13 @@ import (
 
 // Locals keys.
 const (
-	localUser    = "user"
-	localSession = "session_hash"
-	localBearer  = "bearer"
-	localLang    = "lang"
-	localCSRF    = "csrf"
-	localReqID   = "request_id"
+	localUser       = "user"
+	localSession    = "session_hash"
+	localBearer     = "bearer"
+	localLang       = "lang"
+	localLangChoice = "lang_choice"
+	localCSRF       = "csrf"
+	localReqID      = "request_id"
 )
 
 // logRequests writes one log line per request: method, route template,
@@ -67,19 +68,22 @@ func (s *server) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	// Nothing is cached unless a handler says so afterwards (static files,
+	// the public keys, the status list); error responses are never cached.
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	if s.secure {
 		c.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
 }
 
-// limitBody refuses bodies over the configured limit, except on the two
-// routes that take a PDF upload (5 MiB).
+// limitBody refuses bodies over the configured limit, except on the routes
+// that take an upload (a PDF to verify, a CSV to import: 5 MiB).
 func (s *server) limitBody(c *fiber.Ctx) error {
 	n := len(c.Request().Body())
 	if n <= s.cfg.BodyLimit {
 		return c.Next()
 	}
-	if c.Method() == fiber.MethodPost && (c.Path() == "/verify" || c.Path() == "/api/v1/verify") && n <= MaxUpload+64<<10 {
+	if c.Method() == fiber.MethodPost && (c.Path() == "/verify" || c.Path() == "/api/v1/verify" || c.Path() == "/admin/import") && n <= MaxUpload+64<<10 {
 		return c.Next()
 	}
 	return errs.New(errs.TooLarge, "too_large", "The request body is too large.")
@@ -178,27 +182,31 @@ func (s *server) csrf(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// language picks the page language: ?lang= (remembered in a cookie and on
-// the account), else the cookie, else the account, else Accept-Language,
-// else German.
+// language picks the page language: ?lang= (or a form's lang field),
+// which is also saved on the account; else the account's language; else
+// Accept-Language; else German. No cookie is set for it: kipass sets only
+// the session and CSRF cookies (see docs/PRIVACY.md).
 func (s *server) language(c *fiber.Ctx) error {
+	q := c.Query("lang")
+	if q == "" && c.Method() == fiber.MethodPost {
+		q = c.FormValue("lang")
+	}
+	u := currentUser(c)
 	lang := ""
-	if q := c.Query("lang"); validLang(q) {
+	switch {
+	case validLang(q):
 		lang = q
-		c.Cookie(&fiber.Cookie{Name: s.cookies.lang, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-			HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
-		if u := currentUser(c); u != nil && u.Lang != q {
+		c.Locals(localLangChoice, q)
+		if u != nil && u.Lang != q {
 			if err := s.store.SetUserLang(c.UserContext(), u.ID, q); err != nil {
 				return err
 			}
 			u.Lang = q
 			s.sessions.dropUser(u.ID)
 		}
-	} else if ck := c.Cookies(s.cookies.lang); validLang(ck) {
-		lang = ck
-	} else if u := currentUser(c); u != nil && validLang(u.Lang) {
+	case u != nil && validLang(u.Lang):
 		lang = u.Lang
-	} else {
+	default:
 		lang = acceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
 	}
 	c.Locals(localLang, lang)

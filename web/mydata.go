@@ -16,12 +16,12 @@ import (
 // myData is the export of everything stored about the caller (Art. 15 and
 // 20 GDPR).
 type myData struct {
-	ExportedAt   string            `json:"exported_at"`
-	Profile      myProfile         `json:"profile"`
-	Progress     []myProgress      `json:"progress"`
-	Attempts     []myAttempt       `json:"attempts"`
-	Certificates []certificateOut  `json:"certificates"`
-	Audit        []json.RawMessage `json:"audit"` // audit entries about the caller
+	ExportedAt   string             `json:"exported_at"`
+	Profile      myProfile          `json:"profile"`
+	Progress     []myProgress       `json:"progress"`
+	Attempts     []myAttempt        `json:"attempts"`
+	Certificates []certificateOut   `json:"certificates"`
+	Audit        []store.AuditEntry `json:"audit"` // audit entries about the caller or by them
 }
 
 type myProfile struct {
@@ -67,7 +67,7 @@ func (s *server) exportMe(c *fiber.Ctx) error {
 		return err
 	}
 	u := ex.User
-	out := myData{ExportedAt: rfc3339(s.now()), Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []certificateOut{}, Audit: []json.RawMessage{},
+	out := myData{ExportedAt: rfc3339(s.now()), Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []certificateOut{}, Audit: ex.Audit,
 		Profile: myProfile{profile: profile{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Department: u.Department},
 			Language: u.Lang, CreatedAt: rfc3339(time.Unix(u.CreatedAt, 0))}}
 	for _, p := range ex.ModulePasses {
@@ -125,7 +125,7 @@ func (s *server) eraseMe(c *fiber.Ctx, password string, keepCertificates bool) e
 			return errs.New(errs.Conflict, "last_admin", "You are the only administrator. Make someone else an administrator first.")
 		}
 	}
-	if err := s.store.EraseUser(c.UserContext(), u.ID, keepCertificates, loginKey(auth.NormalizeEmail(u.Email))); err != nil {
+	if err := s.store.EraseUser(c.UserContext(), u.ID, keepCertificates, loginKey(auth.NormalizeEmail(u.Email)), actorOf(u)); err != nil {
 		return err
 	}
 	s.sessions.dropUser(u.ID)

@@ -413,8 +413,8 @@ func TestBrowserExamFlow(t *testing.T) {
 	cat := realCatalog(t)
 	co, _ := cat.Course(courseID)
 	b := a.browser()
-	b.get("/?lang=en")
-	b.post("/register", url.Values{"name": {"Erika"}, "email": {"erika@example.com"}, "password": {"correct horse battery"}})
+	// The English form carries lang=en; the account keeps it.
+	b.post("/register", url.Values{"name": {"Erika"}, "email": {"erika@example.com"}, "password": {"correct horse battery"}, "lang": {"en"}})
 	exam := "/courses/" + courseID + "/exam"
 	if r := b.get(exam); !strings.Contains(r.body, "opens once you have passed every module quiz") || strings.Count(r.body, `href="/courses/`+courseID+`/`) < 8 {
 		t.Fatalf("locked exam page:\n%s", r.body)

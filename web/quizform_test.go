@@ -44,7 +44,8 @@ func TestShellMatchesLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"de", "en"} {
-		for i, user := range []*store.User{nil, {Name: "Erika"}} {
+		for _, user := range []*store.User{nil, {Name: "Erika", Role: store.RoleEmployee}, {Name: "Hanna", Role: store.RoleHR}, {Name: "Ada", Role: store.RoleAdmin}} {
+			i := shellIndex(user)
 			pd := pageData{Lang: lang, OtherLang: "xx", Title: `Titel <&> "q"`, CSRF: "tok-en_1", LangURL: "/setup?lang=en&token=a%2Fb", User: user}
 			var full, shelled strings.Builder
 			tpl := v.pages[lang]["home"]

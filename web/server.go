@@ -43,16 +43,25 @@ type Store interface {
 	CertificateByID(ctx context.Context, id string) (store.Certificate, error)
 	UserCertificates(ctx context.Context, userID int64) ([]store.Certificate, error)
 	RecentCertificates(ctx context.Context, limit int) ([]store.Certificate, error)
-	RevokeCertificate(ctx context.Context, id, reason string) error
+	RevokeCertificate(ctx context.Context, id, reason string, by store.Actor) error
 	RevokedIndexes(ctx context.Context) ([]int, error)
 	ExportUser(ctx context.Context, userID int64) (store.Export, error)
-	CourseReport(ctx context.Context, courseID, department string) ([]store.ReportRow, error)
+	CourseReport(ctx context.Context, courseID string, departments []string) ([]store.ReportRow, error)
 	CreateAssignment(ctx context.Context, a store.Assignment) (int64, error)
 	Assignments(ctx context.Context) ([]store.Assignment, error)
 	DeleteAssignment(ctx context.Context, id int64) error
 	InviteValid(ctx context.Context, tokenHash []byte) (bool, error)
 	SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error)
-	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte) error
+	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte, by store.Actor) error
+	ListUsers(ctx context.Context, f store.UserFilter) ([]store.User, int, error)
+	Departments(ctx context.Context) ([]string, error)
+	UpdateAccount(ctx context.Context, id int64, ch store.AccountChange, by store.Actor) error
+	HRDepartments(ctx context.Context, userID int64) ([]string, error)
+	CreateInvitedUser(ctx context.Context, nu store.NewUser, inviteHash []byte, expires time.Time, by store.Actor) (int64, error)
+	CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by store.Actor) error
+	ImportUsers(ctx context.Context, users []store.ImportUser, inviteExpires time.Time, progress func(done int)) ([]bool, error)
+	Audit(ctx context.Context, by store.Actor, action string, subject int64, detail string) error
+	AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, int, error)
 }
 
 // Config holds the web settings, read once at start.
@@ -71,6 +80,27 @@ type Config struct {
 	// SessionCacheTTL is how long a session lookup is reused (default 2s;
 	// negative turns the cache off).
 	SessionCacheTTL time.Duration
+	// AggregateOnly is the works-council mode: HR and admins see department
+	// totals of groups of at least MinGroup people, no per-person rows.
+	AggregateOnly bool
+	MinGroup      int // default 5
+	// InviteTTL is how long invitation and reset links work (default 14 days).
+	InviteTTL time.Duration
+	// Privacy is what the privacy notice at /privacy says.
+	Privacy Privacy
+}
+
+// Privacy configures the privacy notice. The retention periods are the ones
+// the retention job enforces.
+type Privacy struct {
+	Controller string // the organisation responsible (name and address)
+	Contact    string // where to send data-protection requests
+	DPO        string // the data protection officer's contact; "" if none
+	// Retention periods; 0 means kept until the account is erased.
+	AnswerDays        int  // answer-level detail of attempts
+	DeactivatedMonths int  // deactivated accounts
+	AuditMonths       int  // audit log entries
+	Email             bool // reminder emails are sent
 }
 
 // Deps are the server's collaborators.
@@ -103,7 +133,7 @@ type server struct {
 	statusCache statusCache
 }
 
-type cookieNames struct{ session, csrf, lang string }
+type cookieNames struct{ session, csrf string }
 
 // NewServer builds the fiber app with every route.
 func NewServer(d Deps) (*fiber.App, error) {
@@ -128,6 +158,8 @@ func NewServer(d Deps) (*fiber.App, error) {
 	cfg.AddressLimit = cmpOr(cfg.AddressLimit, 100)
 	cfg.ExamAttemptsPerDay = cmpOr(cfg.ExamAttemptsPerDay, 3)
 	cfg.SessionCacheTTL = cmpOr(cfg.SessionCacheTTL, 2*time.Second)
+	cfg.MinGroup = cmpOr(cfg.MinGroup, 5)
+	cfg.InviteTTL = cmpOr(cfg.InviteTTL, 14*24*time.Hour)
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -139,9 +171,9 @@ func NewServer(d Deps) (*fiber.App, error) {
 	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions: newSessionCache(cfg.SessionCacheTTL, now)}
-	s.cookies = cookieNames{"kipass_session", "kipass_csrf", "kipass_lang"}
+	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}
 	if s.secure {
-		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf", "__Host-kipass_lang"}
+		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}
 	}
 	app := fiber.New(fiber.Config{
 		AppName:                 "kipass",

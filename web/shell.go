@@ -27,14 +27,37 @@ type shell struct {
 	foot  []byte
 }
 
-func buildShell(t *template.Template, lang string, loggedIn bool) (shell, error) {
+// numShells is the number of page shells per language: anonymous and one
+// per role, since the navigation differs (see shellRole).
+const numShells = 4
+
+// shellRole is the role of shell i ("" for anonymous visitors).
+func shellRole(i int) string {
+	return [numShells]string{"", store.RoleEmployee, store.RoleHR, store.RoleAdmin}[i]
+}
+
+// shellIndex picks the shell for the visitor.
+func shellIndex(u *store.User) int {
+	if u == nil {
+		return 0
+	}
+	switch u.Role {
+	case store.RoleHR:
+		return 2
+	case store.RoleAdmin:
+		return 3
+	}
+	return 1
+}
+
+func buildShell(t *template.Template, lang, role string) (shell, error) {
 	other := "en"
 	if lang == "en" {
 		other = "de"
 	}
 	pd := pageData{Lang: lang, OtherLang: other, LangURL: holeLang, Title: holeTitle, CSRF: holeCSRF}
-	if loggedIn {
-		pd.User = &store.User{}
+	if role != "" {
+		pd.User = &store.User{Role: role}
 	}
 	var head, foot bytes.Buffer
 	if err := t.ExecuteTemplate(&head, "head", pd); err != nil {

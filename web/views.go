@@ -34,7 +34,7 @@ var languages = []string{"de", "en"}
 // views holds the parsed page templates per language and the messages.
 type views struct {
 	pages    map[string]map[string]*template.Template // lang -> page -> template
-	shells   map[string][2]shell                      // lang -> [anonymous, logged in]
+	shells   map[string][numShells]shell              // lang -> one per shellRole
 	messages map[string]map[string]string             // lang -> key -> text
 	staticV  string                                   // cache-busting version of the static files
 }
@@ -42,7 +42,7 @@ type views struct {
 // loadViews parses every template once per language, with t bound to that
 // language's messages. Missing message keys fail here, not at request time.
 func loadViews() (*views, error) {
-	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][2]shell{}, messages: map[string]map[string]string{}}
+	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][numShells]shell{}, messages: map[string]map[string]string{}}
 	for _, lang := range languages {
 		b, err := i18nFS.ReadFile("i18n/" + lang + ".json")
 		if err != nil {
@@ -100,9 +100,9 @@ func loadViews() (*views, error) {
 			}
 			v.pages[lang][strings.TrimSuffix(path.Base(p), ".html")] = t
 		}
-		var sh [2]shell
+		var sh [numShells]shell
 		for i := range sh {
-			if sh[i], err = buildShell(base, lang, i == 1); err != nil {
+			if sh[i], err = buildShell(base, lang, shellRole(i)); err != nil {
 				return nil, fmt.Errorf("web: page shell: %w", err)
 			}
 		}
@@ -192,6 +192,7 @@ type form struct {
 // pageData is what every page template receives.
 type pageData struct {
 	Lang      string
+	LangPick  string // the language the visitor chose explicitly (?lang), for forms to pass on
 	OtherLang string
 	LangURL   string
 	Title     string
@@ -220,14 +221,12 @@ func (s *server) renderPage(c *fiber.Ctx, status int, page, title string, f *for
 		other = "de"
 	}
 	csrf, _ := c.Locals(localCSRF).(string)
-	pd := pageData{Lang: lang, OtherLang: other, LangURL: switchLangURL(c.OriginalURL(), other), Title: title,
+	pick, _ := c.Locals(localLangChoice).(string)
+	pd := pageData{Lang: lang, LangPick: pick, OtherLang: other, LangURL: switchLangURL(c.OriginalURL(), other), Title: title,
 		User: currentUser(c), CSRF: csrf, Form: f, Status: status, Data: data}
 	// Render straight into fasthttp's pooled body buffer: the pre-rendered
 	// shell around the page's own content.
-	sh := s.views.shells[lang][0]
-	if pd.User != nil {
-		sh = s.views.shells[lang][1]
-	}
+	sh := s.views.shells[lang][shellIndex(pd.User)]
 	c.Response().ResetBody()
 	w := c.Response().BodyWriter()
 	sh.writeHead(w, pd.Title, pd.CSRF, pd.LangURL)

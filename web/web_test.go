@@ -527,8 +527,8 @@ func TestLanguage(t *testing.T) {
 		{"default German", req{method: "GET", path: "/login"}, "de", false},
 		{"Accept-Language English", req{method: "GET", path: "/login", headers: map[string]string{"Accept-Language": "en-GB,en;q=0.9,de;q=0.5"}}, "en", false},
 		{"Accept-Language ranks German", req{method: "GET", path: "/login", headers: map[string]string{"Accept-Language": "fr, en;q=0.4, de;q=0.8"}}, "de", false},
-		{"query wins", req{method: "GET", path: "/login?lang=en", headers: map[string]string{"Accept-Language": "de"}}, "en", true},
-		{"cookie remembered", req{method: "GET", path: "/login", cookies: []*http.Cookie{{Name: "kipass_lang", Value: "en"}}}, "en", false},
+		{"query wins", req{method: "GET", path: "/login?lang=en", headers: map[string]string{"Accept-Language": "de"}}, "en", false},
+		{"form field", req{method: "POST", path: "/login", form: url.Values{"lang": {"en"}}, headers: map[string]string{"Accept-Language": "de"}}, "en", false},
 		{"bad query ignored", req{method: "GET", path: "/login?lang=xx"}, "de", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -537,8 +537,10 @@ func TestLanguage(t *testing.T) {
 			if m == nil || m[1] != tc.want {
 				t.Fatalf("lang %v, want %s", m, tc.want)
 			}
-			if tc.cookies && cookie(r.cookies, "kipass_lang") == nil {
-				t.Fatal("language not remembered")
+			for _, ck := range r.cookies {
+				if strings.Contains(ck.Name, "lang") {
+					t.Fatalf("language cookie %s set; only session and CSRF cookies are allowed", ck.Name)
+				}
 			}
 			if strings.Contains(r.body, "??") {
 				t.Fatal("missing message key in page")

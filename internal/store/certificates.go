@@ -117,19 +117,21 @@ func (db *DB) certificates(ctx context.Context, q string, args ...any) ([]Certif
 	return out, rows.Err()
 }
 
-// RevokeCertificate marks a certificate revoked; revoking twice keeps the
-// first time and reason.
-func (db *DB) RevokeCertificate(ctx context.Context, id, reason string) error {
+// RevokeCertificate marks a certificate revoked and records it in the audit
+// log (the reason stays with the certificate, not in the log); revoking
+// twice keeps the first time and reason.
+func (db *DB) RevokeCertificate(ctx context.Context, id, reason string, by Actor) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE certificates SET revoked_at = coalesce(revoked_at, ?), revoke_reason = coalesce(revoke_reason, ?) WHERE id = ?`,
-			db.now(), reason, id)
+		var holder sql.NullInt64
+		err := tx.QueryRowContext(ctx, `UPDATE certificates SET revoked_at = coalesce(revoked_at, ?), revoke_reason = coalesce(revoke_reason, ?) WHERE id = ?
+			RETURNING user_id`, db.now(), reason, id).Scan(&holder)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.New(errs.NotFound, "not_found", "No such certificate.")
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.NotFound, "not_found", "No such certificate.")
-		}
-		return nil
+		return audit(ctx, tx, db.now(), by, "certificate.revoked", holder.Int64, "certificate="+id)
 	})
 }
 

@@ -55,7 +55,7 @@ func TestCertificateIssuedOnceAndRenewed(t *testing.T) {
 		t.Fatalf("renewal: %q", got)
 	}
 	// After a revocation, a pass issues a new one.
-	if err := db.RevokeCertificate(ctx, "cert-3", "issued in error"); err != nil {
+	if err := db.RevokeCertificate(ctx, "cert-3", "issued in error", Actor{ID: 1, Role: RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	if got := passExam(t, db, uid, 4, now.AddDate(1, 0, -29)); got != "cert-4" {
@@ -74,11 +74,11 @@ func TestCertificateIssuedOnceAndRenewed(t *testing.T) {
 		t.Fatalf("revocation %+v", c)
 	}
 	// Revoking again keeps the first reason; unknown ids are not found.
-	db.RevokeCertificate(ctx, "cert-3", "other")
+	db.RevokeCertificate(ctx, "cert-3", "other", Actor{ID: 1, Role: RoleAdmin})
 	if c, _ = db.CertificateByID(ctx, "cert-3"); c.RevokeReason != "issued in error" {
 		t.Fatal("reason overwritten")
 	}
-	if err := db.RevokeCertificate(ctx, "nope", "x"); err == nil {
+	if err := db.RevokeCertificate(ctx, "nope", "x", Actor{ID: 1, Role: RoleAdmin}); err == nil {
 		t.Fatal("unknown certificate revoked")
 	}
 }

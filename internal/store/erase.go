@@ -12,6 +12,7 @@ type Export struct {
 	ModulePasses []ModulePass
 	Attempts     []Attempt
 	Certificates []Certificate
+	Audit        []AuditEntry // entries about the person or by them
 }
 
 // ModulePass is a passed module.
@@ -61,8 +62,32 @@ func (db *DB) ExportUser(ctx context.Context, userID int64) (Export, error) {
 	if err := rows.Err(); err != nil {
 		return ex, err
 	}
-	ex.Certificates, err = db.UserCertificates(ctx, userID)
+	if ex.Certificates, err = db.UserCertificates(ctx, userID); err != nil {
+		return ex, err
+	}
+	ex.Audit, err = db.auditAbout(ctx, userID)
 	return ex, err
+}
+
+// auditAbout returns every audit entry about the account or by it.
+func (db *DB) auditAbout(ctx context.Context, userID int64) ([]AuditEntry, error) {
+	rows, err := db.query(ctx, `SELECT id, at, coalesce(actor_id, 0), actor_role, action, coalesce(subject_id, 0), detail
+		FROM audit_log WHERE subject_id = ?1 OR actor_id = ?1 ORDER BY at, id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AuditEntry{}
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorRole, &e.Action, &e.SubjectID, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.At = time.Unix(at, 0).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // EraseUser deletes the account with its sessions, attempts, answers and
@@ -70,8 +95,10 @@ func (db *DB) ExportUser(ctx context.Context, userID int64) (Export, error) {
 // With keepCertificates the certificates stay verifiable with name, course
 // and dates only; otherwise they are revoked and the name is removed. The
 // WAL is checkpointed and truncated afterwards, so no copy of the deleted
-// rows stays in it. loginKey is the account's login-throttling key.
-func (db *DB) EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte) error {
+// rows stays in it. loginKey is the account's login-throttling key. The
+// audit log keeps one line that an account was erased, by whom, without
+// pointing at it.
+func (db *DB) EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte, by Actor) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		if !keepCertificates {
 			if _, err := tx.ExecContext(ctx, `UPDATE certificates SET holder_name = '', revoked_at = coalesce(revoked_at, ?),
@@ -91,7 +118,14 @@ func (db *DB) EraseUser(ctx context.Context, userID int64, keepCertificates bool
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errNoUser
 		}
-		return nil
+		detail := "certificates revoked"
+		if keepCertificates {
+			detail = "certificates kept verifiable"
+		}
+		if by.ID == userID {
+			by.ID, detail = 0, "by the holder; "+detail
+		}
+		return audit(ctx, tx, db.now(), by, "account.erased", 0, detail)
 	})
 	if err != nil {
 		return err

@@ -27,7 +27,7 @@ func TestEraseUserLeavesNoCopy(t *testing.T) {
 		if err != nil || ex.User.Email != email || len(ex.Attempts) != 1 || len(ex.Certificates) != 1 {
 			t.Fatalf("export: %+v %v", ex, err)
 		}
-		if err := db.EraseUser(ctx, uid, keep, hash("login")); err != nil {
+		if err := db.EraseUser(ctx, uid, keep, hash("login"), Actor{ID: uid, Role: RoleEmployee}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.UserByID(ctx, uid); err == nil {

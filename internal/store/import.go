@@ -22,6 +22,10 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 	now := db.now()
 	created = make([]bool, len(users))
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var adminsBefore int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&adminsBefore); err != nil {
+			return err
+		}
 		for i, u := range users {
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE email = ?`, u.Email).Scan(&id)
@@ -46,6 +50,13 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 			if progress != nil {
 				progress(i + 1)
 			}
+		}
+		var admins int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&admins); err != nil {
+			return err
+		}
+		if adminsBefore > 0 && admins == 0 {
+			return errLastAdmin
 		}
 		return nil
 	})

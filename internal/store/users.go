@@ -33,6 +33,9 @@ type User struct {
 	Lang         string
 	Active       bool
 	CreatedAt    int64
+	// DeactivatedAt is when the account was deactivated (Unix seconds; 0
+	// while active).
+	DeactivatedAt int64
 }
 
 // NewUser holds what is needed to create an account. Email must already be
@@ -46,11 +49,11 @@ type NewUser struct {
 	Lang         string
 }
 
-const userColumns = `id, email, name, department, role, password_hash, lang, active, created_at`
+const userColumns = `id, email, name, department, role, password_hash, lang, active, created_at, deactivated_at`
 
 // userDest returns the scan destinations for userColumns.
 func userDest(u *User) []any {
-	return []any{&u.ID, &u.Email, &u.Name, &u.Department, &u.Role, &u.PasswordHash, &u.Lang, &u.Active, &u.CreatedAt}
+	return []any{&u.ID, &u.Email, &u.Name, &u.Department, &u.Role, &u.PasswordHash, &u.Lang, &u.Active, &u.CreatedAt, &u.DeactivatedAt}
 }
 
 var errNoUser = errs.New(errs.NotFound, "not_found", "No such account.")

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"kipass/courses"
+	"kipass/internal/mail"
+	"kipass/internal/reminders"
+	"kipass/internal/reports"
+	"kipass/internal/store"
+)
+
+// job is a periodic task of `serve`. Its last run is stored in the
+// database, so a restart does not run it again early, and several
+// instances on one database run it about once per period.
+type job struct {
+	name  string
+	every time.Duration
+	run   func(ctx context.Context, now time.Time) error
+}
+
+// runJobs checks every tick whether a job is due and runs it. A failed run
+// is logged and tried again on the next tick; it never stops the server.
+func runJobs(ctx context.Context, db *store.DB, tick time.Duration, now func() time.Time, log *slog.Logger, jobs ...job) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		for _, j := range jobs {
+			if ctx.Err() != nil {
+				return
+			}
+			if err := runIfDue(ctx, db, j, now()); err != nil && ctx.Err() == nil {
+				log.Error("periodic job failed", "job", j.name, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func runIfDue(ctx context.Context, db *store.DB, j job, now time.Time) error {
+	last, err := db.JobLastRun(ctx, j.name)
+	if err != nil {
+		return err
+	}
+	if !last.IsZero() && now.Sub(last) < j.every {
+		return nil
+	}
+	if err := j.run(ctx, now); err != nil {
+		return err
+	}
+	return db.SetJobRun(ctx, j.name, now)
+}
+
+// retentionJob deletes what the retention periods no longer allow, daily.
+func retentionJob(db *store.DB, r store.Retention, log *slog.Logger) job {
+	return job{name: "retention", every: 24 * time.Hour, run: func(ctx context.Context, now time.Time) error {
+		res, err := db.ApplyRetention(ctx, r, now)
+		if err != nil {
+			return err
+		}
+		log.Info("retention run", "answers_cleared", res.AnswersCleared, "accounts_erased", res.AccountsErased, "audit_deleted", res.AuditDeleted)
+		return nil
+	}}
+}
+
+// reminderJob emails people whose assignment is due within 7 days or
+// overdue, at most once a week per person; it runs hourly.
+func reminderJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sender, baseURL string, log *slog.Logger) job {
+	return job{name: "reminders", every: time.Hour, run: func(ctx context.Context, now time.Time) error {
+		plan, err := reminderPlan(ctx, db, catalog(), now, baseURL)
+		if err != nil {
+			return err
+		}
+		sent, failed := 0, 0
+		for _, r := range plan.Reminders {
+			if err := sender.Send(ctx, r.Message); err != nil {
+				failed++
+				log.Warn("reminder not sent", "user_id", r.UserID, "kind", r.Kind, "err", err)
+				continue
+			}
+			if err := db.MarkReminded(ctx, r.UserID, now); err != nil {
+				return err
+			}
+			sent++
+		}
+		if sent+failed > 0 {
+			log.Info("reminders", "sent", sent, "failed", failed)
+		}
+		return nil
+	}}
+}
+
+// hrSummaryJob sends HR (accounts without a department limit) and admins a
+// weekly summary with counts only.
+func hrSummaryJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sender, baseURL string, log *slog.Logger) job {
+	return job{name: "hr_summary", every: 7 * 24 * time.Hour, run: func(ctx context.Context, now time.Time) error {
+		plan, err := reminderPlan(ctx, db, catalog(), now, baseURL)
+		if err != nil {
+			return err
+		}
+		var to []reminders.Recipient
+		for _, role := range []string{store.RoleHR, store.RoleAdmin} {
+			users, _, err := db.ListUsers(ctx, store.UserFilter{Role: role, Limit: 10_000})
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				if limited, err := db.HRDepartments(ctx, u.ID); err != nil {
+					return err
+				} else if u.Active && len(limited) == 0 {
+					to = append(to, reminders.Recipient{Name: u.Name, Email: u.Email, Lang: u.Lang})
+				}
+			}
+		}
+		sent := 0
+		for _, m := range reminders.SummaryMessages(plan.Summary, to, now, baseURL) {
+			if err := sender.Send(ctx, m); err != nil {
+				log.Warn("hr summary not sent", "err", err)
+				continue
+			}
+			sent++
+		}
+		log.Info("hr summary", "sent", sent, "due_soon", plan.Summary.DueSoon, "overdue", plan.Summary.Overdue)
+		return nil
+	}}
+}
+
+// reminderPlan gathers every active person's assigned courses and plans
+// the reminders.
+func reminderPlan(ctx context.Context, db *store.DB, cat *courses.Catalog, now time.Time, baseURL string) (reminders.Plan, error) {
+	last, err := db.LastReminders(ctx)
+	if err != nil {
+		return reminders.Plan{}, err
+	}
+	var people []reminders.Person
+	for _, co := range cat.Courses {
+		rows, err := db.CourseReport(ctx, co.ID, nil)
+		if err != nil {
+			return reminders.Plan{}, err
+		}
+		for _, r := range rows {
+			due := reports.DueDate(r.DueAt, r.CertificateEnd)
+			if due.IsZero() {
+				continue
+			}
+			people = append(people, reminders.Person{UserID: r.UserID, Name: r.Name, Email: r.Email, Lang: r.Lang,
+				CourseID: co.ID, CourseTitle: co.Title.Get(r.Lang), DueAt: due,
+				Passed:       !r.CertificateEnd.IsZero() && now.Before(r.CertificateEnd),
+				LastReminded: last[r.UserID]})
+		}
+	}
+	return reminders.Build(people, now, baseURL), nil
+}

@@ -1,0 +1,338 @@
+package web
+
+import (
+	"bytes"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/internal/auth"
+	"kipass/internal/errs"
+	"kipass/internal/people"
+	"kipass/internal/store"
+)
+
+// adminPageSize is the number of accounts per page of the admin list.
+const adminPageSize = 50
+
+type adminUsersView struct {
+	Q, Department, Role string
+	Users               []store.User
+	Total, Page, Pages  int
+	PrevHref, NextHref  string
+	Departments         []string
+	Roles               []string
+	Created             *inviteLink // shown once after creating an account
+}
+
+type inviteLink struct {
+	Email, Link string
+}
+
+// adminPage lists accounts with search, filters and paging, and offers the
+// forms to create one and to upload a CSV import.
+func (s *server) adminPage(c *fiber.Ctx) error {
+	return s.renderAdminUsers(c, fiber.StatusOK, nil, nil)
+}
+
+func (s *server) renderAdminUsers(c *fiber.Ctx, status int, f *form, created *inviteLink) error {
+	v := adminUsersView{Q: strings.TrimSpace(c.Query("q")), Department: c.Query("department"), Role: c.Query("role"),
+		Roles: []string{store.RoleEmployee, store.RoleHR, store.RoleAdmin}, Created: created}
+	v.Page, _ = strconv.Atoi(c.Query("page"))
+	v.Page = max(v.Page, 1)
+	var err error
+	v.Users, v.Total, err = s.store.ListUsers(c.UserContext(), store.UserFilter{Query: v.Q, Department: v.Department, Role: v.Role,
+		Limit: adminPageSize, Offset: (v.Page - 1) * adminPageSize})
+	if err != nil {
+		return err
+	}
+	v.Pages = max(1, (v.Total+adminPageSize-1)/adminPageSize)
+	link := func(page int) string {
+		q := url.Values{"q": {v.Q}, "department": {v.Department}, "role": {v.Role}, "page": {strconv.Itoa(page)}}
+		return "/admin?" + q.Encode() + "#users"
+	}
+	if v.Page > 1 {
+		v.PrevHref = link(v.Page - 1)
+	}
+	if v.Page < v.Pages {
+		v.NextHref = link(v.Page + 1)
+	}
+	if v.Departments, err = s.store.Departments(c.UserContext()); err != nil {
+		return err
+	}
+	return s.render(c, status, "admin", "admin.title", f, v)
+}
+
+// accountForm reads and checks the account fields of the create and edit
+// forms.
+func accountForm(c *fiber.Ctx) (name, dept, role string, f *form) {
+	f = &form{Values: map[string]string{"email": c.FormValue("email"), "name": c.FormValue("name"), "department": c.FormValue("department"),
+		"role": c.FormValue("role"), "hr_departments": c.FormValue("hr_departments")}, Errors: map[string]string{}}
+	name, dept, role = auth.CleanName(c.FormValue("name")), auth.CleanName(c.FormValue("department")), c.FormValue("role")
+	if code := auth.CheckName(name, true, 100); code != "" {
+		f.Errors["name"] = code
+	}
+	if code := auth.CheckName(dept, false, 100); code != "" {
+		f.Errors["department"] = code
+	}
+	if !store.ValidRole(role) {
+		f.Errors["role"] = "invalid"
+	}
+	return name, dept, role, f
+}
+
+// createUserForm creates an account with an invitation link, shown once.
+func (s *server) createUserForm(c *fiber.Ctx) error {
+	name, dept, role, f := accountForm(c)
+	email := auth.NormalizeEmail(c.FormValue("email"))
+	if code := auth.CheckEmail(email); code != "" {
+		f.Errors["email"] = code
+	}
+	if len(f.Errors) > 0 {
+		f.Message = "form.error"
+		return s.renderAdminUsers(c, fiber.StatusBadRequest, f, nil)
+	}
+	token := auth.NewToken()
+	_, err := s.store.CreateInvitedUser(c.UserContext(), store.NewUser{Email: email, Name: name, Department: dept, Role: role, Lang: langOf(c)},
+		auth.HashToken(token), s.now().Add(s.cfg.InviteTTL), actorOf(currentUser(c)))
+	if e := errs.As(err); e != nil && e.Code == "email_taken" {
+		f.Errors["email"] = "email_taken"
+		f.Message = "form.error"
+		return s.renderAdminUsers(c, fiber.StatusConflict, f, nil)
+	}
+	if err != nil {
+		return err
+	}
+	return s.renderAdminUsers(c, fiber.StatusCreated, nil, &inviteLink{Email: email, Link: s.inviteURL(token)})
+}
+
+func (s *server) inviteURL(token string) string {
+	return s.cfg.BaseURL.String() + "/invite?token=" + url.QueryEscape(token)
+}
+
+// userID reads the :id parameter; anything else than a positive number is
+// a missing account.
+func userID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.New(errs.NotFound, "not_found", "No such account.")
+	}
+	return id, nil
+}
+
+type adminUserView struct {
+	Account       store.User
+	HRDepartments string
+	Audit         []store.AuditEntry
+	ResetLink     string
+	Roles         []string
+	Self          bool
+}
+
+// adminUserPage shows one account with the edit, reset and erase forms and
+// the audit entries about it.
+func (s *server) adminUserPage(c *fiber.Ctx) error {
+	return s.renderAdminUser(c, fiber.StatusOK, nil, "")
+}
+
+func (s *server) renderAdminUser(c *fiber.Ctx, status int, f *form, resetLink string) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserByID(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	depts, err := s.store.HRDepartments(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	entries, _, err := s.store.AuditLog(c.UserContext(), store.AuditFilter{SubjectID: id, Limit: 50})
+	if err != nil {
+		return err
+	}
+	v := adminUserView{Account: u, HRDepartments: strings.Join(depts, ", "), Audit: entries, ResetLink: resetLink,
+		Roles: []string{store.RoleEmployee, store.RoleHR, store.RoleAdmin}, Self: id == currentUser(c).ID}
+	return s.render(c, status, "admin_user", "admin.user_title", f, v)
+}
+
+// updateUserForm saves an admin's edit of an account. Deactivating ends the
+// account's sessions at once.
+func (s *server) updateUserForm(c *fiber.Ctx) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	name, dept, role, f := accountForm(c)
+	var hrDepts []string
+	for _, d := range strings.Split(c.FormValue("hr_departments"), ",") {
+		if d = auth.CleanName(d); d != "" {
+			hrDepts = append(hrDepts, d)
+		}
+	}
+	if len(f.Errors) > 0 {
+		f.Message = "form.error"
+		return s.renderAdminUser(c, fiber.StatusBadRequest, f, "")
+	}
+	err = s.store.UpdateAccount(c.UserContext(), id, store.AccountChange{Name: name, Department: dept, Role: role,
+		Active: c.FormValue("active") == "on", HRDepartments: hrDepts}, actorOf(currentUser(c)))
+	if e := errs.As(err); e != nil && e.Code == "last_admin" {
+		return s.renderAdminUser(c, fiber.StatusConflict, &form{Values: f.Values, Errors: map[string]string{}, Message: "admin.last_admin"}, "")
+	}
+	if err != nil {
+		return err
+	}
+	s.sessions.dropUser(id)
+	return c.Redirect("/admin/users/"+itoa(id)+"?saved=1", fiber.StatusSeeOther)
+}
+
+// resetUserForm makes a one-time password-reset link and shows it once.
+func (s *server) resetUserForm(c *fiber.Ctx) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	token := auth.NewToken()
+	if err := s.store.CreateResetLink(c.UserContext(), id, auth.HashToken(token), s.now().Add(s.cfg.InviteTTL), actorOf(currentUser(c))); err != nil {
+		if e := errs.As(err); e != nil && e.Code == "inactive" {
+			return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.inactive"}, "")
+		}
+		return err
+	}
+	return s.renderAdminUser(c, fiber.StatusOK, nil, s.inviteURL(token))
+}
+
+// eraseUserForm erases an account for a request received by other means;
+// the admin confirms with their own password and chooses what happens to
+// the certificates.
+func (s *server) eraseUserForm(c *fiber.Ctx) error {
+	id, err := userID(c)
+	if err != nil {
+		return err
+	}
+	admin := currentUser(c)
+	if id == admin.ID {
+		return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.erase_self"}, "")
+	}
+	ok, err := s.hasher.Verify(c.UserContext(), admin.PasswordHash, c.FormValue("password"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.renderAdminUser(c, fiber.StatusBadRequest, &form{Errors: map[string]string{"password": "wrong_password"}, Message: "me.wrong_password"}, "")
+	}
+	u, err := s.store.UserByID(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if u.Role == store.RoleAdmin && u.Active {
+		if n, err := s.store.CountAdmins(c.UserContext()); err != nil {
+			return err
+		} else if n <= 1 {
+			return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.last_admin"}, "")
+		}
+	}
+	keep := c.FormValue("certificates") != "revoke"
+	if err := s.store.EraseUser(c.UserContext(), id, keep, loginKey(u.Email), actorOf(admin)); err != nil {
+		return err
+	}
+	s.sessions.dropUser(id)
+	s.statusCache.drop()
+	s.log.Info("account erased by an administrator", "by_user_id", admin.ID, "kept_certificates", keep)
+	return c.Redirect("/admin?erased=1#users", fiber.StatusSeeOther)
+}
+
+type importView struct {
+	Problems []people.Problem
+	More     int
+	Invites  []inviteLink
+	Updated  int
+}
+
+// importForm imports a CSV upload: every row is checked first; any bad row
+// imports nothing and lists the problems by line.
+func (s *server) importForm(c *fiber.Ctx) error {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return s.renderAdminUsers(c, fiber.StatusBadRequest, &form{Message: "admin.import_nofile"}, nil)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, problems := people.Parse(f)
+	if len(problems) > 0 {
+		v := importView{Problems: problems}
+		if len(problems) > 200 {
+			v.Problems, v.More = problems[:200], len(problems)-200
+		}
+		return s.render(c, fiber.StatusBadRequest, "admin_import", "admin.import_title", nil, v)
+	}
+	users := make([]store.ImportUser, len(rows))
+	tokens := make([]string, len(rows))
+	for i, r := range rows {
+		tokens[i] = auth.NewToken()
+		users[i] = store.ImportUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role, InviteHash: auth.HashToken(tokens[i])}
+	}
+	created, err := s.store.ImportUsers(c.UserContext(), users, s.now().Add(s.cfg.InviteTTL), nil)
+	if err != nil {
+		return err
+	}
+	var v importView
+	for i, isNew := range created {
+		if isNew {
+			v.Invites = append(v.Invites, inviteLink{Email: rows[i].Email, Link: s.inviteURL(tokens[i])})
+		} else {
+			v.Updated++
+		}
+	}
+	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "accounts.imported", 0,
+		"new="+strconv.Itoa(len(v.Invites))+" updated="+strconv.Itoa(v.Updated)); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "admin_import", "admin.import_title", nil, v)
+}
+
+// invitesCSV is the invitation links of an import as CSV text for copying.
+func (v importView) InvitesCSV() string {
+	var b bytes.Buffer
+	b.WriteString("email,invitation_link\n")
+	for _, i := range v.Invites {
+		b.WriteString(i.Email + "," + i.Link + "\n")
+	}
+	return b.String()
+}
+
+type auditView struct {
+	Entries            []store.AuditEntry
+	Total, Page, Pages int
+	Action             string
+	PrevHref, NextHref string
+}
+
+// auditPage shows the audit log, newest first.
+func (s *server) auditPage(c *fiber.Ctx) error {
+	v := auditView{Action: c.Query("action")}
+	v.Page, _ = strconv.Atoi(c.Query("page"))
+	v.Page = max(v.Page, 1)
+	var err error
+	v.Entries, v.Total, err = s.store.AuditLog(c.UserContext(), store.AuditFilter{Action: v.Action, Limit: 100, Offset: (v.Page - 1) * 100})
+	if err != nil {
+		return err
+	}
+	v.Pages = max(1, (v.Total+99)/100)
+	link := func(p int) string {
+		return "/admin/audit?" + url.Values{"action": {v.Action}, "page": {strconv.Itoa(p)}}.Encode()
+	}
+	if v.Page > 1 {
+		v.PrevHref = link(v.Page - 1)
+	}
+	if v.Page < v.Pages {
+		v.NextHref = link(v.Page + 1)
+	}
+	return s.render(c, fiber.StatusOK, "admin_audit", "admin.audit_title", nil, v)
+}

@@ -1,0 +1,66 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"kipass/internal/evidence"
+)
+
+// evidencePDF sends the audit-ready evidence report for one course (the
+// first by default) and optionally one department, within the caller's
+// departments. In works-council mode it holds department totals only.
+func (s *server) evidencePDF(c *fiber.Ctx) error {
+	lang := langOf(c)
+	cat := s.catalog()
+	course := c.Query("course")
+	if course == "" && len(cat.Courses) > 0 {
+		course = cat.Courses[0].ID
+	}
+	co, ok := cat.Course(course)
+	if !ok {
+		return errNoCourse
+	}
+	scope, err := s.scope(c)
+	if err != nil {
+		return err
+	}
+	dept := c.Query("department")
+	rows, err := s.personRows(c.UserContext(), co.ID, narrow(scope, dept))
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	r := evidence.Report{Lang: lang, Organisation: s.signer.Issuer.Name, GeneratedAt: s.now(),
+		GeneratedBy: fmt.Sprintf(s.views.t(lang, "hr.generated_by"), s.views.t(lang, "role."+u.Role), u.ID),
+		CourseTitle: co.Title.Get(lang), CourseID: co.ID, ContentVersion: co.Version, VerifyURL: s.signer.Issuer.URL + "/verify",
+		AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup}
+	switch {
+	case dept != "":
+		r.Scope = fmt.Sprintf(s.views.t(lang, "hr.scope_department"), dept)
+	case scope != nil:
+		r.Scope = fmt.Sprintf(s.views.t(lang, "hr.scope_departments"), strings.Join(scope, ", "))
+	}
+	for _, m := range co.Modules {
+		r.Modules = append(r.Modules, m.Title.Get(lang))
+	}
+	for _, p := range rows {
+		r.Rows = append(r.Rows, evidence.Row{Name: p.Name, Department: p.Department, Status: p.Status, PassedAt: p.IssuedAt, DueAt: p.Due,
+			CertificateID: p.CertificateID})
+	}
+	var buf bytes.Buffer
+	if err := evidence.Render(&buf, r); err != nil {
+		return err
+	}
+	if err := s.store.Audit(c.UserContext(), actorOf(u), "evidence.exported", 0,
+		filterDetail(dept, co.ID, "")+fmt.Sprintf(" rows=%d aggregate_only=%t", len(rows), s.cfg.AggregateOnly)); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kipass-evidence-`+s.now().UTC().Format("2006-01-02")+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
