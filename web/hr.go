@@ -35,7 +35,7 @@ func (s *server) apiHRReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.personRows(c.UserContext(), course, narrow(scope, dept))
+	rows, _, err := s.personRows(c.UserContext(), course, narrow(scope, dept))
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 		return err
 	}
 	dept := c.Query("department")
-	rows, err := s.personRows(c.UserContext(), co.ID, narrow(scope, dept))
+	rows, _, err := s.personRows(c.UserContext(), co.ID, narrow(scope, dept))
 	if err != nil {
 		return err
 	}

@@ -87,9 +87,9 @@ type hrView struct {
 	HiddenGroups  int // departments folded away in works-council mode
 	DeptChart     charts.BarChart
 	TimeChart     charts.LineChart
-	Overdue       []personRow
+	Overdue       []*personRow
 	OverdueMore   int
-	Rows          []personRow
+	Rows          []*personRow
 	Matches       int
 	Pages         int
 	PrevHref      string
@@ -149,10 +149,11 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	if v.Filter.Department != "" && !slices.Contains(v.Departments, v.Filter.Department) {
 		v.Departments = append(v.Departments, v.Filter.Department) // keep the filter visible
 	}
-	rows, err := s.personRows(c.UserContext(), v.Filter.Course, narrow(scope, v.Filter.Department))
+	rows, asOf, err := s.personRows(c.UserContext(), v.Filter.Course, narrow(scope, v.Filter.Department))
 	if err != nil {
 		return nil, err
 	}
+	v.AsOf = asOf
 	s.summarise(v, rows, lang)
 	if !v.AggregateOnly {
 		s.tableRows(c, v, rows)
@@ -210,7 +211,10 @@ func (s *server) summarise(v *hrView, rows []personRow, lang string) {
 
 // tableRows fills the overdue list and one page of the searched, sorted table.
 func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
-	for _, r := range rows {
+	q := strings.ToLower(v.Filter.Q)
+	match := make([]*personRow, 0, len(rows))
+	for i := range rows {
+		r := &rows[i]
 		if r.Status == reports.Overdue {
 			if len(v.Overdue) < 10 {
 				v.Overdue = append(v.Overdue, r)
@@ -218,21 +222,17 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 				v.OverdueMore++
 			}
 		}
-	}
-	slices.SortFunc(v.Overdue, func(a, b personRow) int { return a.Due.Compare(b.Due) })
-	q := strings.ToLower(v.Filter.Q)
-	match := rows[:0:0]
-	for _, r := range rows {
 		if v.Filter.Status != "" && r.Status != v.Filter.Status {
 			continue
 		}
-		if q != "" && !strings.Contains(strings.ToLower(r.Name), q) && !strings.Contains(strings.ToLower(r.Email), q) &&
+		if q != "" && !strings.Contains(r.key, q) && !strings.Contains(r.Email, q) &&
 			!strings.Contains(strings.ToLower(r.Department), q) && !strings.Contains(strings.ToLower(r.CertificateID), q) {
 			continue
 		}
 		match = append(match, r)
 	}
-	slices.SortStableFunc(match, rowOrder(v.Filter.Sort, v.Filter.Dir == "desc"))
+	slices.SortFunc(v.Overdue, func(a, b *personRow) int { return a.Due.Compare(b.Due) })
+	slices.SortFunc(match, rowOrder(v.Filter.Sort, v.Filter.Dir == "desc"))
 	v.Matches = len(match)
 	v.Pages = max(1, (len(match)+hrPageSize-1)/hrPageSize)
 	v.Filter.Page = min(v.Filter.Page, v.Pages)
@@ -261,10 +261,12 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 }
 
 // rowOrder compares table rows by a column; ties go by name, then id.
-func rowOrder(col string, desc bool) func(a, b personRow) int {
-	return func(a, b personRow) int {
+func rowOrder(col string, desc bool) func(a, b *personRow) int {
+	return func(a, b *personRow) int {
 		var n int
 		switch col {
+		case "name":
+			n = cmp.Compare(a.key, b.key)
 		case "department":
 			n = cmp.Compare(a.Department, b.Department)
 		case "status":
@@ -278,7 +280,7 @@ func rowOrder(col string, desc bool) func(a, b personRow) int {
 			n = -n
 		}
 		if n == 0 {
-			n = cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.UserID, b.UserID))
+			n = cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.UserID, b.UserID))
 		}
 		return n
 	}

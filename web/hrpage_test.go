@@ -111,6 +111,7 @@ func TestHRDashboard(t *testing.T) {
 		"status=bogus&course=nope":   {},
 		"sort=department&dir=desc":   {"erika@example.com", "max@example.com", "ines@example.com", "hr@example.com"},
 		"sort=name&page=99":          {"erika@example.com", "ines@example.com", "max@example.com", "hr@example.com"},
+		"sort=name&dir=desc":         {"hr@example.com", "max@example.com", "ines@example.com", "erika@example.com"},
 		"sort=%3Cscript%3E&dir=wild": {"erika@example.com", "ines@example.com", "max@example.com", "hr@example.com"},
 	} {
 		r := hr.get("/hr?lang=en&" + q)

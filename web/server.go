@@ -19,6 +19,7 @@ import (
 // Store is what the web layer needs from the database.
 type Store interface {
 	Ping(ctx context.Context) error
+	Generation() uint64
 	CreateUser(ctx context.Context, nu store.NewUser) (int64, error)
 	UserByEmail(ctx context.Context, email string) (store.User, error)
 	UserByID(ctx context.Context, id int64) (store.User, error)
@@ -131,6 +132,8 @@ type server struct {
 	sessions *sessionCache
 	// statusCache holds the signed status list.
 	statusCache statusCache
+	// reports holds recent HR report rows.
+	reports reportCache
 }
 
 type cookieNames struct{ session, csrf string }

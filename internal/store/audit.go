@@ -30,7 +30,7 @@ type AuditEntry struct {
 // Audit records an action. subject is the account concerned (0: none).
 // detail must not hold names or email addresses.
 func (db *DB) Audit(ctx context.Context, by Actor, action string, subject int64, detail string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.txQuiet(ctx, func(tx *sql.Tx) error {
 		return audit(ctx, tx, db.now(), by, action, subject, detail)
 	})
 }
