@@ -15,7 +15,9 @@ func cmdBackup(ctx context.Context, args []string, e env) error {
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: kipass backup FILE --data DIR")
 		fmt.Fprintln(e.stderr, "\nWrites a consistent copy of the database to FILE while the server may keep running, and checks it")
-		fmt.Fprintln(e.stderr, "with PRAGMA integrity_check. Restore: stop the server, copy FILE to DATA/kipass.db, start it again.")
+		fmt.Fprintln(e.stderr, "with PRAGMA integrity_check. Restore: stop the server, move DATA/kipass.db, kipass.db-wal and")
+		fmt.Fprintln(e.stderr, "kipass.db-shm aside (a leftover -wal file would be replayed onto the restored copy), copy FILE")
+		fmt.Fprintln(e.stderr, "to DATA/kipass.db, start the server again. See docs/BACKUPS.md; serve --backup-dir makes backups on a schedule.")
 		fmt.Fprintln(e.stderr, "The signing keys in DATA/keys are not in the database: back them up separately.")
 		fs.PrintDefaults()
 	}

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"kipass/certificates"
 	"kipass/courses"
 	"kipass/internal/auth"
+	"kipass/internal/mail"
 	"kipass/internal/store"
 	"kipass/web"
 )
@@ -32,9 +34,22 @@ type serveConfig struct {
 	SigningKey     string
 	PDFCert        string
 	ExamAttempts   int
+	Backup         backupConfig
+	Privacy        privacyOptions
+}
+
+// serveHooks lets tests watch the start; production uses the zero value.
+type serveHooks struct {
+	// starting runs once the listener answers 503 "starting" and before
+	// the database is opened.
+	starting func(addr net.Addr)
 }
 
 func cmdServe(ctx context.Context, args []string, e env) error {
+	return serve(ctx, args, e, serveHooks{})
+}
+
+func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	var cfg serveConfig
 	fs := newFlags("serve", e)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
@@ -49,7 +64,13 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&cfg.SigningKey, "signing-key", "", "PEM `file` with the ECDSA P-256 signing key (default: keys created in DATA/keys)")
 	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
 	fs.IntVar(&cfg.ExamAttempts, "exam-attempts", 3, "final exam attempts allowed per person in 24 hours")
+	cfg.Backup.register(fs)
+	cfg.Privacy.register(fs)
 	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	mailCfg, err := cfg.Privacy.check()
+	if err != nil {
 		return err
 	}
 	if cfg.BaseURL != "" {
@@ -88,10 +109,14 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if err := ensureDataDir(cfg.Data); err != nil {
 		return fail(1, "data directory %s is not usable (%v); choose another with --data", cfg.Data, err)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	if err := cfg.Backup.check(); err != nil {
+		return err
+	}
+	rawLn, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fail(1, "cannot listen on %s (%v); choose another address with --addr", cfg.Addr, err)
 	}
+	ln := newTrackingListener(rawLn)
 	defer ln.Close()
 	base, err := resolveBaseURL(cfg.BaseURL, ln.Addr().(*net.TCPAddr))
 	if err != nil {
@@ -99,8 +124,22 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	sender, err := mail.New(mailCfg, logger)
+	if err != nil {
+		return fail(1, "mail settings: %v", err)
+	}
+	// Until the app is ready the listener answers 503 (see ready.go).
+	gate := openGate(ln, logger)
+	defer gate.handOver()
+	if hooks.starting != nil {
+		hooks.starting(ln.Addr())
+	}
 	db, err := store.Open(ctx, cfg.Data)
 	if err != nil {
+		if ctx.Err() != nil { // SIGTERM while migrating: the migration was rolled back
+			logger.Info("stopped while starting")
+			return nil
+		}
 		return fail(1, "cannot open the database in %s: %v", cfg.Data, err)
 	}
 	defer db.Close()
@@ -132,7 +171,8 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	}
 
 	app, err := web.NewServer(web.Deps{
-		Config:  web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies, ExamAttemptsPerDay: cfg.ExamAttempts},
+		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies, ExamAttemptsPerDay: cfg.ExamAttempts,
+			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "")},
 		Signer:  signer,
 		Store:   db,
 		Catalog: catalogs.Get,
@@ -147,28 +187,52 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "kipass is running at %s (press Ctrl+C to stop)\n%s", base, setup)
-
+	// Requests answered while shutting down say Connection: close.
+	app.Server().CloseOnShutdown = true
+	gate.handOver()
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
-	go purgeLoop(ctx, db, logger)
+	fmt.Fprintf(e.stdout, "kipass is running at %s (press Ctrl+C to stop)\n%s", base, setup)
+
+	// Background jobs end before the database closes (defers run last
+	// first: stopJobs, jobs.Wait, then db.Close).
+	var jobs sync.WaitGroup
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	defer jobs.Wait()
+	defer stopJobs()
+	jobs.Go(func() { purgeLoop(jobsCtx, db, logger) })
+	jobs.Go(func() {
+		runJobs(jobsCtx, db, time.Hour, time.Now, logger, retentionJob(db, cfg.Privacy.retention(), logger),
+			reminderJob(db, catalogs.Get, sender, base.String(), logger), hrSummaryJob(db, catalogs.Get, sender, base.String(), logger))
+	})
 	if cfg.Watch {
-		go catalogs.watch(ctx, contentDir, loadedFingerprint, time.Second, logger)
+		jobs.Go(func() { catalogs.watch(jobsCtx, contentDir, loadedFingerprint, time.Second, logger) })
 	}
 	if cfg.SigningKey == "" {
-		go keys.watch(ctx, keyDir, 30*time.Second, logger)
+		jobs.Go(func() { keys.watch(jobsCtx, keyDir, 30*time.Second, logger) })
+	}
+	if job := cfg.Backup.job(db, logger); job != nil {
+		jobs.Go(func() { job.run(jobsCtx) })
 	}
 	select {
 	case err := <-served:
 		return fail(1, "server stopped: %v", err)
 	case <-ctx.Done():
 	}
+	// Graceful shutdown: the listener closes (new connections are refused),
+	// connections that never sent a request are dropped, idle keep-alive
+	// connections are closed, and requests in flight get up to 10 seconds.
 	logger.Info("shutting down")
-	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
-		return fail(1, "shutdown: %v", err)
+	stopJobs()
+	if err := app.ShutdownWithTimeout(shutdownGrace); err != nil {
+		return fail(1, "shutdown: requests still running after %s were cut off (%v)", shutdownGrace, err)
 	}
+	logger.Info("stopped")
 	return nil
 }
+
+// shutdownGrace is how long requests in flight may take after SIGTERM.
+const shutdownGrace = 10 * time.Second
 
 // setupLink returns the message with a one-time link that creates the first
 // admin, while there is none. Each start makes a new link; older ones stop
