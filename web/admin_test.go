@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -137,10 +138,30 @@ func TestAdminImportUpload(t *testing.T) {
 	if _, err := a.db.UserByEmail(context.Background(), "ok@example.com"); err == nil {
 		t.Fatal("a bad file imported something")
 	}
-	for _, junk := range []string{"", "\xff\xfe\x00garbage", strings.Repeat("=cmd,", 10000)} {
-		if r := upload(junk); r.status != 400 {
-			t.Fatalf("junk: %d", r.status)
+	for _, junk := range []string{"", "\xff\xfe\x00garbage", strings.Repeat("=cmd,", 10000), "foo,bar\n1,2\n",
+		"email,name,department,role\n\"unterminated,x,y,employee\n"} {
+		if r := upload(junk); r.status != 400 || !strings.Contains(r.body, "nothing was imported") {
+			t.Fatalf("junk %.20q: %d", junk, r.status)
 		}
+	}
+	// 10 MB of garbage over a real connection: refused as too large
+	// (413), nothing imported.
+	base := a.listen()
+	var big bytes.Buffer
+	ct := multipartWriter(&big, map[string]string{"_csrf": admin.csrf}, "file", "big.csv", []byte(strings.Repeat("garbage;", 10<<20/8)))
+	hreq, _ := http.NewRequest("POST", base+"/admin/import", &big)
+	hreq.Header.Set("Content-Type", ct)
+	for _, c := range admin.cookies {
+		hreq.AddCookie(c)
+	}
+	if res, err := http.DefaultClient.Do(hreq); err == nil {
+		res.Body.Close()
+		if res.StatusCode != 413 {
+			t.Fatalf("10 MB: %d", res.StatusCode)
+		}
+	} // else: the server closed the connection while the client was still sending, also a refusal
+	if _, n, _ := a.db.ListUsers(context.Background(), store.UserFilter{}); n != 1 {
+		t.Fatalf("%d accounts after bad uploads", n)
 	}
 	// A good file: 300 accounts, links shown once.
 	var csv strings.Builder

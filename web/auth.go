@@ -45,6 +45,16 @@ func loginKey(email string) []byte {
 	return h[:]
 }
 
+// clientAddr is the client's address for throttling: with trusted proxies,
+// the last X-Forwarded-For entry (the one the nearest proxy appended; a
+// client can put anything before it), else the connection's address.
+func (s *server) clientAddr(c *fiber.Ctx) string {
+	if ips := c.IPs(); len(ips) > 0 && len(s.cfg.TrustedProxies) > 0 && c.IsProxyTrusted() {
+		return strings.TrimSpace(ips[len(ips)-1])
+	}
+	return c.IP()
+}
+
 // authenticate checks credentials with throttling per account and address.
 // Unknown accounts and wrong passwords get the same error and take the
 // same time (the hasher checks a dummy hash).
@@ -52,7 +62,7 @@ func (s *server) authenticate(c *fiber.Ctx, cr credentials) (store.User, error) 
 	ctx := c.UserContext()
 	email := auth.NormalizeEmail(cr.Email)
 	key := loginKey(email)
-	addr := c.IP()
+	addr := s.clientAddr(c)
 	if s.throttle.blocked(addr) {
 		return store.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins from your network. Please wait 15 minutes.")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,17 +84,26 @@ func certStatus(rec store.Certificate, now time.Time) string {
 }
 
 // certificateAccess loads a certificate the caller may download: the holder,
-// HR and admins. Anyone else gets "not found".
+// admins, and HR within its departments. In works-council mode only the
+// holder. Anyone else gets "not found".
 func (s *server) certificateAccess(c *fiber.Ctx, id string) (store.Certificate, error) {
 	u := currentUser(c)
 	if u == nil || !certIDPattern.MatchString(id) {
 		return store.Certificate{}, errNoCertificate
 	}
 	rec, err := s.store.CertificateByID(c.UserContext(), id)
-	if err != nil {
+	if err != nil || rec.UserID == u.ID {
 		return rec, err
 	}
-	if rec.UserID != u.ID && u.Role != store.RoleHR && u.Role != store.RoleAdmin {
+	if s.cfg.AggregateOnly || (u.Role != store.RoleHR && u.Role != store.RoleAdmin) {
+		return rec, errNoCertificate
+	}
+	scope, err := s.scope(c)
+	if err != nil || scope == nil {
+		return rec, err
+	}
+	holder, err := s.store.UserByID(c.UserContext(), rec.UserID)
+	if err != nil || !slices.Contains(scope, holder.Department) {
 		return rec, errNoCertificate
 	}
 	return rec, nil

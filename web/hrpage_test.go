@@ -201,7 +201,7 @@ func pdfText(t *testing.T, pdf string) string {
 func TestHRDepartmentLimit(t *testing.T) {
 	a := newTestApp(t, nil)
 	a.employee("Sara Sales", "sara@example.com", "Sales")
-	a.employee("Ivo Tech", "ivo@example.com", "IT")
+	ivoCert := passExam(t, a, a.employee("Ivo Tech", "ivo@example.com", "IT"))
 	hr := a.staffBrowser("hr@example.com", store.RoleHR)
 	hrUser, _ := a.db.UserByEmail(context.Background(), "hr@example.com")
 	if err := a.db.UpdateAccount(context.Background(), hrUser.ID, store.AccountChange{Name: hrUser.Name, Role: store.RoleHR, Active: true,
@@ -228,6 +228,9 @@ func TestHRDepartmentLimit(t *testing.T) {
 	}
 	if got := rows("?department=IT"); len(got) != 0 {
 		t.Fatalf("outside the limit: %v", got)
+	}
+	if r := hr.get("/certificates/" + ivoCert + ".pdf"); r.status != 404 {
+		t.Fatalf("certificate outside the limit: %d", r.status)
 	}
 	page := hr.get("/hr").body
 	if strings.Contains(page, "ivo@example.com") || !strings.Contains(page, "sara@example.com") {
@@ -269,8 +272,12 @@ func TestAggregateOnly(t *testing.T) {
 	}
 	// Folded: Small (2), Tiny (2) and the HR account without a department
 	// (1): 5 people, enough to keep Big (6) listed on its own.
+	cert := passExam(t, a, a.login("big0@example.com"))
 	hr := a.staffBrowser("hr@example.com", store.RoleHR)
 	tok := a.login("hr@example.com")
+	if r := hr.get("/certificates/" + cert + ".pdf"); r.status != 404 {
+		t.Fatalf("someone's certificate in works-council mode: %d", r.status)
+	}
 	if r := a.do(req{method: "GET", path: "/api/v1/hr/report", bearer: tok}); r.status != 403 || !strings.Contains(r.body, "aggregate_only") {
 		t.Fatalf("report in works-council mode: %d %s", r.status, r.body)
 	}

@@ -16,12 +16,23 @@ import (
 // myData is the export of everything stored about the caller (Art. 15 and
 // 20 GDPR).
 type myData struct {
-	ExportedAt   string             `json:"exported_at"`
-	Profile      myProfile          `json:"profile"`
-	Progress     []myProgress       `json:"progress"`
-	Attempts     []myAttempt        `json:"attempts"`
-	Certificates []certificateOut   `json:"certificates"`
-	Audit        []store.AuditEntry `json:"audit"` // audit entries about the caller or by them
+	ExportedAt    string             `json:"exported_at"`
+	Profile       myProfile          `json:"profile"`
+	Progress      []myProgress       `json:"progress"`
+	Attempts      []myAttempt        `json:"attempts"`
+	Certificates  []certificateOut   `json:"certificates"`
+	Audit         []store.AuditEntry `json:"audit"`                    // audit entries about the caller or by them
+	Assignments   []assignmentOut    `json:"assignments"`              // assignments naming the caller
+	HRDepartments []string           `json:"hr_departments,omitempty"` // an HR account's department limit
+	LastReminded  string             `json:"last_reminded,omitempty"`
+	Sessions      []mySession        `json:"sessions"`
+}
+
+type mySession struct {
+	Kind      string `json:"kind"`
+	CreatedAt string `json:"created_at"`
+	LastSeen  string `json:"last_seen_at"`
+	ExpiresAt string `json:"expires_at"`
 }
 
 type myProfile struct {
@@ -70,6 +81,14 @@ func (s *server) exportMe(c *fiber.Ctx) error {
 	out := myData{ExportedAt: rfc3339(s.now()), Progress: []myProgress{}, Attempts: []myAttempt{}, Certificates: []certificateOut{}, Audit: ex.Audit,
 		Profile: myProfile{profile: profile{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Department: u.Department},
 			Language: u.Lang, CreatedAt: rfc3339(time.Unix(u.CreatedAt, 0))}}
+	out.Assignments, out.Sessions, out.HRDepartments, out.LastReminded = []assignmentOut{}, []mySession{}, ex.HRDepartments, optTime(ex.LastReminded)
+	for _, a := range ex.Assignments {
+		out.Assignments = append(out.Assignments, assignmentOut{ID: a.ID, Course: a.CourseID, Scope: a.Scope, UserID: a.UserID,
+			DueAt: rfc3339(a.DueAt), CreatedAt: rfc3339(a.CreatedAt)})
+	}
+	for _, si := range ex.Sessions {
+		out.Sessions = append(out.Sessions, mySession{Kind: si.Kind, CreatedAt: rfc3339(si.CreatedAt), LastSeen: rfc3339(si.LastSeen), ExpiresAt: rfc3339(si.ExpiresAt)})
+	}
 	for _, p := range ex.ModulePasses {
 		out.Progress = append(out.Progress, myProgress{Course: p.CourseID, Module: p.ModuleID, PassedAt: rfc3339(p.PassedAt)})
 	}
@@ -129,6 +148,9 @@ func (s *server) eraseMe(c *fiber.Ctx, password string, keepCertificates bool) e
 		return err
 	}
 	s.sessions.dropUser(u.ID)
+	if !keepCertificates {
+		s.statusCache.drop() // the revocations show at /status/1 at once
+	}
 	s.log.Info("account erased at the holder's request", "kept_certificates", keepCertificates)
 	c.Cookie(&fiber.Cookie{Name: s.cookies.session, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
 		HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})

@@ -12,6 +12,12 @@ func TestExportAndEraseAPI(t *testing.T) {
 		a := newTestApp(t, nil)
 		tok := a.apiUser("erika@example.com")
 		id := passExam(t, a, tok)
+		var me struct{ ID int64 }
+		json.Unmarshal([]byte(a.do(req{method: "GET", path: "/api/v1/me", bearer: tok}).body), &me)
+		hr := a.makeUser("hr@example.com", "hr")
+		if r := a.do(req{method: "POST", path: "/api/v1/hr/assignments", bearer: hr, json: map[string]any{"course": courseID, "scope": "user", "user_id": me.ID, "due_at": "2027-01-31"}}); r.status != 201 {
+			t.Fatalf("assign: %d", r.status)
+		}
 
 		r := a.do(req{method: "GET", path: "/api/v1/me/export", bearer: tok})
 		var ex myData
@@ -24,6 +30,11 @@ func TestExportAndEraseAPI(t *testing.T) {
 		}
 		if len(ex.Attempts[0].Answers) == 0 || ex.Attempts[0].ScorePercent == nil {
 			t.Fatal("export lacks answers or scores")
+		}
+		// The audit entry about the assignment, the assignment itself, and the sessions.
+		if len(ex.Audit) != 1 || ex.Audit[0].Action != "assignment.created" || ex.Audit[0].SubjectID != me.ID ||
+			len(ex.Assignments) != 1 || ex.Assignments[0].DueAt != "2027-01-31T23:59:59Z" || len(ex.Sessions) == 0 {
+			t.Fatalf("export lacks audit, assignment or sessions: %+v %+v %+v", ex.Audit, ex.Assignments, ex.Sessions)
 		}
 
 		if r := a.do(req{method: "DELETE", path: "/api/v1/me", bearer: tok, json: map[string]any{"password": "wrong password!", "keep_certificates": keep}}); r.status != 403 || apiErrorCode(t, r.body) != "wrong_password" {

@@ -98,10 +98,12 @@ type Privacy struct {
 	Contact    string // where to send data-protection requests
 	DPO        string // the data protection officer's contact; "" if none
 	// Retention periods; 0 means kept until the account is erased.
-	AnswerDays        int  // answer-level detail of attempts
-	DeactivatedMonths int  // deactivated accounts
-	AuditMonths       int  // audit log entries
-	Email             bool // reminder emails are sent
+	AnswerDays        int    // answer-level detail of attempts
+	DeactivatedMonths int    // deactivated accounts
+	AuditMonths       int    // audit log entries
+	Email             bool   // reminder emails are sent
+	BackupKeep        int    // scheduled backups kept (0: not scheduled by kipass)
+	BackupEvery       string // their interval, e.g. "24h"
 }
 
 // Deps are the server's collaborators.

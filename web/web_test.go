@@ -395,6 +395,17 @@ func TestLoginThrottlePerAddress(t *testing.T) {
 	if r.status != 429 {
 		t.Fatalf("address limit: %d", r.status)
 	}
+
+	// Behind a trusted proxy the last X-Forwarded-For entry counts: a client
+	// cannot escape the limit by sending its own entries first.
+	p := newTestApp(t, func(c *Config) { c.AddressLimit = 3; c.TrustedProxies = []string{"0.0.0.0/0"} })
+	for i := range 4 {
+		r := p.do(req{method: "POST", path: "/api/v1/login", json: map[string]any{"email": string(rune('a'+i)) + "@example.com", "password": "wrong password!"},
+			headers: map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.100.%d, 203.0.113.7", i)}})
+		if want := map[bool]int{true: 429, false: 401}[i == 3]; r.status != want {
+			t.Fatalf("proxied attempt %d: %d, want %d", i, r.status, want)
+		}
+	}
 }
 
 func TestSecurityHeadersEverywhere(t *testing.T) {

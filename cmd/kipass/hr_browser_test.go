@@ -61,15 +61,7 @@ func TestBrowserHRStory(t *testing.T) {
 	s := startServer(t, nil, "--data", data)
 	origin := s.url
 
-	var mu sync.Mutex
-	var foreign []string
-	must(t, chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(e.Request.URL, origin) && !strings.HasPrefix(e.Request.URL, "data:") {
-			mu.Lock()
-			foreign = append(foreign, e.Request.URL)
-			mu.Unlock()
-		}
-	}))
+	foreign := watchRequests(ctx, t, origin)
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(origin+"/login?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
@@ -170,14 +162,36 @@ func TestBrowserHRStory(t *testing.T) {
 		}
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(foreign) > 0 {
-		t.Fatalf("requests to other origins: %v", foreign)
+	if f := foreign(); len(f) > 0 {
+		t.Fatalf("requests to other origins: %v", f)
 	}
-	logText := s.stderr.String()
-	for _, secret := range []string{"@example.com", "Person Nummer", "Hanna", "my own password", "token="} {
-		if strings.Contains(logText, secret) {
+	checkLogClean(t, s.stderr.String(), "@example.com", "Person Nummer", "Hanna", "my own password", "token=")
+}
+
+// watchRequests records every request the browser makes that does not go
+// to origin; the returned function lists them.
+func watchRequests(ctx context.Context, t *testing.T, origin string) func() []string {
+	var mu sync.Mutex
+	var foreign []string
+	must(t, chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && !strings.HasPrefix(e.Request.URL, origin) && !strings.HasPrefix(e.Request.URL, "data:") {
+			mu.Lock()
+			foreign = append(foreign, e.Request.URL)
+			mu.Unlock()
+		}
+	}))
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), foreign...)
+	}
+}
+
+// checkLogClean fails when the server log holds any of the secrets.
+func checkLogClean(t *testing.T, log string, secrets ...string) {
+	t.Helper()
+	for _, secret := range secrets {
+		if strings.Contains(log, secret) {
 			t.Fatalf("server log holds %q", secret)
 		}
 	}

@@ -172,7 +172,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 
 	app, err := web.NewServer(web.Deps{
 		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies, ExamAttemptsPerDay: cfg.ExamAttempts,
-			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "")},
+			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
 		Signer:  signer,
 		Store:   db,
 		Catalog: catalogs.Get,

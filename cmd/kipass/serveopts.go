@@ -71,9 +71,13 @@ func (o *privacyOptions) check() (mail.Config, error) {
 	return mc, nil
 }
 
-func (o *privacyOptions) privacy(email bool) web.Privacy {
-	return web.Privacy{Controller: o.Controller, Contact: o.Contact, DPO: o.DPO, AnswerDays: o.AnswerDays,
+func (o *privacyOptions) privacy(email bool, b backupConfig) web.Privacy {
+	p := web.Privacy{Controller: o.Controller, Contact: o.Contact, DPO: o.DPO, AnswerDays: o.AnswerDays,
 		DeactivatedMonths: o.DeactivatedMonths, AuditMonths: o.AuditMonths, Email: email}
+	if b.Dir != "" {
+		p.BackupKeep, p.BackupEvery = b.Keep, b.Every.String()
+	}
+	return p
 }
 
 func (o *privacyOptions) retention() store.Retention {

@@ -171,6 +171,9 @@ func TestRetention(t *testing.T) {
 	if _, err := db.UserByID(ctx, gone); errs.KindOf(err) != errs.NotFound {
 		t.Fatal("long-deactivated account kept")
 	}
+	if _, n, _ := db.AuditLog(ctx, AuditFilter{Action: "account.erased"}); n != 1 {
+		t.Fatalf("%d erasure lines for one erased account", n)
+	}
 	entries, _, _ := db.AuditLog(ctx, AuditFilter{Action: "retention.run"})
 	if len(entries) != 1 || entries[0].Detail != "answers_cleared=1 accounts_erased=1 audit_deleted=1" {
 		t.Fatalf("run not audited: %+v", entries)

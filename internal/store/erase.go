@@ -8,11 +8,21 @@ import (
 
 // Export is everything stored about one person.
 type Export struct {
-	User         User
-	ModulePasses []ModulePass
-	Attempts     []Attempt
-	Certificates []Certificate
-	Audit        []AuditEntry // entries about the person or by them
+	User          User
+	ModulePasses  []ModulePass
+	Attempts      []Attempt
+	Certificates  []Certificate
+	Audit         []AuditEntry // entries about the person or by them
+	Assignments   []Assignment // assignments that name the person
+	HRDepartments []string     // departments an HR account is limited to
+	LastReminded  time.Time    // zero: never
+	Sessions      []SessionInfo
+}
+
+// SessionInfo is a session without its token.
+type SessionInfo struct {
+	Kind                           string
+	CreatedAt, LastSeen, ExpiresAt time.Time
 }
 
 // ModulePass is a passed module.
@@ -65,8 +75,43 @@ func (db *DB) ExportUser(ctx context.Context, userID int64) (Export, error) {
 	if ex.Certificates, err = db.UserCertificates(ctx, userID); err != nil {
 		return ex, err
 	}
-	ex.Audit, err = db.auditAbout(ctx, userID)
-	return ex, err
+	if ex.Audit, err = db.auditAbout(ctx, userID); err != nil {
+		return ex, err
+	}
+	if ex.HRDepartments, err = db.HRDepartments(ctx, userID); err != nil {
+		return ex, err
+	}
+	all, err := db.Assignments(ctx)
+	if err != nil {
+		return ex, err
+	}
+	for _, a := range all {
+		if a.Scope == ScopeUser && a.UserID == userID {
+			ex.Assignments = append(ex.Assignments, a)
+		}
+	}
+	var at int64
+	if err := db.queryRow(ctx, `SELECT coalesce(max(sent_at), 0) FROM reminders_sent WHERE user_id = ?`, userID).Scan(&at); err != nil {
+		return ex, err
+	}
+	if at > 0 {
+		ex.LastReminded = time.Unix(at, 0)
+	}
+	rows, err = db.query(ctx, `SELECT kind, created_at, last_seen_at, expires_at FROM sessions WHERE user_id = ? ORDER BY created_at`, userID)
+	if err != nil {
+		return ex, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var si SessionInfo
+		var c, l, e int64
+		if err := rows.Scan(&si.Kind, &c, &l, &e); err != nil {
+			return ex, err
+		}
+		si.CreatedAt, si.LastSeen, si.ExpiresAt = time.Unix(c, 0), time.Unix(l, 0), time.Unix(e, 0)
+		ex.Sessions = append(ex.Sessions, si)
+	}
+	return ex, rows.Err()
 }
 
 // auditAbout returns every audit entry about the account or by it.

@@ -70,6 +70,10 @@ func (db *DB) ApplyRetention(ctx context.Context, r Retention, now time.Time) (R
 				if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
 					return err
 				}
+				if err := audit(ctx, tx, now.Unix(), Actor{Role: RoleSystem}, "account.erased", 0,
+					fmt.Sprintf("deactivated for more than %d months; certificates kept verifiable", r.DeactivatedMonths)); err != nil {
+					return err
+				}
 			}
 			res.AccountsErased = len(erase)
 		}
