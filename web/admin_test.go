@@ -61,6 +61,17 @@ func TestAdminManagesAccounts(t *testing.T) {
 	if u, _ := a.db.UserByID(context.Background(), u.ID); u.Department != "Versand" || u.Role != store.RoleHR {
 		t.Fatalf("not saved: %+v", u)
 	}
+	// Correcting the email address (Art. 16 GDPR); a taken one is refused.
+	if r := admin.post(userPath, url.Values{"email": {"ada@example.com"}, "name": {"Nora Neu"}, "department": {"Versand"}, "role": {"hr"}, "active": {"on"}}); r.status != 409 {
+		t.Fatalf("taken email: %d", r.status)
+	}
+	if r := admin.post(userPath, url.Values{"email": {"Nora.Neu@Example.com"}, "name": {"Nora Neu"}, "department": {"Versand"}, "role": {"hr"}, "active": {"on"}}); r.status != 303 {
+		t.Fatalf("email change: %d", r.status)
+	}
+	if u, _ := a.db.UserByID(context.Background(), u.ID); u.Email != "nora.neu@example.com" {
+		t.Fatalf("email not changed: %q", u.Email)
+	}
+	admin.post(userPath, url.Values{"email": {"neu@example.com"}, "name": {"Nora Neu"}, "department": {"Versand"}, "role": {"hr"}, "active": {"on"}})
 	noraTok = a.login("neu@example.com", "a new long password")
 	if r := a.do(req{method: "GET", path: "/api/v1/me", bearer: noraTok}); r.status != 200 {
 		t.Fatalf("before deactivation: %d", r.status)

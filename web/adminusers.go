@@ -167,6 +167,12 @@ func (s *server) updateUserForm(c *fiber.Ctx) error {
 		return err
 	}
 	name, dept, role, f := accountForm(c)
+	email := auth.NormalizeEmail(c.FormValue("email"))
+	if email != "" {
+		if code := auth.CheckEmail(email); code != "" {
+			f.Errors["email"] = code
+		}
+	}
 	var hrDepts []string
 	for _, d := range strings.Split(c.FormValue("hr_departments"), ",") {
 		if d = auth.CleanName(d); d != "" {
@@ -177,10 +183,14 @@ func (s *server) updateUserForm(c *fiber.Ctx) error {
 		f.Message = "form.error"
 		return s.renderAdminUser(c, fiber.StatusBadRequest, f, "")
 	}
-	err = s.store.UpdateAccount(c.UserContext(), id, store.AccountChange{Name: name, Department: dept, Role: role,
+	err = s.store.UpdateAccount(c.UserContext(), id, store.AccountChange{Email: email, Name: name, Department: dept, Role: role,
 		Active: c.FormValue("active") == "on", HRDepartments: hrDepts}, actorOf(currentUser(c)))
 	if e := errs.As(err); e != nil && e.Code == "last_admin" {
 		return s.renderAdminUser(c, fiber.StatusConflict, &form{Values: f.Values, Errors: map[string]string{}, Message: "admin.last_admin"}, "")
+	}
+	if e := errs.As(err); e != nil && e.Code == "email_taken" {
+		f.Errors["email"], f.Message = "email_taken", "form.error"
+		return s.renderAdminUser(c, fiber.StatusConflict, f, "")
 	}
 	if err != nil {
 		return err

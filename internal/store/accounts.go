@@ -75,6 +75,7 @@ func (db *DB) Departments(ctx context.Context) ([]string, error) {
 
 // AccountChange is an admin's edit of an account.
 type AccountChange struct {
+	Email      string // normalised; "" keeps the address
 	Name       string
 	Department string
 	Role       string
@@ -115,8 +116,16 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 		case ch.Active:
 			deactivated = 0
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ?, department = ?, role = ?, active = ?, deactivated_at = ?, updated_at = ? WHERE id = ?`,
-			ch.Name, ch.Department, ch.Role, ch.Active, deactivated, now, id); err != nil {
+		if ch.Email == "" {
+			ch.Email = old.Email
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, department = ?, role = ?, active = ?, deactivated_at = ?, updated_at = ? WHERE id = ?`,
+			ch.Email, ch.Name, ch.Department, ch.Role, ch.Active, deactivated, now, id)
+		if isUnique(err) {
+			return &errs.Error{Kind: errs.Conflict, Code: "email_taken", Message: "An account with this email address exists already.",
+				Fields: map[string]string{"email": "email_taken"}}
+		}
+		if err != nil {
 			return err
 		}
 		if !ch.Active || ch.Role != old.Role {
@@ -142,6 +151,9 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 // identifies the account).
 func changeDetail(old User, ch AccountChange) string {
 	var parts []string
+	if old.Email != ch.Email {
+		parts = append(parts, "email changed")
+	}
 	if old.Name != ch.Name {
 		parts = append(parts, "name changed")
 	}
