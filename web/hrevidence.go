@@ -51,6 +51,14 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 		r.Rows = append(r.Rows, evidence.Row{Name: p.Name, Department: p.Department, Status: p.Status, PassedAt: p.IssuedAt, DueAt: p.Due,
 			CertificateID: p.CertificateID})
 	}
+	// A report of a large company takes seconds and a few hundred MB while
+	// it is built: at most two are built at once, the others wait.
+	select {
+	case s.evidenceSlots <- struct{}{}:
+		defer func() { <-s.evidenceSlots }()
+	case <-c.UserContext().Done():
+		return c.UserContext().Err()
+	}
 	var buf bytes.Buffer
 	if err := evidence.Render(&buf, r); err != nil {
 		return err

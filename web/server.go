@@ -136,6 +136,8 @@ type server struct {
 	statusCache statusCache
 	// reports holds recent HR report rows.
 	reports reportCache
+	// evidenceSlots bounds the evidence PDFs built at once.
+	evidenceSlots chan struct{}
 }
 
 type cookieNames struct{ session, csrf string }
@@ -175,7 +177,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	}
 	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
-		sessions: newSessionCache(cfg.SessionCacheTTL, now)}
+		sessions: newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}
 	if s.secure {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}
