@@ -80,7 +80,6 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			problems = append(problems, Problem{pe.StartLine, "broken CSV: " + pe.Err.Error()})
@@ -89,6 +88,8 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 			}
 			continue
 		}
+		// Only after a successful Read: FieldPos panics when the last Read failed.
+		line, _ := cr.FieldPos(0)
 		if len(rows)+len(problems) >= MaxImportRows {
 			problems = append(problems, Problem{line, fmt.Sprintf("more than %d rows", MaxImportRows)})
 			break
