@@ -194,6 +194,9 @@ func NewServer(d Deps) (*fiber.App, error) {
 		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
 		TrustedProxies:          cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+		// Multipart bodies are parsed when a handler asks, so a malformed
+		// one is answered by the app (JSON on the API), not by fasthttp.
+		DisablePreParseMultipartForm: true,
 	})
 	app.Use(s.logRequests, recover.New(), s.securityHeaders, s.limitBody)
 	s.routes(app)

@@ -81,6 +81,7 @@ func run(args []string, out io.Writer) error {
 	// Set-up: every user registers and logs in (password hashing is slow on
 	// purpose, so this phase is not timed as throughput).
 	tokens := make([]string, cfg.users)
+	setupStart := time.Now()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i := range tokens {
@@ -104,6 +105,13 @@ func run(args []string, out io.Writer) error {
 		}()
 	}
 	wg.Wait()
+	ready := 0
+	for _, tok := range tokens {
+		if tok != "" {
+			ready++
+		}
+	}
+	fmt.Fprintf(out, "kipass-load: set-up: %d of %d users registered and logged in in %s\n", ready, cfg.users, time.Since(setupStart).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration)
 	defer cancel()

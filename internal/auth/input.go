@@ -30,6 +30,11 @@ func CheckEmail(email string) string {
 	if err != nil || a.Address != email || a.Name != "" || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
 		return "invalid_email"
 	}
+	// net/mail accepts UTF-8 control and space characters (e.g. U+0085)
+	// in the domain; no real address has them.
+	if strings.IndexFunc(email, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
+		return "invalid_email"
+	}
 	return ""
 }
 
