@@ -79,9 +79,9 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "secure_delete(ON)")
-	// Reads of large reports come from memory-mapped pages instead of one
-	// read system call per page; the page cache is 16 MiB per connection.
-	q.Add("_pragma", "mmap_size(268435456)")
+	// A 16 MiB page cache per connection (the default is 2 MiB): large
+	// reports read fewer pages from the file. (Memory-mapped I/O was tried
+	// and made the quiz load about 40 % slower; see docs/PERFORMANCE.md.)
 	q.Add("_pragma", "cache_size(-16384)")
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
