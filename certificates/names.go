@@ -98,6 +98,10 @@ func (g *glyphSet) clean(s string, maxRunes int) string {
 		}
 		if alt := g.decompose(r); alt != "" {
 			for _, a := range alt {
+				if unicode.IsSpace(a) { // e.g. U+1FCF decomposes to a space and marks
+					space = true
+					continue
+				}
 				emit(a)
 			}
 			question = false
