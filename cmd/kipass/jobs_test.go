@@ -194,3 +194,28 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// The retention job runs once a day: a second run within 24 hours does
+// nothing, the next day it runs again; each run leaves one audit line.
+func TestRetentionJobDaily(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var logs bytes.Buffer
+	j := retentionJob(db, store.Retention{AnswerDays: 90, DeactivatedMonths: 12, AuditMonths: 24}, slog.New(slog.NewTextHandler(&logs, nil)))
+	now := time.Date(2026, 11, 30, 3, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{now, now.Add(time.Hour), now.Add(23 * time.Hour), now.Add(24 * time.Hour)} {
+		if err := runIfDue(ctx, db, j, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, n, _ := db.AuditLog(ctx, store.AuditFilter{Action: "retention.run"}); n != 2 {
+		t.Fatalf("%d retention runs in 24 hours and a bit, want 2", n)
+	}
+	if strings.Count(logs.String(), "retention run") != 2 {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+}
