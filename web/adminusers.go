@@ -227,7 +227,7 @@ func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	if id == admin.ID {
 		return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.erase_self"}, "")
 	}
-	ok, err := s.hasher.Verify(c.UserContext(), admin.PasswordHash, c.FormValue("password"))
+	ok, err := s.confirmPassword(c, admin, c.FormValue("password"))
 	if err != nil {
 		return err
 	}

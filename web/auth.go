@@ -91,6 +91,26 @@ func (s *server) authenticate(c *fiber.Ctx, cr credentials) (store.User, error) 
 	return u, s.store.ClearLoginFailures(ctx, key)
 }
 
+// confirmPassword checks a logged-in account's own password before a
+// destructive step (erasure). Wrong passwords count as failed logins of
+// the account, so the same limit holds as on the login page.
+func (s *server) confirmPassword(c *fiber.Ctx, u *store.User, password string) (bool, error) {
+	ctx := c.UserContext()
+	key := loginKey(auth.NormalizeEmail(u.Email))
+	n, err := s.store.LoginFailures(ctx, key, s.now().Add(-s.cfg.LoginWindow))
+	if err != nil {
+		return false, err
+	}
+	if n >= s.cfg.AccountLimit {
+		return false, errs.New(errs.Throttled, "too_many_attempts", "Too many wrong passwords for this account. Please wait 15 minutes.")
+	}
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
+	if err != nil || ok {
+		return ok, err
+	}
+	return false, s.store.RecordLoginFailure(ctx, key)
+}
+
 // startSession creates a session and returns its token and expiry.
 func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, time.Time, error) {
 	token := auth.NewToken()

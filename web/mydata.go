@@ -127,7 +127,7 @@ func rawOrNil(b []byte) json.RawMessage {
 // eraseMe deletes the caller's account after checking the password.
 func (s *server) eraseMe(c *fiber.Ctx, password string, keepCertificates bool) error {
 	u := currentUser(c)
-	ok, err := s.hasher.Verify(c.UserContext(), u.PasswordHash, password)
+	ok, err := s.confirmPassword(c, u, password)
 	if err != nil {
 		return err
 	}

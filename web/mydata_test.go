@@ -88,3 +88,21 @@ func TestEraseForm(t *testing.T) {
 		t.Fatalf("last admin: %d %s", r.status, r.body)
 	}
 }
+
+// Wrong passwords at erasure count like failed logins: after the limit even
+// the right one is refused for a while.
+func TestErasePasswordThrottled(t *testing.T) {
+	a := newTestApp(t, func(c *Config) { c.AccountLimit = 3 })
+	tok := a.apiUser("erika@example.com")
+	for range 3 {
+		if r := a.do(req{method: "DELETE", path: "/api/v1/me", bearer: tok, json: map[string]any{"password": "wrong password!"}}); r.status != 403 {
+			t.Fatalf("wrong password: %d", r.status)
+		}
+	}
+	if r := a.do(req{method: "DELETE", path: "/api/v1/me", bearer: tok, json: map[string]any{"password": "correct horse battery"}}); r.status != 429 {
+		t.Fatalf("after the limit: %d", r.status)
+	}
+	if r := a.do(req{method: "GET", path: "/api/v1/me", bearer: tok}); r.status != 200 {
+		t.Fatalf("account gone: %d", r.status)
+	}
+}
