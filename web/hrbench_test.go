@@ -40,6 +40,7 @@ func seedCompany(tb testing.TB, a *testApp, n int) {
 	att := ins(`INSERT INTO attempts (id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at, submitted_at, answers, score_percent, passed, result)
 		VALUES (?, ?, ?, ?, 'module', 'de', ?, '[]', ?, ?, '{}', 100, 1, '{"score_percent":100,"passed":true,"results":[]}')`)
 	pass := ins(`INSERT INTO module_passes (user_id, course_id, module_id, attempt_id, passed_at) VALUES (?, ?, ?, ?, ?)`)
+	begun := ins(`INSERT OR IGNORE INTO course_starts (course_id, user_id) VALUES (?, ?)`)
 	cert := ins(`INSERT INTO certificates (id, user_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index) VALUES (?, ?, ?, ?, ?, 'de', ?, ?, ?)`)
 	for i := range n {
 		dept := fmt.Sprintf("Abteilung %02d", i%20)
@@ -60,6 +61,9 @@ func seedCompany(tb testing.TB, a *testApp, n int) {
 				tb.Fatal(err)
 			}
 			if _, err := pass.Exec(uid, courseID, mod, id, at); err != nil {
+				tb.Fatal(err)
+			}
+			if _, err := begun.Exec(courseID, uid); err != nil {
 				tb.Fatal(err)
 			}
 		}

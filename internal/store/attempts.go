@@ -104,7 +104,8 @@ func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window ti
 		if err != nil {
 			return fmt.Errorf("store: create attempt: %w", err)
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO course_starts (course_id, user_id) VALUES (?, ?)`, a.CourseID, a.UserID)
+		return err
 	})
 }
 

@@ -85,7 +85,7 @@ func (db *DB) CourseReport(ctx context.Context, courseID string, departments []s
 
 // startedIn returns the people with any attempt in the course.
 func (db *DB) startedIn(ctx context.Context, courseID string) (map[int64]struct{}, error) {
-	rows, err := db.query(ctx, `SELECT DISTINCT user_id FROM attempts WHERE course_id = ?`, courseID)
+	rows, err := db.query(ctx, `SELECT user_id FROM course_starts WHERE course_id = ?`, courseID)
 	if err != nil {
 		return nil, err
 	}
