@@ -8,6 +8,9 @@
 #
 # A crash makes the script fail after all targets ran, and it prints the
 # failing input's path (PKG/testdata/fuzz/FuzzX/HASH) and how to re-run it.
+# A bare "context deadline exceeded" without a failing input is Go 1.26's
+# fuzz coordinator racing its own -fuzztime deadline (go.dev/issue/75804);
+# it is reported, not failed.
 # Commit that file as a regression input together with the fix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +37,11 @@ while read -r dir name; do
   t0=$SECONDS
   if go test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "./$dir" </dev/null >"$log" 2>&1; then
     printf '  ok    %-28s %-24s %3ds\n' "$name" "./$dir" $((SECONDS - t0))
+  elif grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+    # Go 1.26's fuzz coordinator can report its own -fuzztime deadline as a
+    # failure, without any failing input (go.dev/issue/75804, fixed in Go
+    # 1.27). That is not a finding; a real crash always writes its input.
+    printf '  ok    %-28s %-24s %3ds  (go test deadline race, go.dev/issue/75804; no failing input)\n' "$name" "./$dir" $((SECONDS - t0))
   else
     printf '  FAIL  %-28s %-24s %3ds\n' "$name" "./$dir" $((SECONDS - t0))
     { grep -q -- '--- FAIL' "$log" && sed -n '/--- FAIL/,$p' "$log" || tail -n 40 "$log"; } | head -n 60 | sed 's/^/        /'
