@@ -153,11 +153,7 @@ func parseDue(s string) (time.Time, error) {
 }
 
 func (s *server) apiAssignments(c *fiber.Ctx) error {
-	scope, err := s.scope(c)
-	if err != nil {
-		return err
-	}
-	list, _, err := s.visibleAssignments(c, scope)
+	list, _, err := s.visibleAssignments(c)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,11 @@ func assignmentAllowed(scope []string, a store.Assignment, personDept string) bo
 }
 
 // visibleAssignments lists the assignments the caller may see.
-func (s *server) visibleAssignments(c *fiber.Ctx, scope []string) ([]store.Assignment, map[int64]store.User, error) {
+func (s *server) visibleAssignments(c *fiber.Ctx) ([]store.Assignment, map[int64]store.User, error) {
+	scope, err := s.scope(c)
+	if err != nil {
+		return nil, nil, err
+	}
 	list, err := s.store.Assignments(c.UserContext())
 	if err != nil {
 		return nil, nil, err
@@ -52,8 +56,8 @@ func (s *server) visibleAssignments(c *fiber.Ctx, scope []string) ([]store.Assig
 	return out, people, nil
 }
 
-func (s *server) assignmentViews(c *fiber.Ctx, scope []string) ([]assignmentView, error) {
-	list, people, err := s.visibleAssignments(c, scope)
+func (s *server) assignmentViews(c *fiber.Ctx) ([]assignmentView, error) {
+	list, people, err := s.visibleAssignments(c)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +155,7 @@ func (s *server) deleteAssignment(c *fiber.Ctx) error {
 	if err != nil || id <= 0 {
 		return notFound
 	}
-	scope, err := s.scope(c)
-	if err != nil {
-		return err
-	}
-	list, _, err := s.visibleAssignments(c, scope)
+	list, _, err := s.visibleAssignments(c)
 	if err != nil {
 		return err
 	}

@@ -159,7 +159,7 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 		s.tableRows(c, v, rows)
 	}
 	v.ExportQuery = url.Values{"course": {v.Filter.Course}, "department": {v.Filter.Department}, "status": {v.Filter.Status}}.Encode()
-	v.Assignments, err = s.assignmentViews(c, scope)
+	v.Assignments, err = s.assignmentViews(c)
 	return v, err
 }
 

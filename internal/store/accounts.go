@@ -57,18 +57,23 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Departments lists the departments of all accounts, sorted.
 func (db *DB) Departments(ctx context.Context) ([]string, error) {
-	rows, err := db.query(ctx, `SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department`)
+	return db.strings(ctx, `SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department`)
+}
+
+// strings runs a query whose rows are one text column.
+func (db *DB) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
@@ -185,20 +190,7 @@ func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 // HRDepartments returns the departments an HR account is limited to; none
 // means it sees all departments.
 func (db *DB) HRDepartments(ctx context.Context, userID int64) ([]string, error) {
-	rows, err := db.query(ctx, `SELECT department FROM hr_departments WHERE user_id = ? ORDER BY department`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return db.strings(ctx, `SELECT department FROM hr_departments WHERE user_id = ? ORDER BY department`, userID)
 }
 
 // CreateInvitedUser creates an account without a password and an invitation
