@@ -75,7 +75,8 @@ func (o *privacyOptions) privacy(email bool, b backupConfig) web.Privacy {
 	p := web.Privacy{Controller: o.Controller, Contact: o.Contact, DPO: o.DPO, AnswerDays: o.AnswerDays,
 		DeactivatedMonths: o.DeactivatedMonths, AuditMonths: o.AuditMonths, Email: email}
 	if b.Dir != "" {
-		p.BackupKeep, p.BackupEvery = b.Keep, b.Every.String()
+		// "24h", "30m", "1h30m" rather than "24h0m0s".
+		p.BackupKeep, p.BackupEvery = b.Keep, strings.TrimSuffix(strings.TrimSuffix(b.Every.String(), "0s"), "0m")
 	}
 	return p
 }

@@ -28,14 +28,14 @@ func TestServePrivacyOptions(t *testing.T) {
 	// mode turns the per-person report off.
 	data := t.TempDir()
 	s := startServer(t, map[string]string{"KIPASS_PRIVACY_CONTROLLER": "Muster GmbH, Hauptstr. 1"}, "--data", data,
-		"--retain-answers-days", "30", "--aggregate-only", "--privacy-dpo", "dsb@muster.example")
+		"--retain-answers-days", "30", "--aggregate-only", "--privacy-dpo", "dsb@muster.example", "--backup-dir", t.TempDir(), "--backup-keep", "5")
 	res, err := http.Get(s.url + "/privacy?lang=en")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	for _, want := range []string{"Muster GmbH, Hauptstr. 1", "dsb@muster.example", "30 days"} {
+	for _, want := range []string{"Muster GmbH, Hauptstr. 1", "dsb@muster.example", "30 days", "keeps 5 copies, one every 24h,"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("privacy notice lacks %q", want)
 		}
