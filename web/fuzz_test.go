@@ -1,24 +1,18 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"kipass/certificates"
-	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/store"
 )
@@ -59,29 +53,10 @@ type fuzzEnv struct {
 
 func newFuzzEnv(f *testing.F) *fuzzEnv {
 	f.Helper()
-	db, err := store.Open(context.Background(), f.TempDir())
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
-	base, _ := url.Parse("http://kipass.test")
 	// Failed logins from the single test address must not lock the login
 	// handlers away from the fuzzer.
-	cfg := Config{BaseURL: base, Registration: true, AddressLimit: 1 << 30}
-	cat := realCatalog(f)
-	ks, err := certificates.OpenKeyStore(filepath.Join(f.TempDir(), "keys"), time.Now)
-	if err != nil {
-		f.Fatal(err)
-	}
-	ta := &testApp{db: db, log: &bytes.Buffer{}, now: time.Now}
-	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
-	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
-		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)})
-	if err != nil {
-		f.Fatal(err)
-	}
-	ta.app = app
+	ta := buildTestApp(f, func(c *Config) { c.AddressLimit = 1 << 30 }, io.Discard)
+	app := ta.app
 	e := &fuzzEnv{base: ta, client: &http.Client{Timeout: 30 * time.Second}}
 	f.Cleanup(func() {
 		if e.url != "" {

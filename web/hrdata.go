@@ -19,16 +19,24 @@ import (
 func actorOf(u *store.User) store.Actor { return store.Actor{ID: u.ID, Role: u.Role} }
 
 // scope returns the departments the caller may see in reports: nil means
-// all (admins, and HR accounts without a limit).
+// all (admins, and HR accounts without a limit). It is looked up once per
+// request (the dashboard asks for it in several places).
 func (s *server) scope(c *fiber.Ctx) ([]string, error) {
 	u := currentUser(c)
 	if u.Role != store.RoleHR {
 		return nil, nil
 	}
+	if d, ok := c.Locals(localScope).([]string); ok {
+		return d, nil
+	}
 	d, err := s.store.HRDepartments(c.UserContext(), u.ID)
-	if err != nil || len(d) == 0 {
+	if err != nil {
 		return nil, err
 	}
+	if len(d) == 0 {
+		d = nil
+	}
+	c.Locals(localScope, d)
 	return d, nil
 }
 

@@ -126,7 +126,7 @@ func (s *server) hrPage(c *fiber.Ctx) error {
 func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	lang := langOf(c)
 	cat := s.catalog()
-	v := &hrView{AsOf: s.now(), AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup,
+	v := &hrView{AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup,
 		Statuses: []string{reports.NotStarted, reports.InProgress, reports.Passed, reports.Expired, reports.Overdue}}
 	for _, co := range cat.Courses {
 		v.Courses = append(v.Courses, courseOption{ID: co.ID, Title: co.Title.Get(lang)})

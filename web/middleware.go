@@ -23,6 +23,7 @@ const (
 	localBearer     = "bearer"
 	localLang       = "lang"
 	localLangChoice = "lang_choice"
+	localScope      = "hr_scope"
 	localCSRF       = "csrf"
 	localReqID      = "request_id"
 )

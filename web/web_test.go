@@ -41,28 +41,42 @@ type testApp struct {
 
 func newTestApp(t *testing.T, mod func(*Config)) *testApp {
 	t.Helper()
-	db, err := store.Open(context.Background(), t.TempDir())
+	a := buildTestApp(t, mod, nil)
+	a.t = t
+	return a
+}
+
+// buildTestApp builds the app over a real SQLite file with the embedded
+// course and a fresh key store. Logs go to a.log, or to logTo when given
+// (a fuzzer's long run would otherwise keep every line). a.t is left for
+// the caller: a *testing.F binds each iteration's *testing.T.
+func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
+	tb.Helper()
+	db, err := store.Open(context.Background(), tb.TempDir())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	tb.Cleanup(func() { db.Close() })
 	base, _ := url.Parse("http://kipass.test")
 	cfg := Config{BaseURL: base, Registration: true}
 	if mod != nil {
 		mod(&cfg)
 	}
 	var logs bytes.Buffer
-	ta := &testApp{t: t, db: db, log: &logs, now: time.Now}
-	cat := realCatalog(t)
-	ks, err := certificates.OpenKeyStore(filepath.Join(t.TempDir(), "keys"), time.Now)
+	if logTo == nil {
+		logTo = &logs
+	}
+	ta := &testApp{db: db, log: &logs, now: time.Now}
+	cat := realCatalog(tb)
+	ks, err := certificates.OpenKeyStore(filepath.Join(tb.TempDir(), "keys"), time.Now)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
-	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
+	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
 		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ta.app = app
 	return ta

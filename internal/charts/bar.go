@@ -81,15 +81,7 @@ func (c BarChart) summary(p phrases, rows []barRow, unit string) string {
 	if len(rows) == 1 {
 		return p.bars(1) + ": " + rows[0].label + " " + p.value(rows[0].value, unit)
 	}
-	hi, lo := 0, 0
-	for i, r := range rows {
-		if r.value > rows[hi].value {
-			hi = i
-		}
-		if r.value < rows[lo].value {
-			lo = i
-		}
-	}
+	hi, lo := extremes(len(rows), func(i int) float64 { return rows[i].value })
 	if rows[hi].value == rows[lo].value {
 		return joinSentences(p.bars(len(rows)), p.allValues+": "+p.value(rows[hi].value, unit))
 	}

@@ -67,15 +67,7 @@ func (c LineChart) summary(p phrases, rows []pointRow, unit string) string {
 	if len(rows) == 1 {
 		return p.points(1) + ": " + rows[0].label + " " + p.value(rows[0].value, unit)
 	}
-	hi, lo := 0, 0
-	for i, r := range rows {
-		if r.value > rows[hi].value {
-			hi = i
-		}
-		if r.value < rows[lo].value {
-			lo = i
-		}
-	}
+	hi, lo := extremes(len(rows), func(i int) float64 { return rows[i].value })
 	last := rows[len(rows)-1]
 	describe := func(name string, r pointRow) string {
 		return name + ": " + p.value(r.value, unit) + " (" + r.label + ")"

@@ -88,3 +88,17 @@ func stepDecimals(m float64, exp int) int {
 	}
 	return d
 }
+
+// extremes returns the indexes of the first highest and the first lowest of
+// n values (n > 0).
+func extremes(n int, value func(i int) float64) (hi, lo int) {
+	for i := 1; i < n; i++ {
+		if value(i) > value(hi) {
+			hi = i
+		}
+		if value(i) < value(lo) {
+			lo = i
+		}
+	}
+	return hi, lo
+}

@@ -94,7 +94,7 @@ func render(w io.Writer, r Report) (int, error) {
 	totals := Totals(r.Rows)
 	d.newPage()
 	d.cover()
-	d.summary(sum(totals))
+	d.summary(Sum(totals))
 	if len(r.Rows) > 0 {
 		d.departments(totals)
 		if !r.AggregateOnly {

@@ -66,9 +66,6 @@ func (t Total) Rate() int {
 	return t.Passed * 100 / t.People
 }
 
-// Sum is the total over all departments (Department "").
-func Sum(ts []Total) Total { return sum(ts) }
-
 // plus adds u's counts to t.
 func (t *Total) plus(u Total) {
 	t.People += u.People
@@ -79,8 +76,8 @@ func (t *Total) plus(u Total) {
 	t.NotStarted += u.NotStarted
 }
 
-// sum is the total over all departments (Department "").
-func sum(ts []Total) Total {
+// Sum is the total over all departments (Department "").
+func Sum(ts []Total) Total {
 	var all Total
 	for _, t := range ts {
 		all.plus(t)

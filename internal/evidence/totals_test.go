@@ -64,7 +64,7 @@ func TestTotals(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Totals =\n%+v\nwant\n%+v", got, tt.want)
 			}
-			all := sum(got)
+			all := Sum(got)
 			if all.People != len(tt.rows) {
 				t.Errorf("sum of people = %d, want %d", all.People, len(tt.rows))
 			}
