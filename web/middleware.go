@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -248,10 +250,38 @@ func langOf(c *fiber.Ctx) string {
 	return "de"
 }
 
-// safeNext keeps redirect targets on this site.
+// safeNext keeps redirect targets on this site. It accepts only a path
+// that starts with exactly one "/", followed by neither "/" nor a
+// backslash, with no backslash and no control character anywhere, both as
+// given and after each round of percent-decoding: browsers read a
+// backslash as "/" and drop tabs and newlines, so "/" + backslash + "evil"
+// or "/<tab>/evil" would leave the site. Anything
+// else (a scheme, "//host", a broken escape) becomes "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 512 {
+	if len(next) > 512 {
 		return "/"
 	}
-	return next
+	s := next
+	for range 4 {
+		if !sitePath(s) {
+			return "/"
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return "/"
+		}
+		if d == s {
+			return next
+		}
+		s = d
+	}
+	return "/" // encoded more deeply than any link of ours
+}
+
+// sitePath reports whether s is a path on this site by safeNext's rules.
+func sitePath(s string) bool {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') || !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, unicode.IsControl)
 }
