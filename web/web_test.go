@@ -37,6 +37,7 @@ type testApp struct {
 	log    *bytes.Buffer
 	now    func() time.Time
 	signer *Signer
+	hasher *auth.Hasher
 }
 
 func newTestApp(t *testing.T, mod func(*Config)) *testApp {
@@ -73,8 +74,9 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 		tb.Fatal(err)
 	}
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
+	ta.hasher = auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
 	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
-		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)})
+		Hasher: ta.hasher})
 	if err != nil {
 		tb.Fatal(err)
 	}
