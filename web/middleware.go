@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/url"
 	"strconv"
@@ -150,37 +149,6 @@ func (s *server) requireUser(c *fiber.Ctx) error {
 func (s *server) requirePageUser(c *fiber.Ctx) error {
 	if currentUser(c) == nil {
 		return c.Redirect("/login?next="+url.QueryEscape(safeNext(c.OriginalURL())), fiber.StatusSeeOther)
-	}
-	return c.Next()
-}
-
-// csrf protects cookie-authenticated state changes with a double-submit
-// token: the CSRF cookie must match the form field _csrf or the
-// X-CSRF-Token header. Bearer-token calls carry no ambient authority and
-// are exempt, as are API calls without a session cookie.
-func (s *server) csrf(c *fiber.Ctx) error {
-	token := c.Cookies(s.cookies.csrf)
-	if len(token) != 43 {
-		token = auth.NewToken()
-		c.Cookie(&fiber.Cookie{Name: s.cookies.csrf, Value: token, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
-	}
-	c.Locals(localCSRF, token)
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-		return c.Next()
-	}
-	if b, _ := c.Locals(localBearer).(bool); b {
-		return c.Next()
-	}
-	if strings.HasPrefix(c.Path(), "/api/") && c.Cookies(s.cookies.session) == "" {
-		return c.Next()
-	}
-	sent := c.Get("X-CSRF-Token")
-	if sent == "" {
-		sent = c.FormValue("_csrf")
-	}
-	if subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-		return errs.New(errs.Forbidden, "csrf_failed", "The form has expired. Please reload the page and try again.")
 	}
 	return c.Next()
 }

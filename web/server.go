@@ -3,6 +3,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -139,6 +140,9 @@ type server struct {
 	statusCache statusCache
 	// reports holds recent HR report rows.
 	reports reportCache
+	// csrfFallback keys CSRF tokens only when the key store holds no
+	// private key (see csrfKeys).
+	csrfFallback []byte
 	// evidenceSlots bounds the evidence PDFs built at once.
 	evidenceSlots chan struct{}
 }
@@ -182,6 +186,8 @@ func NewServer(d Deps) (*fiber.App, error) {
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
+	s.csrfFallback = make([]byte, 32)
+	rand.Read(s.csrfFallback)
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}
 	if s.secure {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}

@@ -187,6 +187,26 @@ func (a *testApp) do(r req) resp {
 	return resp{status: res.StatusCode, header: res.Header, body: string(b), cookies: res.Cookies()}
 }
 
+// csrfFor returns a CSRF token the server issues for the browser session
+// with the given token ("" for a visitor without a session), as a page
+// view hands it out.
+func (a *testApp) csrfFor(session string) string {
+	a.t.Helper()
+	r := req{method: "GET", path: "/privacy"}
+	for _, name := range []string{"kipass_session", "__Host-kipass_session"} {
+		if session != "" {
+			r.cookies = append(r.cookies, &http.Cookie{Name: name, Value: session})
+		}
+	}
+	for _, c := range a.do(r).cookies {
+		if strings.HasSuffix(c.Name, "kipass_csrf") {
+			return c.Value
+		}
+	}
+	a.t.Fatal("no CSRF cookie issued")
+	return ""
+}
+
 func cookie(cs []*http.Cookie, name string) *http.Cookie {
 	for _, c := range cs {
 		if c.Name == name {
