@@ -28,7 +28,8 @@ var hiddenNames = []string{
 // TestNamesRefuseHiddenCharacters sends names and departments with bidi
 // controls and invisible format characters through every web entry point:
 // the register API and form, the setup form, the admin's create and edit
-// forms (name, department, HR departments) and the CSV import. Each
+// forms (name, department, HR departments), the CSV import and the
+// assignment API. Each
 // answers 400 (invalid_name on the API), stores nothing, and a name with
 // ZWJ or a decomposed accent is kept, in NFC.
 func TestNamesRefuseHiddenCharacters(t *testing.T) {
@@ -75,6 +76,15 @@ func TestNamesRefuseHiddenCharacters(t *testing.T) {
 			[]byte("email,name,department,role\nok@example.com,Okay,Sales,employee\n"+email+","+bad+",Sales,employee\n"))
 		if r := admin.send(req{method: "POST", path: "/admin/import?lang=en", raw: body.String(), rawType: ct}); r.status != 400 || !strings.Contains(r.body, "invalid_name") {
 			t.Errorf("import %q: %d", bad, r.status)
+		}
+	}
+	// An assignment to a department with hidden characters.
+	hrTok := a.login("hr@example.com")
+	for _, bad := range hiddenNames {
+		r := a.do(req{method: "POST", path: "/api/v1/hr/assignments", bearer: hrTok,
+			json: map[string]any{"course": courseID, "scope": "department", "department": bad, "due_at": "2027-01-01"}})
+		if r.status != 400 || apiErrorCode(t, r.body) != "invalid_name" {
+			t.Errorf("assignment to %q: %d %s", bad, r.status, r.body)
 		}
 	}
 	if got, _ := a.db.UserByID(ctx, target.ID); got.Name != target.Name || got.Department != target.Department {
