@@ -35,7 +35,9 @@ const (
 // first (it issues), then those of the retired keys (they still verify).
 func (s *server) csrfKeys() [][]byte {
 	var keys [][]byte
-	for _, k := range s.signer.Keys().Keys() {
+	ks := s.signer.Keys()
+	current := ks.Current()
+	for _, k := range ks.Keys() {
 		if k.Private == nil {
 			continue
 		}
@@ -47,7 +49,7 @@ func (s *server) csrfKeys() [][]byte {
 		if err != nil {
 			continue
 		}
-		if k == s.signer.Keys().Current() {
+		if k == current {
 			keys = append([][]byte{key}, keys...)
 		} else {
 			keys = append(keys, key)
