@@ -1,11 +1,16 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"kipass/certificates"
+	"kipass/courses"
 	"kipass/internal/auth"
 )
 
@@ -113,4 +118,48 @@ func (a *testApp) csrfValidFor(token, session string) bool {
 	}
 	r := a.do(req{method: "POST", path: "/verify", form: url.Values{"_csrf": {token}, "token": {"x"}}, cookies: cs})
 	return r.status != 403
+}
+
+// TestCSRFTokensWorkAcrossInstances: a second instance on the same
+// database and keys (behind a load balancer) accepts the tokens the first
+// one issued, for visitors and for sessions; one with other keys does not.
+func TestCSRFTokensWorkAcrossInstances(t *testing.T) {
+	a := newTestApp(t, nil)
+	a.do(req{method: "POST", path: "/api/v1/register", json: registration})
+	twin := func(signer *Signer) *testApp {
+		app, err := NewServer(Deps{Config: Config{BaseURL: mustURL(t, "http://kipass.test"), Registration: true}, Store: a.db,
+			Logger: slog.New(slog.DiscardHandler), Catalog: func() *courses.Catalog { return realCatalog(t) }, Signer: signer, Hasher: a.hasher})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &testApp{t: t, app: app, db: a.db, log: a.log, now: time.Now, signer: signer, hasher: a.hasher}
+	}
+	b := twin(a.signer)
+	visitor := a.csrfFor("")
+	if !b.csrfValidFor(visitor, "") {
+		t.Fatal("the second instance refuses the first one's visitor token")
+	}
+	br := a.browser()
+	br.post("/login", url.Values{"email": {"erika@example.com"}, "password": {"correct horse battery"}})
+	session := br.cookies["kipass_session"].Value
+	if !b.csrfValidFor(br.csrf, session) {
+		t.Fatal("the second instance refuses the first one's session token")
+	}
+	ks, err := certificates.OpenKeyStore(filepath.Join(t.TempDir(), "keys"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := twin(&Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: a.signer.Issuer})
+	if other.csrfValidFor(visitor, "") || other.csrfValidFor(br.csrf, session) {
+		t.Fatal("an instance with other keys accepts the tokens")
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
