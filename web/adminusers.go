@@ -176,6 +176,9 @@ func (s *server) updateUserForm(c *fiber.Ctx) error {
 	var hrDepts []string
 	for _, d := range strings.Split(c.FormValue("hr_departments"), ",") {
 		if d = auth.CleanName(d); d != "" {
+			if code := auth.CheckName(d, false, 100); code != "" {
+				f.Errors["hr_departments"] = code
+			}
 			hrDepts = append(hrDepts, d)
 		}
 	}

@@ -111,7 +111,8 @@ func (s *server) confirmPassword(c *fiber.Ctx, u *store.User, password string) (
 	return false, s.store.RecordLoginFailure(ctx, key)
 }
 
-// startSession creates a session and returns its token and expiry.
+// startSession creates a session and returns its token and expiry; a
+// browser session also gets its cookie and a new CSRF token.
 func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, time.Time, error) {
 	token := auth.NewToken()
 	exp := s.now().Add(s.cfg.SessionTTL)
@@ -121,11 +122,15 @@ func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, 
 	if kind == store.SessionBrowser {
 		c.Cookie(&fiber.Cookie{Name: s.cookies.session, Value: token, Path: "/", Expires: exp,
 			HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
+		// A new session gets a new CSRF token: one seen before the login
+		// (possibly planted) is worthless afterwards.
+		s.issueCSRF(c, auth.HashToken(token))
 	}
 	return token, exp, nil
 }
 
-// endSession deletes the caller's session and its cookie.
+// endSession deletes the caller's session and its cookie, and gives a
+// browser a new CSRF token for the visitor it is now.
 func (s *server) endSession(c *fiber.Ctx) error {
 	if h, ok := c.Locals(localSession).([]byte); ok {
 		s.sessions.drop(h)
@@ -135,6 +140,9 @@ func (s *server) endSession(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: s.cookies.session, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
 		HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
+	if b, _ := c.Locals(localBearer).(bool); !b {
+		s.issueCSRF(c, nil) // the session's token dies with it
+	}
 	return nil
 }
 

@@ -26,7 +26,9 @@ import (
 // A fuzz input may hold placeholders that are replaced with live values,
 // so that the seeds reach past the first validation step:
 //
-//	{csrf}     a CSRF token (the same one in cookie, header and body)
+//	{csrf}     a CSRF token the server issued to a visitor without a session
+//	           (the same one in cookie, header and body)
+//	{scsrf}    the CSRF token the server issued for {session}
 //	{session}  a browser session token of the employee
 //	{token}    an API token of the employee
 //	{cred}     a valid certificate credential (vc+jwt)
@@ -90,7 +92,7 @@ func (e *fuzzEnv) bind(t *testing.T) *testApp {
 			t.Fatal(err)
 		}
 		e.apiTok, e.hrTok = tok, a.makeUser("hr@example.com", store.RoleHR)
-		e.vals = map[string]string{"{csrf}": auth.NewToken(), "{session}": session, "{token}": tok,
+		e.vals = map[string]string{"{csrf}": a.csrfFor(""), "{scsrf}": a.csrfFor(session), "{session}": session, "{token}": tok,
 			"{cred}": cred.body, "{user}": fmt.Sprint(u.ID)}
 		e.ready = true
 	})
@@ -342,9 +344,11 @@ func FuzzAuthHeaders(f *testing.F) {
 	env := newFuzzEnv(f)
 	for _, s := range [][3]string{
 		{"", "", ""},
+		{"kipass_session={session}; kipass_csrf={scsrf}", "", "{scsrf}"},
 		{"kipass_session={session}; kipass_csrf={csrf}", "", "{csrf}"},
 		{"kipass_session={session}", "", ""},
-		{"kipass_session={session}; kipass_csrf={csrf}", "", "{csrf}x"},
+		{"kipass_session={session}; kipass_csrf={scsrf}", "", "{scsrf}x"},
+		{"kipass_csrf={scsrf}", "", "{scsrf}"},
 		{"kipass_csrf={csrf}", "", "{csrf}"},
 		{"kipass_csrf={csrf}; kipass_csrf=other", "", "other"},
 		{"", "Bearer {token}", ""},
@@ -356,7 +360,7 @@ func FuzzAuthHeaders(f *testing.F) {
 		{"", "Bearer " + strings.Repeat("A", 200), ""},
 		{"kipass_session={session}", "Bearer nonsense", ""},
 		{"kipass_session=nonsense", "Bearer {token}", ""},
-		{"kipass_session=\"{session}\"; kipass_csrf=\"{csrf}\"", "", "{csrf}"},
+		{"kipass_session=\"{session}\"; kipass_csrf=\"{scsrf}\"", "", "{scsrf}"},
 		{"kipass_session={session}; kipass_session=x", "", ""},
 		{"kipass_session=" + strings.Repeat("a", 129), "", ""},
 		{"kipass_lang=xx; kipass_session=%00; =; ;;", "", ""},

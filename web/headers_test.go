@@ -165,13 +165,14 @@ func checkEveryRoute(t *testing.T, a *testApp, https bool) {
 			}
 			public := publicCacheable(path)
 			hr := req{method: rq.method, path: path, headers: map[string]string{}}
-			csrf := auth.NewToken()
+			csrf := auth.NewToken() // anonymous callers send one the server never issued
 			loggedIn := who.userID != 0
 			if loggedIn {
 				tok := sessionOf(who)
 				if who.bearer {
 					hr.bearer = tok
 				} else {
+					csrf = a.csrfFor(tok)
 					hr.cookies = []*http.Cookie{{Name: sessionCookie, Value: tok}, {Name: csrfCookie, Value: csrf}}
 					hr.headers["X-CSRF-Token"] = csrf
 				}

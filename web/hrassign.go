@@ -96,8 +96,8 @@ func (s *server) newAssignment(c *fiber.Ctx, in assignmentIn, person string) (st
 		}
 	case store.ScopeDepartment:
 		a.Department = auth.CleanName(in.Department)
-		if a.Department == "" {
-			fields["department"] = "required"
+		if why := auth.CheckName(a.Department, true, 100); why != "" {
+			fields["department"] = why
 		} else if scope != nil && !slices.Contains(scope, a.Department) {
 			fields["department"] = "not_allowed"
 		}
@@ -122,7 +122,7 @@ func (s *server) newAssignment(c *fiber.Ctx, in assignmentIn, person string) (st
 	}
 	a.DueAt = due
 	if len(fields) > 0 {
-		return a, &errs.Error{Kind: errs.Invalid, Code: "invalid_input", Message: "Please check the marked fields.", Fields: fields}
+		return a, auth.InputError(fields)
 	}
 	return a, nil
 }

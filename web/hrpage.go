@@ -69,6 +69,41 @@ func (f hrFilter) Link(changes ...string) string {
 	return v.Encode()
 }
 
+// exportLinks are the dashboard's download links, each carrying the
+// page's filters, so that an export holds no more people than the page.
+type exportLinks struct {
+	PDF, CSVExcel, CSV, JSON string
+}
+
+// exportLinks builds the download links from the filter values. Each value
+// is URL-encoded here and the template puts each whole link into an href:
+// html/template then only HTML-escapes it. (A ready query string after a
+// literal "?" in the template would be escaped once more as one query
+// value, "=" and "&" included, and the server would see no filters.)
+func (f hrFilter) exportLinks() exportLinks {
+	href := func(path string, extra ...string) string {
+		v := url.Values{}
+		for k, val := range map[string]string{"course": f.Course, "department": f.Department, "status": f.Status} {
+			if val != "" {
+				v.Set(k, val)
+			}
+		}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Set(extra[i], extra[i+1])
+		}
+		if len(v) == 0 {
+			return path
+		}
+		return path + "?" + v.Encode()
+	}
+	return exportLinks{
+		PDF:      href("/hr/evidence.pdf"),
+		CSVExcel: href("/api/v1/hr/report", "format", "csv", "sep", "semicolon"),
+		CSV:      href("/api/v1/hr/report", "format", "csv"),
+		JSON:     href("/api/v1/hr/report"),
+	}
+}
+
 // sortLink is a column header link of the table.
 type sortLink struct {
 	Key, Label, Href, Aria string
@@ -95,7 +130,8 @@ type hrView struct {
 	PrevHref      string
 	NextHref      string
 	Columns       []sortLink
-	ExportQuery   string
+	OverdueHref   string // the table filtered to overdue people
+	Exports       exportLinks
 	Assignments   []assignmentView
 	Limited       []string // the HR account's departments, when limited
 	Message       string
@@ -158,7 +194,8 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	if !v.AggregateOnly {
 		s.tableRows(c, v, rows)
 	}
-	v.ExportQuery = url.Values{"course": {v.Filter.Course}, "department": {v.Filter.Department}, "status": {v.Filter.Status}}.Encode()
+	v.Exports = v.Filter.exportLinks()
+	v.OverdueHref = "/hr?" + v.Filter.Link("status", reports.Overdue, "page", "") + "#people"
 	v.Assignments, err = s.assignmentViews(c)
 	return v, err
 }

@@ -11,12 +11,9 @@ import (
 // invitePage lets a new (imported) account set its password.
 func (s *server) invitePage(c *fiber.Ctx) error {
 	token := c.Query("token")
-	ok := false
-	if token != "" && len(token) <= 128 {
-		var err error
-		if ok, err = s.store.InviteValid(c.UserContext(), auth.HashToken(token)); err != nil {
-			return err
-		}
+	ok, err := s.inviteValid(c, token)
+	if err != nil {
+		return err
 	}
 	status := fiber.StatusOK
 	if !ok {
@@ -25,8 +22,39 @@ func (s *server) invitePage(c *fiber.Ctx) error {
 	return s.render(c, status, "invite", "invite.title", &form{Values: map[string]string{"token": token}}, ok)
 }
 
+// inviteValid checks an invitation token, throttled per client address
+// like login: a made-up token costs one hash lookup and counts as a
+// failure of the address, and an address with too many failures is
+// answered 429 before anything is looked up.
+func (s *server) inviteValid(c *fiber.Ctx, token string) (bool, error) {
+	addr := s.clientAddr(c)
+	if s.inviteThrottle.blocked(addr) {
+		return false, errs.New(errs.Throttled, "too_many_attempts", "Too many invalid invitation links from your network. Please wait 15 minutes.")
+	}
+	ok := false
+	if token != "" && len(token) <= 128 {
+		var err error
+		if ok, err = s.store.InviteValid(c.UserContext(), auth.HashToken(token)); err != nil {
+			return false, err
+		}
+	}
+	if !ok {
+		s.inviteThrottle.fail(addr)
+	}
+	return ok, nil
+}
+
+// inviteForm sets the password of an invited account. The token is checked
+// before the password is hashed, so a made-up token does no argon2 work.
 func (s *server) inviteForm(c *fiber.Ctx) error {
 	token, pw := c.FormValue("token"), c.FormValue("password")
+	ok, err := s.inviteValid(c, token)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, false)
+	}
 	if why := auth.CheckPassword(pw); why != "" {
 		return s.render(c, fiber.StatusBadRequest, "invite", "invite.title",
 			&form{Values: map[string]string{"token": token}, Errors: map[string]string{"password": why}, Message: "form.error"}, true)
@@ -35,6 +63,8 @@ func (s *server) inviteForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The token is checked again and used up in one transaction: two
+	// requests with the same link cannot both set a password.
 	uid, err := s.store.SetPasswordWithToken(c.UserContext(), auth.HashToken(token), hash)
 	if errs.KindOf(err) == errs.NotFound {
 		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, false)

@@ -2,12 +2,13 @@ package web
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -152,37 +153,6 @@ func (s *server) requirePageUser(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// csrf protects cookie-authenticated state changes with a double-submit
-// token: the CSRF cookie must match the form field _csrf or the
-// X-CSRF-Token header. Bearer-token calls carry no ambient authority and
-// are exempt, as are API calls without a session cookie.
-func (s *server) csrf(c *fiber.Ctx) error {
-	token := c.Cookies(s.cookies.csrf)
-	if len(token) != 43 {
-		token = auth.NewToken()
-		c.Cookie(&fiber.Cookie{Name: s.cookies.csrf, Value: token, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
-	}
-	c.Locals(localCSRF, token)
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-		return c.Next()
-	}
-	if b, _ := c.Locals(localBearer).(bool); b {
-		return c.Next()
-	}
-	if strings.HasPrefix(c.Path(), "/api/") && c.Cookies(s.cookies.session) == "" {
-		return c.Next()
-	}
-	sent := c.Get("X-CSRF-Token")
-	if sent == "" {
-		sent = c.FormValue("_csrf")
-	}
-	if subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
-		return errs.New(errs.Forbidden, "csrf_failed", "The form has expired. Please reload the page and try again.")
-	}
-	return c.Next()
-}
-
 // language picks the page language: ?lang= (or a form's lang field),
 // which is also saved on the account; else the account's language; else
 // Accept-Language; else German. No cookie is set for it: kipass sets only
@@ -248,10 +218,38 @@ func langOf(c *fiber.Ctx) string {
 	return "de"
 }
 
-// safeNext keeps redirect targets on this site.
+// safeNext keeps redirect targets on this site. It accepts only a path
+// that starts with exactly one "/", followed by neither "/" nor a
+// backslash, with no backslash and no control character anywhere, both as
+// given and after each round of percent-decoding: browsers read a
+// backslash as "/" and drop tabs and newlines, so "/" + backslash + "evil"
+// or "/<tab>/evil" would leave the site. Anything
+// else (a scheme, "//host", a broken escape) becomes "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 512 {
+	if len(next) > 512 {
 		return "/"
 	}
-	return next
+	s := next
+	for range 4 {
+		if !sitePath(s) {
+			return "/"
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil {
+			return "/"
+		}
+		if d == s {
+			return next
+		}
+		s = d
+	}
+	return "/" // encoded more deeply than any link of ours
+}
+
+// sitePath reports whether s is a path on this site by safeNext's rules.
+func sitePath(s string) bool {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') || !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, unicode.IsControl)
 }

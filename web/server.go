@@ -3,6 +3,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -75,7 +76,7 @@ type Config struct {
 	SessionTTL     time.Duration
 	LoginWindow    time.Duration
 	AccountLimit   int // failed logins per account and window
-	AddressLimit   int // failed logins per client address and window
+	AddressLimit   int // failed logins, and apart from them invalid invitation links, per client address and window
 	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours.
 	ExamAttemptsPerDay int
 	// SessionCacheTTL is how long a session lookup is reused (default 2s;
@@ -131,11 +132,17 @@ type server struct {
 	secure   bool
 	cookies  cookieNames
 	throttle *addressThrottle
-	sessions *sessionCache
+	// inviteThrottle counts invalid invitation tokens per address, apart
+	// from failed logins so that neither uses up the other's allowance.
+	inviteThrottle *addressThrottle
+	sessions       *sessionCache
 	// statusCache holds the signed status list.
 	statusCache statusCache
 	// reports holds recent HR report rows.
 	reports reportCache
+	// csrfFallback keys CSRF tokens only when the key store holds no
+	// private key (see csrfKeys).
+	csrfFallback []byte
 	// evidenceSlots bounds the evidence PDFs built at once.
 	evidenceSlots chan struct{}
 }
@@ -177,7 +184,10 @@ func NewServer(d Deps) (*fiber.App, error) {
 	}
 	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
-		sessions: newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
+		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
+		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
+	s.csrfFallback = make([]byte, 32)
+	rand.Read(s.csrfFallback)
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}
 	if s.secure {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}

@@ -37,6 +37,7 @@ type testApp struct {
 	log    *bytes.Buffer
 	now    func() time.Time
 	signer *Signer
+	hasher *auth.Hasher
 }
 
 func newTestApp(t *testing.T, mod func(*Config)) *testApp {
@@ -73,8 +74,9 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 		tb.Fatal(err)
 	}
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
+	ta.hasher = auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
 	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
-		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)})
+		Hasher: ta.hasher})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -183,6 +185,26 @@ func (a *testApp) do(r req) resp {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return resp{status: res.StatusCode, header: res.Header, body: string(b), cookies: res.Cookies()}
+}
+
+// csrfFor returns a CSRF token the server issues for the browser session
+// with the given token ("" for a visitor without a session), as a page
+// view hands it out.
+func (a *testApp) csrfFor(session string) string {
+	a.t.Helper()
+	r := req{method: "GET", path: "/privacy"}
+	for _, name := range []string{"kipass_session", "__Host-kipass_session"} {
+		if session != "" {
+			r.cookies = append(r.cookies, &http.Cookie{Name: name, Value: session})
+		}
+	}
+	for _, c := range a.do(r).cookies {
+		if strings.HasSuffix(c.Name, "kipass_csrf") {
+			return c.Value
+		}
+	}
+	a.t.Fatal("no CSRF cookie issued")
+	return ""
 }
 
 func cookie(cs []*http.Cookie, name string) *http.Cookie {

@@ -84,7 +84,7 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return cmdServe(ctx, rest, e)
 	case "admin":
 		if len(rest) == 0 || rest[0] != "create" {
-			return fail(2, "usage: kipass admin create --email E --name N --role admin|hr|employee --password-stdin --data DIR")
+			return fail(2, "usage: kipass admin create --email E --name N --role admin|hr|employee [--department D] [--hr-departments D1,D2] --password-stdin --data DIR")
 		}
 		return cmdAdminCreate(ctx, rest[1:], e)
 	case "content":

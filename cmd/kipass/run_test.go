@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"kipass/internal/store"
 )
 
 // syncBuffer is a goroutine-safe output capture.
@@ -207,6 +211,57 @@ func TestAdminCreate(t *testing.T) {
 	if code, _, _ = create("", "--email", "b@example.com", "--name", "B", "--role", "hr"); code != 2 {
 		t.Fatalf("no --password-stdin: %d", code)
 	}
+	// Role hr: --department sets the scope, --hr-departments overrides it,
+	// "*" or neither means every department, and the scope is printed.
+	db := func() *store.DB {
+		t.Helper()
+		d, err := store.Open(context.Background(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	scopes := []struct {
+		args  []string
+		want  []string
+		print string
+	}{
+		{[]string{"--department", "Vertrieb"}, []string{"Vertrieb"}, "HR scope: Vertrieb\n"},
+		{[]string{"--department", "Personal", "--hr-departments", "Vertrieb, Lager,Vertrieb"}, []string{"Lager", "Vertrieb"}, "HR scope: Vertrieb, Lager\n"},
+		{[]string{"--department", "Personal", "--hr-departments", "*"}, nil, "HR scope: every department"},
+		{nil, nil, "HR scope: every department"},
+	}
+	for i, sc := range scopes {
+		email := fmt.Sprintf("hr%d@example.com", i)
+		code, out, errOut := create("hr password 123\n", append([]string{"--email", email, "--name", "Hanna", "--role", "hr", "--password-stdin"}, sc.args...)...)
+		if code != 0 || !strings.Contains(out, sc.print) {
+			t.Fatalf("hr %v: %d %q %q", sc.args, code, out, errOut)
+		}
+		d := db()
+		u, err := d.UserByEmail(context.Background(), email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := d.HRDepartments(context.Background(), u.ID); !slices.Equal(got, sc.want) {
+			t.Fatalf("hr %v: scope %v, want %v", sc.args, got, sc.want)
+		}
+		d.Close()
+	}
+	if code, _, _ = create("x password 123\n", "--email", "e@example.com", "--name", "E", "--role", "employee", "--hr-departments", "IT", "--password-stdin"); code != 2 {
+		t.Fatalf("--hr-departments for an employee: %d", code)
+	}
+	if code, _, errOut = create("x password 123\n", "--email", "e@example.com", "--name", "E", "--role", "hr", "--hr-departments", "IT,\u202eTI", "--password-stdin"); code != 1 || !strings.Contains(errOut, "invalid_name") {
+		t.Fatalf("bidi in --hr-departments: %d %q", code, errOut)
+	}
+	for _, bad := range []string{"--name", "--department"} {
+		args := []string{"--email", "e@example.com", "--name", "E", "--role", "employee", "--password-stdin"}
+		args = append(args, bad, "Ada\u202eecalevoL")
+		if code, _, errOut = create("x password 123\n", args...); code != 1 || !strings.Contains(errOut, "invalid_name") {
+			t.Fatalf("bidi in %s: %d %q", bad, code, errOut)
+		}
+	}
+
 	var hout, herr syncBuffer
 	if err := run(context.Background(), []string{"kipass", "admin", "create", "--help"}, envFrom(nil), strings.NewReader(""), &hout, &herr); exitCode(err) != 0 || !strings.Contains(herr.String(), "-password-stdin") {
 		t.Fatalf("--help: %v %q", err, herr.String())

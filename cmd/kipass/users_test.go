@@ -14,9 +14,10 @@ func TestUsersImport(t *testing.T) {
 	data := t.TempDir()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.csv")
-	os.WriteFile(bad, []byte("email;name;department;role\nok@example.com;Ok;IT;employee\nnope;X;;employee\nz@example.com;Z;;chief\n"), 0o600)
+	os.WriteFile(bad, []byte("email;name;department;role\nok@example.com;Ok;IT;employee\nnope;X;;employee\nz@example.com;Z;;chief\nw@example.com;W\u202eW;IT;employee\n"), 0o600)
 	code, out, errOut := runCmd(t, "users", "import", bad, "--data", data)
 	if code != 1 || !strings.Contains(errOut, "bad.csv:3: email \"nope\"") || !strings.Contains(errOut, "bad.csv:4: role \"chief\"") ||
+		!strings.Contains(errOut, "bad.csv:5: name contains invisible formatting or text-direction characters (invalid_name)") ||
 		!strings.Contains(errOut, "nothing was imported") || out != "" {
 		t.Fatalf("bad file: %d %q %q", code, out, errOut)
 	}

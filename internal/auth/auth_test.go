@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/unicode/norm"
+
 	"kipass/internal/errs"
 )
 
@@ -105,5 +107,42 @@ func TestTokens(t *testing.T) {
 	}
 	if len(HashToken(a)) != 32 {
 		t.Fatal("hash length")
+	}
+}
+
+// hiddenRunes are bidi controls and invisible format characters that names
+// and departments must not hold.
+var hiddenRunes = []rune{0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069,
+	0x200B, 0xFEFF, 0x200E, 0x200F, 0x061C, 0x2060, 0x2062, 0x00AD, 0x180E, 0xFFF9, 0xE0001, 0xE0041}
+
+func TestNamesRefuseHiddenCharacters(t *testing.T) {
+	for _, r := range hiddenRunes {
+		name := CleanName("Ada " + string(r) + "Lovelace")
+		if why := CheckName(name, true, 100); why != InvalidName {
+			t.Errorf("U+%04X: CheckName = %q, want invalid_name", r, why)
+		}
+		reg := Registration{Name: "Ada", Email: "ada@example.com", Password: "0123456789", Department: "IT" + string(r)}
+		e := errs.As(reg.Clean())
+		if e == nil || e.Code != InvalidName || e.Fields["department"] != InvalidName || e.Kind != errs.Invalid {
+			t.Errorf("U+%04X in the department: %v", r, reg.Clean())
+		}
+	}
+	// ZWJ (emoji sequences) and ZWNJ (Persian, Indic scripts) are kept.
+	for _, ok := range []string{"Ada 👩\u200d💻", "می\u200cخواهم", "Erika Mustermann", "李小龙"} {
+		if why := CheckName(CleanName(ok), true, 100); why != "" || CleanName(ok) != ok {
+			t.Errorf("%q: %q -> %q", ok, why, CleanName(ok))
+		}
+	}
+	// Decomposed input is stored composed (NFC).
+	if got := CleanName("Jose\u0301 N\u0303un\u0303ez"); got != "José Ñuñez" {
+		t.Errorf("not NFC: %q", got)
+	}
+	reg := Registration{Name: "Jose\u0301", Email: "jose@example.com", Password: "0123456789", Department: "Vertrieb\u0301"}
+	if err := reg.Clean(); err != nil || reg.Name != "José" || !norm.NFC.IsNormalString(reg.Department) {
+		t.Errorf("%v %q %q", err, reg.Name, reg.Department)
+	}
+	// Other problems keep the general code.
+	if e := errs.As((&Registration{}).Clean()); e == nil || e.Code != "invalid_input" {
+		t.Errorf("missing fields: %v", e)
 	}
 }

@@ -6,17 +6,20 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"kipass/internal/errs"
 )
 
 // FuzzCleanName: CleanName never panics, is idempotent, and returns valid
 // UTF-8 without control characters, without leading, trailing or repeated
-// spaces, and with every space being a plain ' '.
+// spaces, with every space being a plain ' ', in NFC; CheckName refuses
+// hidden format characters.
 func FuzzCleanName(f *testing.F) {
 	for _, s := range []string{
 		"", " ", "Erika Mustermann", "  Erika \t\n  Mustermann  ", "José  Ñoño", "李 小龙",
 		"a\x00b", "a\u0085b", "a\u00a0b", "a\u2028b", "a\u200bb", "\xff\xfe", "a\xc3", "\ufffd",
-		"Ada\u202eLovelace", "\r\nBcc: evil@example.com", "x" + strings.Repeat(" ", 300) + "y",
+		"Ada\u202eLovelace", "Jose\u0301", "a\u200db", "\ufeffa", "\r\nBcc: evil@example.com", "x" + strings.Repeat(" ", 300) + "y",
 	} {
 		f.Add(s)
 	}
@@ -36,7 +39,10 @@ func FuzzCleanName(f *testing.F) {
 				t.Fatalf("%q kept rune %U", c, r)
 			}
 		}
-		if CheckName(c, true, 100) == "" && (c == "" || utf8.RuneCountInString(c) > 100) {
+		if !norm.NFC.IsNormalString(c) {
+			t.Fatalf("not NFC: %q", c)
+		}
+		if CheckName(c, true, 100) == "" && (c == "" || utf8.RuneCountInString(c) > 100 || strings.ContainsFunc(c, hiddenFormat)) {
 			t.Fatalf("CheckName accepted %q", c)
 		}
 	})

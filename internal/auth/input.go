@@ -6,6 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"kipass/internal/errs"
 )
 
@@ -52,8 +54,15 @@ func CheckPassword(pw string) string {
 	return ""
 }
 
+// InvalidName is the field code, and the error code, for a name or
+// department that holds a bidi control or an invisible format character.
+const InvalidName = "invalid_name"
+
 // CleanName trims a display name and collapses inner whitespace; control
-// characters are removed.
+// characters are removed and the result is in Unicode NFC, so that the same
+// name typed on two systems is stored, compared and printed alike.
+// Invisible format characters are kept: CheckName refuses them rather than
+// silently changing what the person typed.
 func CleanName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == utf8.RuneError {
@@ -61,7 +70,17 @@ func CleanName(s string) string {
 		}
 		return r
 	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	return norm.NFC.String(strings.Join(strings.Fields(s), " "))
+}
+
+// hiddenFormat reports whether r is an invisible format character (Unicode
+// category Cf: bidi embeddings, overrides and isolates U+202A-U+202E and
+// U+2066-U+2069, marks, U+200B, U+FEFF, soft hyphen, tags, ...). Such
+// characters reorder or hide what pages, CSV files and certificates show.
+// ZWNJ and ZWJ stay allowed: emoji sequences and scripts such as Persian
+// and the Indic ones need them.
+func hiddenFormat(r rune) bool {
+	return r != '\u200C' && r != '\u200D' && unicode.Is(unicode.Cf, r)
 }
 
 // CheckName validates a cleaned display name or department (max runes).
@@ -71,8 +90,23 @@ func CheckName(s string, required bool, maxRunes int) string {
 		return "required"
 	case utf8.RuneCountInString(s) > maxRunes:
 		return "too_long"
+	case strings.ContainsFunc(s, hiddenFormat):
+		return InvalidName
 	}
 	return ""
+}
+
+// InputError is the validation error for bad fields (field -> code): code
+// invalid_name when a name or department holds hidden characters, so that
+// clients can tell this refusal apart, else invalid_input.
+func InputError(fields map[string]string) error {
+	for _, why := range fields {
+		if why == InvalidName {
+			return &errs.Error{Kind: errs.Invalid, Code: InvalidName,
+				Message: "Names and departments must not contain invisible formatting or text-direction characters.", Fields: fields}
+		}
+	}
+	return &errs.Error{Kind: errs.Invalid, Code: "invalid_input", Message: "Please check the marked fields.", Fields: fields}
 }
 
 // Registration is the input of a new account.
@@ -103,7 +137,7 @@ func (r *Registration) Clean() error {
 		fields["department"] = why
 	}
 	if len(fields) > 0 {
-		return &errs.Error{Kind: errs.Invalid, Code: "invalid_input", Message: "Please check the marked fields.", Fields: fields}
+		return InputError(fields)
 	}
 	return nil
 }

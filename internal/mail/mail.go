@@ -2,8 +2,10 @@
 // an SMTP server, or only logs that it would send them when no server is
 // configured.
 //
-// Messages are built here as RFC 5322 text (quoted-printable UTF-8 body,
-// RFC 2047 encoded subject, CRLF line endings); header injection is refused.
+// Messages are written with github.com/wneessen/go-mail as RFC 5322 text
+// (quoted-printable UTF-8 body, RFC 2047 encoded subject, CRLF line
+// endings) and sent with its SMTP client; header injection is refused
+// before that.
 // Nothing this package logs or returns as an error contains a recipient's
 // address, a subject, a body or the SMTP password.
 package mail
@@ -234,8 +236,8 @@ func checkCredentials(user, pass string) error {
 	return nil
 }
 
-// isLocalhost reports whether host is one of the names net/smtp treats as
-// local (where clear-text AUTH is acceptable).
+// isLocalhost reports whether host is one of the names the SMTP client
+// treats as local (where clear-text AUTH is acceptable).
 func isLocalhost(host string) bool {
 	return host == "localhost" || host == "127.0.0.1" || host == "::1"
 }

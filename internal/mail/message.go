@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
-	"mime/quotedprintable"
 	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
-)
 
-// maxHeaderLine is the line length RFC 5322 recommends; longer subjects are folded.
-const maxHeaderLine = 78
+	gomail "github.com/wneessen/go-mail"
+)
 
 // parsed is a validated Message.
 type parsed struct {
@@ -51,117 +49,38 @@ func invalid(why string) error {
 }
 
 // compose returns the RFC 5322 text of p sent from from at now, with CRLF
-// line endings.
+// line endings, written by go-mail: a quoted-printable UTF-8 body, an RFC
+// 2047 encoded subject folded within 78 characters, and no User-Agent.
+// The charset is spelled "utf-8" as kipass has always sent it.
 func compose(p parsed, from *netmail.Address, now time.Time) ([]byte, error) {
-	var b bytes.Buffer
-	header := func(name, value string) {
-		b.WriteString(name)
-		b.WriteString(": ")
-		b.WriteString(value)
-		b.WriteString("\r\n")
-	}
-	header("Date", now.Format(time.RFC1123Z))
-	header("From", from.String())
-	header("To", p.to.String())
-	header("Subject", subjectValue(p.msg.Subject))
-	header("Message-ID", messageID(from.Address))
-	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=utf-8")
-	header("Content-Transfer-Encoding", "quoted-printable")
+	m := gomail.NewMsg(gomail.WithCharset(gomail.Charset("utf-8")), gomail.WithEncoding(gomail.EncodingQP),
+		gomail.WithNoDefaultUserAgent())
+	m.FromMailAddress(from)
+	m.ToMailAddress(p.to)
+	m.Subject(p.msg.Subject)
+	m.SetDateWithValue(now)
+	m.SetMessageIDWithValue(messageID(from.Address))
 	if validLangTag(p.msg.Lang) {
-		header("Content-Language", p.msg.Lang)
+		m.SetGenHeader(gomail.HeaderContentLang, p.msg.Lang)
 	}
-	header("Auto-Submitted", "auto-generated")
-	b.WriteString("\r\n")
-
-	qp := quotedprintable.NewWriter(&b)
+	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	body := p.msg.Body
 	if !strings.HasSuffix(body, "\n") {
 		body += "\n"
 	}
-	if _, err := qp.Write([]byte(body)); err != nil {
-		return nil, err
-	}
-	if err := qp.Close(); err != nil {
-		return nil, err
+	m.SetBodyString(gomail.TypeTextPlain, body)
+	var b bytes.Buffer
+	if _, err := m.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("mail: %w: cannot write the message", ErrInvalidMessage)
 	}
 	return b.Bytes(), nil
 }
 
-// messageID returns a random Message-ID in the domain of address.
+// messageID returns a random Message-ID (without the angle brackets) in
+// the domain of address.
 func messageID(address string) string {
 	domain := address[strings.LastIndexByte(address, '@')+1:]
-	return "<" + rand.Text() + "@" + domain + ">"
-}
-
-// subjectValue returns the Subject header's value: plain ASCII folded at
-// spaces, or else RFC 2047 Q-encoded words short enough that every line
-// stays within maxHeaderLine.
-func subjectValue(s string) string {
-	const prefix = len("Subject: ")
-	if isASCII(s) && !strings.Contains(s, "=?") {
-		return foldWords(prefix, s)
-	}
-	return strings.Join(encodeWords(s, maxHeaderLine-prefix), "\r\n ")
-}
-
-// encodeWords Q-encodes s as UTF-8 encoded words of at most limit bytes each,
-// never splitting a character between words.
-func encodeWords(s string, limit int) []string {
-	const prefix, suffix = "=?utf-8?q?", "?="
-	room := limit - len(prefix) - len(suffix)
-	var words []string
-	var cur strings.Builder
-	for _, r := range s {
-		enc := qEncodeRune(r)
-		if cur.Len() > 0 && cur.Len()+len(enc) > room {
-			words = append(words, prefix+cur.String()+suffix)
-			cur.Reset()
-		}
-		cur.WriteString(enc)
-	}
-	if cur.Len() > 0 {
-		words = append(words, prefix+cur.String()+suffix)
-	}
-	return words
-}
-
-// qEncodeRune returns r in RFC 2047 Q encoding.
-func qEncodeRune(r rune) string {
-	switch {
-	case r == ' ':
-		return "_"
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("!*+-/.,:", r):
-		return string(r)
-	}
-	var b strings.Builder
-	for _, c := range []byte(string(r)) {
-		fmt.Fprintf(&b, "=%02X", c)
-	}
-	return b.String()
-}
-
-// foldWords folds a header value at spaces so that lines stay within
-// maxHeaderLine where possible; used is the length of "Name: ". Encoded
-// words contain no spaces, so folding between them is safe.
-func foldWords(used int, v string) string {
-	words := strings.Split(v, " ")
-	var b strings.Builder
-	line := used
-	for i, w := range words {
-		if i > 0 {
-			if line > 1 && line+1+len(w) > maxHeaderLine {
-				b.WriteString("\r\n ")
-				line = 1
-			} else {
-				b.WriteByte(' ')
-				line++
-			}
-		}
-		b.WriteString(w)
-		line += len(w)
-	}
-	return b.String()
+	return rand.Text() + "@" + domain
 }
 
 // validLangTag reports whether s looks like a BCP 47 tag ("de", "en-GB").

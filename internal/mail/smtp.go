@@ -6,15 +6,19 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"net/smtp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wneessen/go-mail/smtp"
 )
 
-// smtpSender sends each message over its own connection with the standard
-// library's net/smtp client. net/smtp has no context support, so when the
-// context ends the connection's pending reads and writes are made to fail.
+// smtpSender sends each message over its own connection with go-mail's SMTP
+// client (the maintained successor of the frozen net/smtp). kipass drives
+// the session steps itself rather than through go-mail's Client, so that
+// every failure names its step (Error.Op) and the TLS and AUTH rules below
+// stay exactly kipass's. When the context ends, the connection's pending
+// reads and writes are made to fail.
 type smtpSender struct {
 	set *settings
 	log *slog.Logger
@@ -114,7 +118,7 @@ func (s *smtpSender) secure(c *smtp.Client) (string, error) {
 	if !ok || !hasMechanism(mechs, "PLAIN") {
 		return "auth", errors.New("server does not offer AUTH PLAIN")
 	}
-	if err := c.Auth(smtp.PlainAuth("", s.set.username, s.set.password, s.set.host)); err != nil {
+	if err := c.Auth(smtp.PlainAuth("", s.set.username, s.set.password, s.set.host, false)); err != nil {
 		return "auth", err
 	}
 	return "", nil

@@ -116,10 +116,10 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 			why = append(why, fmt.Sprintf("email %q is not valid", row.Email))
 		}
 		if w := auth.CheckName(row.Name, true, 100); w != "" {
-			why = append(why, "name "+strings.ReplaceAll(w, "_", " "))
+			why = append(why, "name "+nameProblem(w))
 		}
 		if w := auth.CheckName(row.Department, false, 100); w != "" {
-			why = append(why, "department too long")
+			why = append(why, "department "+nameProblem(w))
 		}
 		if row.Role != "employee" && row.Role != "hr" && row.Role != "admin" {
 			why = append(why, fmt.Sprintf("role %q is not employee, hr or admin", row.Role))
@@ -142,6 +142,14 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 		return nil, problems
 	}
 	return rows, nil
+}
+
+// nameProblem words a CheckName code for the problem list.
+func nameProblem(code string) string {
+	if code == auth.InvalidName {
+		return "contains invisible formatting or text-direction characters (invalid_name)"
+	}
+	return strings.ReplaceAll(code, "_", " ")
 }
 
 func firstInvalidLine(data []byte) int {

@@ -32,6 +32,9 @@ func TestParseReportsEveryBadRow(t *testing.T) {
 		{"empty", "", []string{"line 1: no header"}},
 		{"column count", "email,name,department,role\na@example.com,A\n", []string{"line 2: 2 columns, the header has 4"}},
 		{"broken quotes", "email,name,department,role\na@example.com,\"A,,employee\n", []string{"broken CSV"}},
+		{"hidden characters", "email,name,department,role\na@example.com,Ada\u202eecalevoL,,employee\nb@example.com,Bob,IT\u200b,employee\nc@example.com,\ufeffCy,,employee\n",
+			[]string{"line 2: name contains invisible formatting or text-direction characters (invalid_name)",
+				"line 3: department contains invisible formatting or text-direction characters (invalid_name)", "line 4: name contains invisible"}},
 		{"latin-1", "email,name,department,role\na@example.com,J\xfcrgen,,employee\n", []string{"line 2: the file is not UTF-8"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,6 +47,9 @@ type NewUser struct {
 	Role         string
 	PasswordHash string
 	Lang         string
+	// HRDepartments limits an HR account to these departments (none: it
+	// sees every department); ignored for other roles.
+	HRDepartments []string
 }
 
 const userColumns = `id, email, name, department, role, password_hash, lang, active, created_at, deactivated_at`
@@ -92,7 +95,16 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now int64) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("store: insert user: %w", err)
 	}
-	return res.LastInsertId()
+	id, err := res.LastInsertId()
+	if err != nil || nu.Role != RoleHR {
+		return id, err
+	}
+	for _, d := range nu.HRDepartments {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO hr_departments (user_id, department) VALUES (?, ?)`, id, d); err != nil {
+			return 0, fmt.Errorf("store: insert HR departments: %w", err)
+		}
+	}
+	return id, nil
 }
 
 func isUnique(err error) bool {
