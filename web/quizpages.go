@@ -1,14 +1,13 @@
 package web
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/courses"
+	"kipass/internal/app"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 	"kipass/quiz"
 )
 
@@ -23,7 +22,7 @@ type quizView struct {
 
 // resultView is a graded attempt with its questions, for the result page.
 type resultView struct {
-	Attempt store.Attempt
+	Attempt app.Attempt
 	Result  submitResult
 	Items   []resultItem
 	Course  *courses.Course
@@ -48,12 +47,12 @@ type resultOption struct {
 	Correct bool
 }
 
-func (s *server) quizView(co *courses.Course, a store.Attempt, lang string) (*quizView, error) {
-	var drawn []quiz.Drawn
-	if err := json.Unmarshal(a.Questions, &drawn); err != nil {
+func (s *server) quizView(co *courses.Course, a app.Attempt, lang string) (*quizView, error) {
+	drawn, err := app.DecodeDrawn(a)
+	if err != nil {
 		return nil, err
 	}
-	v := &quizView{AttemptID: a.ID, Exam: a.Kind == store.KindExam, Questions: presented(co, drawn, lang), ExpiresAt: a.ExpiresAt}
+	v := &quizView{AttemptID: a.ID, Exam: a.Kind == app.KindExam, Questions: app.Present(co, drawn, lang), ExpiresAt: a.ExpiresAt}
 	if !a.ExpiresAt.IsZero() {
 		v.Remaining = max(0, int(a.ExpiresAt.Sub(s.now()).Seconds()))
 	}
@@ -61,42 +60,37 @@ func (s *server) quizView(co *courses.Course, a store.Attempt, lang string) (*qu
 }
 
 // openQuiz returns the caller's open attempt for a module (or the exam).
-func (s *server) openQuiz(c *fiber.Ctx, u *store.User, co *courses.Course, moduleID string) (*quizView, error) {
-	a, err := s.store.OpenAttempt(c.UserContext(), u.ID, co.ID, moduleID)
-	if errs.KindOf(err) == errs.NotFound {
-		return nil, nil
-	}
-	if err != nil {
+func (s *server) openQuiz(c *fiber.Ctx, u *app.User, co *courses.Course, moduleID string) (*quizView, error) {
+	a, err := s.app.OpenAttempt(c.UserContext(), u.ID, co.ID, moduleID)
+	if err != nil || a == nil {
 		return nil, err
 	}
-	return s.quizView(co, a, langOf(c))
+	return s.quizView(co, *a, langOf(c))
 }
 
 // lastResult returns the caller's newest graded attempt of a module (or the exam).
-func (s *server) lastResult(c *fiber.Ctx, u *store.User, co *courses.Course, moduleID string) (*resultView, error) {
-	a, err := s.store.LatestSubmitted(c.UserContext(), u.ID, co.ID, moduleID)
-	if errs.KindOf(err) == errs.NotFound {
-		return nil, nil
+func (s *server) lastResult(c *fiber.Ctx, u *app.User, co *courses.Course, moduleID string) (*resultView, error) {
+	a, err := s.app.LatestSubmitted(c.UserContext(), u.ID, co.ID, moduleID)
+	if err != nil || a == nil {
+		return nil, err
 	}
+	return s.resultView(co, *a, langOf(c))
+}
+
+func (s *server) resultView(co *courses.Course, a app.Attempt, lang string) (*resultView, error) {
+	res, err := app.DecodeResult(a)
 	if err != nil {
 		return nil, err
 	}
-	return s.resultView(co, a, langOf(c))
-}
-
-func (s *server) resultView(co *courses.Course, a store.Attempt, lang string) (*resultView, error) {
-	v := &resultView{Attempt: a, Course: co, Exam: a.Kind == store.KindExam}
-	if err := json.Unmarshal(a.Result, &v.Result); err != nil {
-		return nil, err
-	}
+	v := &resultView{Attempt: a, Result: res, Course: co, Exam: a.Kind == app.KindExam}
 	if m, ok := co.Module(a.ModuleID); ok {
 		v.Module = m
 		if m.Index+1 < len(co.Modules) {
 			v.Next = co.Modules[m.Index+1]
 		}
 	}
-	var drawn []quiz.Drawn
-	if err := json.Unmarshal(a.Questions, &drawn); err != nil {
+	drawn, err := app.DecodeDrawn(a)
+	if err != nil {
 		return nil, err
 	}
 	order := map[string][]string{}
@@ -155,7 +149,7 @@ func (s *server) startQuizForm(c *fiber.Ctx) error {
 		}
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
-	if _, _, err := s.startAttempt(c, u, co, m.ID, langOf(c)); err != nil {
+	if _, err := s.app.StartAttempt(c.UserContext(), *u, co.ID, m.ID, langOf(c)); err != nil {
 		return err
 	}
 	return c.Redirect(target, fiber.StatusSeeOther)
@@ -180,7 +174,7 @@ func (s *server) examPage(c *fiber.Ctx) error {
 		return err
 	}
 	co := cv.Course
-	v := examPage{courseView: cv, Exam: co.Exam, Limit: s.cfg.ExamAttemptsPerDay}
+	v := examPage{courseView: cv, Exam: co.Exam, Limit: s.app.Config().ExamAttemptsPerDay}
 	if u := currentUser(c); u != nil {
 		if v.Quiz, err = s.openQuiz(c, u, co, ""); err != nil {
 			return err
@@ -188,10 +182,11 @@ func (s *server) examPage(c *fiber.Ctx) error {
 		if v.Last, err = s.lastResult(c, u, co, ""); err != nil {
 			return err
 		}
-		if v.Used, err = s.store.ExamAttemptsSince(c.UserContext(), u.ID, co.ID, s.now().Add(-24*time.Hour)); err != nil {
+		al, err := s.app.ExamAllowance(c.UserContext(), u.ID, co.ID)
+		if err != nil {
 			return err
 		}
-		v.Remaining = max(0, v.Limit-v.Used)
+		v.Used, v.Limit, v.Remaining = al.Used, al.Limit, al.Remaining
 		v.LimitHit = v.Remaining == 0
 	}
 	return s.renderPage(c, fiber.StatusOK, "exam", s.views.t(langOf(c), "exam.title"), nil, v)
@@ -210,7 +205,7 @@ func (s *server) startExamForm(c *fiber.Ctx) error {
 		}
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
-	if _, _, err := s.startAttempt(c, u, co, "", langOf(c)); err != nil {
+	if _, err := s.app.StartAttempt(c.UserContext(), *u, co.ID, "", langOf(c)); err != nil {
 		if errs.KindOf(err) == errs.Throttled {
 			return c.Redirect(target, fiber.StatusSeeOther) // the page explains the limit
 		}
@@ -221,7 +216,7 @@ func (s *server) startExamForm(c *fiber.Ctx) error {
 
 // submitForm grades the attempt and shows its result page.
 func (s *server) submitForm(c *fiber.Ctx) error {
-	a, _, err := s.submit(c, currentUser(c), c.Params("attempt"), formAnswers(c))
+	a, _, err := s.app.Submit(c.UserContext(), *currentUser(c), c.Params("attempt"), formAnswers(c))
 	if err != nil {
 		return err
 	}
@@ -230,11 +225,7 @@ func (s *server) submitForm(c *fiber.Ctx) error {
 
 // attemptPage shows a graded attempt; an open one is shown where it is taken.
 func (s *server) attemptPage(c *fiber.Ctx) error {
-	id := c.Params("attempt")
-	if !attemptIDPattern.MatchString(id) {
-		return errNoAttempt
-	}
-	a, err := s.store.AttemptFor(c.UserContext(), id, currentUser(c).ID)
+	a, err := s.app.Attempt(c.UserContext(), *currentUser(c), c.Params("attempt"))
 	if err != nil {
 		return err
 	}
@@ -243,7 +234,7 @@ func (s *server) attemptPage(c *fiber.Ctx) error {
 		return errNoCourse
 	}
 	if a.Open() {
-		if a.Kind == store.KindExam {
+		if a.Kind == app.KindExam {
 			return c.Redirect("/courses/"+co.ID+"/exam", fiber.StatusSeeOther)
 		}
 		return c.Redirect("/courses/"+co.ID+"/"+a.ModuleID+"#quiz", fiber.StatusSeeOther)
@@ -253,11 +244,11 @@ func (s *server) attemptPage(c *fiber.Ctx) error {
 		return err
 	}
 	if !v.Exam && v.Result.Passed {
-		p, err := s.progress(c, co)
+		st, err := s.courseStatus(c, co)
 		if err != nil {
 			return err
 		}
-		v.ExamUnlocked = newCourseView(co, p).ExamUnlocked
+		v.ExamUnlocked = st.ExamUnlocked
 	}
 	title := "result.title"
 	return s.renderPage(c, fiber.StatusOK, "result", s.views.t(langOf(c), title), nil, v)

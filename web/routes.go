@@ -2,8 +2,6 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
-
-	"kipass/internal/store"
 )
 
 // routes lists every route of the app.
@@ -27,11 +25,11 @@ func (s *server) routes(app *fiber.App) {
 	api.Delete("/me", s.requireUser, s.apiEraseMe)
 	api.Get("/verify/:id", s.apiVerifyID)
 	api.Post("/verify", s.apiVerify)
-	api.Post("/admin/certificates/:id/revoke", requireRole(store.RoleAdmin), s.apiRevoke)
-	api.Get("/hr/report", requireRole(store.RoleHR, store.RoleAdmin), s.apiHRReport)
-	api.Get("/hr/assignments", requireRole(store.RoleHR, store.RoleAdmin), s.apiAssignments)
-	api.Post("/hr/assignments", requireRole(store.RoleHR, store.RoleAdmin), s.apiCreateAssignment)
-	api.Delete("/hr/assignments/:id", requireRole(store.RoleHR, store.RoleAdmin), s.apiDeleteAssignment)
+	api.Post("/admin/certificates/:id/revoke", requireRole(roleAdmin), s.apiRevoke)
+	api.Get("/hr/report", requireRole(roleHR, roleAdmin), s.apiHRReport)
+	api.Get("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiAssignments)
+	api.Post("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiCreateAssignment)
+	api.Delete("/hr/assignments/:id", requireRole(roleHR, roleAdmin), s.apiDeleteAssignment)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
 	web.Get("/", s.home)
@@ -59,12 +57,12 @@ func (s *server) routes(app *fiber.App) {
 	web.Post("/verify", s.verifyForm)
 	web.Get("/verify/:id", s.verifyIDPage)
 	web.Get("/privacy", s.privacyPage)
-	hr := requireRole(store.RoleHR, store.RoleAdmin)
+	hr := requireRole(roleHR, roleAdmin)
 	web.Get("/hr", hr, s.hrPage)
 	web.Get("/hr/evidence.pdf", hr, s.evidencePDF)
 	web.Post("/hr/assignments", hr, s.assignForm)
 	web.Post("/hr/assignments/:id/delete", hr, s.unassignForm)
-	admin := requireRole(store.RoleAdmin)
+	admin := requireRole(roleAdmin)
 	web.Get("/admin", admin, s.adminPage)
 	web.Post("/admin/users", admin, s.createUserForm)
 	web.Get("/admin/users/:id", admin, s.adminUserPage)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 	"kipass/quiz"
 )
 
@@ -196,7 +196,7 @@ type pageData struct {
 	OtherLang string
 	LangURL   string
 	Title     string
-	User      *store.User
+	User      *app.User
 	CSRF      string
 	Form      *form
 	Status    int

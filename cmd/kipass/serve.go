@@ -14,6 +14,7 @@ import (
 
 	"kipass/certificates"
 	"kipass/courses"
+	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/mail"
 	"kipass/internal/store"
@@ -170,9 +171,12 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 		}
 	}
 
+	// The use cases get the store's parts they need; web gets the use cases.
+	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts}, Attempts: db, Certificates: db, Catalog: catalogs.Get})
 	app, err := web.NewServer(web.Deps{
-		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies, ExamAttemptsPerDay: cfg.ExamAttempts,
+		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies,
 			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
+		App:     uc,
 		Signer:  signer,
 		Store:   db,
 		Catalog: catalogs.Get,

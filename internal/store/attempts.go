@@ -7,37 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
 )
-
-// Attempt kinds.
-const (
-	KindModule = "module"
-	KindExam   = "exam"
-)
-
-// Attempt is a quiz or exam attempt. Questions, Answers and Result are JSON
-// documents owned by the caller; the store keeps them as they are.
-type Attempt struct {
-	ID             string
-	UserID         int64
-	CourseID       string
-	ModuleID       string // "" for the exam
-	Kind           string
-	Lang           string
-	ContentVersion string
-	Questions      []byte
-	StartedAt      time.Time
-	ExpiresAt      time.Time // zero: no time limit
-	SubmittedAt    time.Time // zero: open
-	Answers        []byte
-	ScorePercent   int
-	Passed         bool
-	Result         []byte
-}
-
-// Open reports whether the attempt has not been submitted.
-func (a Attempt) Open() bool { return a.SubmittedAt.IsZero() }
 
 const attemptColumns = `id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at,
 	expires_at, submitted_at, answers, score_percent, passed, result`
@@ -83,19 +55,20 @@ func unixOrNull(t time.Time) any {
 	return t.Unix()
 }
 
-// CreateAttempt stores a new attempt. For the exam, limit > 0 caps the
-// attempts started within the window before now; the check and the insert
-// are one transaction, so parallel starts cannot exceed it.
+// CreateAttempt stores a new attempt. limit > 0 caps the attempts of the
+// same course and kind started within the window before a.StartedAt
+// (app.ErrAttemptLimit); the check and the insert are one transaction, so
+// parallel starts cannot exceed it.
 func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window time.Duration) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if limit > 0 {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = ? AND started_at > ?`,
 				a.UserID, a.CourseID, a.Kind, a.StartedAt.Add(-window).Unix()).Scan(&n); err != nil {
-				return err
+				return fmt.Errorf("store: count attempts: %w", err)
 			}
 			if n >= limit {
-				return errs.New(errs.Throttled, "exam_limit_reached", fmt.Sprintf("You have used your %d exam attempts for the last 24 hours. Please try again later.", limit))
+				return app.ErrAttemptLimit
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO attempts (id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at, expires_at)
@@ -131,47 +104,31 @@ func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, modul
 		ORDER BY submitted_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID))
 }
 
-// Submission is the graded outcome of an attempt.
-type Submission struct {
-	Answers      []byte
-	ScorePercent int
-	Passed       bool
-	// Result returns the stored result document; it gets the id of the
-	// certificate issued (or kept) by this submission, or "".
-	Result      func(certificateID string) ([]byte, error)
-	SubmittedAt time.Time
-	// Certificate is issued when a passed exam is recorded (see issueCertificate).
-	Certificate *NewCertificate
-}
-
 // SubmitAttempt records the graded submission once. When the attempt was
 // submitted already (a double click, a retry), it changes nothing and
 // returns the stored attempt with first=false. A passed module attempt
 // records the module pass in the same transaction, so a pass is never
-// recorded without what it triggers. A passed exam issues the certificate in
-// the same transaction: a crash never leaves a pass without its certificate
-// or a certificate without its pass.
+// recorded without what it triggers. A passed exam inserts s.Certificate
+// (when set) in the same transaction: a crash never leaves a pass without
+// its certificate or a certificate without its pass. When the holder's
+// current certificate is no longer s.CurrentCertificate, nothing is
+// written and the error is app.ErrStale: the caller decides again.
 func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Submission) (a Attempt, first bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
 		if err != nil || !a.Open() {
 			return err
 		}
-		certID := ""
-		if s.Passed && a.Kind == KindExam && s.Certificate != nil {
-			if certID, err = issueCertificate(ctx, tx, a, *s.Certificate); err != nil {
+		if s.Passed && a.Kind == KindExam {
+			if err := insertCertificate(ctx, tx, a, s); err != nil {
 				return err
 			}
 		}
-		result, err := s.Result(certID)
-		if err != nil {
-			return err
-		}
 		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?
-			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(result), id); err != nil {
-			return err
+			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(s.Result), id); err != nil {
+			return fmt.Errorf("store: submit attempt: %w", err)
 		}
-		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, result
+		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, s.Result
 		first = true
 		if !s.Passed {
 			return nil
@@ -179,17 +136,13 @@ func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Subm
 		if a.Kind == KindModule {
 			_, err := tx.ExecContext(ctx, `INSERT INTO module_passes (user_id, course_id, module_id, attempt_id, passed_at)
 				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, userID, a.CourseID, a.ModuleID, id, s.SubmittedAt.Unix())
-			return err
+			if err != nil {
+				return fmt.Errorf("store: record module pass: %w", err)
+			}
 		}
 		return nil
 	})
 	return a, first, err
-}
-
-// Progress is a user's state in one course.
-type Progress struct {
-	ModulesPassed map[string]time.Time // module id -> first pass
-	ExamPassedAt  time.Time            // zero: not passed
 }
 
 // CourseProgress returns the modules the user passed and the newest exam pass.
@@ -218,21 +171,6 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 		p.ExamPassedAt = time.Unix(exam.Int64, 0)
 	}
 	return p, err
-}
-
-// ModuleState is a user's state in one module: whether it is passed, the
-// open attempt and the newest graded one (nil when there is none).
-type ModuleState struct {
-	Passed bool
-	Open   *Attempt
-	Last   *Graded
-}
-
-// Graded is the outcome of a graded attempt, without its details.
-type Graded struct {
-	ID           string
-	ScorePercent int
-	Passed       bool
 }
 
 // ModuleState returns the user's state in a module (or the exam, module "")
