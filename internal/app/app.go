@@ -22,6 +22,10 @@ import (
 // changed before it could be recorded; the use case decides again.
 var ErrStale = errs.New(errs.Conflict, "stale", "The data changed meanwhile; please try again.")
 
+// ErrAttemptClosed is what AttemptStore.SaveDraft answers for an attempt
+// that is submitted or whose time ran out: nothing was changed.
+var ErrAttemptClosed = errs.New(errs.Conflict, "attempt_closed", "This attempt is closed: it was submitted or its time ran out.")
+
 // ErrAttemptLimit is what AttemptStore.CreateAttempt answers when the
 // attempts in the window reached the limit.
 var ErrAttemptLimit = errs.New(errs.Throttled, "attempt_limit", "Too many attempts.")
@@ -51,6 +55,22 @@ type AttemptStore interface {
 	ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error)
 	// ExamAttemptsSince counts the user's exam attempts started after t.
 	ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error)
+	// SaveDraft stores the answers so far (JSON, content ids) of the
+	// user's open attempt; ErrAttemptClosed once it is submitted or its
+	// time ran out by now, not found for anyone else's.
+	SaveDraft(ctx context.Context, id string, userID int64, draft []byte, now time.Time) error
+	// ExpiredExams returns up to limit open exam attempts whose time ran
+	// out before t, oldest first; userID 0 means everyone's.
+	ExpiredExams(ctx context.Context, userID int64, t time.Time, limit int) ([]Attempt, error)
+	// ModuleFailures counts the user's failed module attempts submitted
+	// since t, and when the newest was submitted.
+	ModuleFailures(ctx context.Context, userID int64, courseID, moduleID string, since time.Time) (int, time.Time, error)
+}
+
+// UserLookup finds an account by id (the holder of an exam graded by the
+// timeout job, who is not the caller of a request).
+type UserLookup interface {
+	UserByID(ctx context.Context, id int64) (User, error)
 }
 
 // CertificateStore keeps certificate records.
@@ -75,6 +95,7 @@ type Deps struct {
 	Config       Config
 	Attempts     AttemptStore
 	Certificates CertificateStore
+	Users        UserLookup
 	Catalog      func() *courses.Catalog // the current course catalogue
 	Now          func() time.Time        // default time.Now
 	// Rand returns the source of a draw; default a ChaCha8 seeded from
@@ -88,6 +109,7 @@ type App struct {
 	cfg     Config
 	att     AttemptStore
 	certs   CertificateStore
+	users   UserLookup
 	catalog func() *courses.Catalog
 	now     func() time.Time
 	rand    func() *mrand.Rand
@@ -95,7 +117,7 @@ type App struct {
 
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
-	a := &App{cfg: d.Config, att: d.Attempts, certs: d.Certificates, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+	a := &App{cfg: d.Config, att: d.Attempts, certs: d.Certificates, users: d.Users, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.cfg.ExamAttemptsPerDay <= 0 {
 		a.cfg.ExamAttemptsPerDay = 3
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"time"
 
@@ -139,12 +140,17 @@ func (a *App) StartAttempt(ctx context.Context, u User, courseID, moduleID, lang
 		if !ok {
 			return Started{}, ErrNoCourse
 		}
+		if err := a.checkCooldown(ctx, u, co.ID, m.ID, now); err != nil {
+			return Started{}, err
+		}
 		att.Kind, pool, spec = KindModule, m.Questions, quiz.DrawSpec{N: co.QuizQuestions}
 	}
-	drawn, err := quiz.Draw(pool, spec, a.rand())
+	rng := a.rand()
+	drawn, err := quiz.Draw(pool, spec, rng)
 	if err != nil {
 		return Started{}, err
 	}
+	quiz.Tokenize(drawn, rng)
 	if att.Questions, err = encodeDrawn(drawn); err != nil {
 		return Started{}, err
 	}
@@ -181,6 +187,20 @@ type Result struct {
 	Total         int              `json:"total"`
 	Results       []QuestionResult `json:"results"`
 	CertificateID string           `json:"certificate_id,omitempty"`
+	// KeyShown says whether Results carry the correct options and the
+	// explanations: for a module quiz once the module is passed, never
+	// for the exam (its questions stay secret; see keyShown).
+	KeyShown bool `json:"key_shown"`
+	// Modules is the exam's score per module, in course order: what to
+	// reread after a failed exam.
+	Modules []ModuleScore `json:"modules,omitempty"`
+}
+
+// ModuleScore is the exam's result in one module.
+type ModuleScore struct {
+	ModuleID string `json:"module_id"`
+	Correct  int    `json:"correct"`
+	Total    int    `json:"total"`
 }
 
 // QuestionResult is one graded question of a Result.
@@ -190,6 +210,8 @@ type QuestionResult struct {
 	Chosen         []string `json:"chosen"`
 	CorrectOptions []string `json:"correct_options"`
 	Explanation    string   `json:"explanation"`
+	// ModuleID is the module the question comes from.
+	ModuleID string `json:"module_id,omitempty"`
 }
 
 // DecodeResult returns the stored result of a submitted attempt.
@@ -199,14 +221,15 @@ func DecodeResult(a Attempt) (Result, error) {
 	return res, err
 }
 
-// AnswerReader returns the answers of a submission. It is called once the
-// attempt's drawn questions are known (a form names its fields after them)
-// and only for an open attempt of the caller, so a body is never read for
-// an attempt that is not theirs.
+// AnswerReader returns the answers of a submission or a draft, in the ids
+// the learner was shown (the attempt's option tokens). It is called once
+// the attempt's drawn questions are known (a form names its fields after
+// them) and only for an open attempt of the caller, so a body is never read
+// for an attempt that is not theirs.
 type AnswerReader func(drawn []quiz.Drawn) (quiz.Answers, error)
 
-// openAttempt loads the caller's attempt and its drawn questions; the
-// first step of Submit (and of a future SaveDraft).
+// loadAttempt loads the caller's attempt and, while it is open, its drawn
+// questions; the first step of Submit and SaveDraft.
 func (a *App) loadAttempt(ctx context.Context, u User, id string) (Attempt, []quiz.Drawn, error) {
 	if !ValidAttemptID(id) {
 		return Attempt{}, nil, errNoAttempt
@@ -222,12 +245,100 @@ func (a *App) loadAttempt(ctx context.Context, u User, id string) (Attempt, []qu
 	return att, drawn, err
 }
 
+// readAnswers reads shown answers and translates them to content ids,
+// refusing options the attempt did not show.
+func readAnswers(read AnswerReader, drawn []quiz.Drawn) (quiz.Answers, error) {
+	shown, err := read(drawn)
+	if err != nil {
+		return nil, err
+	}
+	ans, err := quiz.ToContent(drawn, shown)
+	if err != nil {
+		return nil, err
+	}
+	if err := quiz.Validate(drawn, ans); err != nil {
+		return nil, err
+	}
+	return ans, nil
+}
+
+// DecodeDraft returns an attempt's saved answers in content ids (empty
+// when nothing was saved).
+func DecodeDraft(att Attempt) (quiz.Answers, error) {
+	ans := quiz.Answers{}
+	if len(att.Draft) == 0 {
+		return ans, nil
+	}
+	return ans, json.Unmarshal(att.Draft, &ans)
+}
+
+// Answered counts the drawn questions that ans answers.
+func Answered(drawn []quiz.Drawn, ans quiz.Answers) int {
+	n := 0
+	for _, d := range drawn {
+		if len(ans[d.QuestionID]) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Unanswered lists the drawn questions that ans leaves open, in order.
+func Unanswered(drawn []quiz.Drawn, ans quiz.Answers) []string {
+	var out []string
+	for _, d := range drawn {
+		if len(ans[d.QuestionID]) == 0 {
+			out = append(out, d.QuestionID)
+		}
+	}
+	return out
+}
+
+var errNoAnswers = errs.New(errs.Invalid, "no_answers", "No question is answered yet; nothing was graded.")
+
+// SaveDraft stores the answers so far of the caller's open attempt, so
+// that a reload, a language switch or another device shows them again and
+// the exam's timeout grades them. A submitted attempt, or one whose time
+// ran out, answers 409 attempt_closed and nothing changes. It returns the
+// attempt with the draft as saved.
+func (a *App) SaveDraft(ctx context.Context, u User, id string, read AnswerReader) (Attempt, error) {
+	att, drawn, err := a.loadAttempt(ctx, u, id)
+	if err != nil {
+		return att, err
+	}
+	now := a.now()
+	if !att.Open() || (!att.ExpiresAt.IsZero() && !now.Before(att.ExpiresAt)) {
+		return att, ErrAttemptClosed
+	}
+	ans, err := readAnswers(read, drawn)
+	if err != nil {
+		return att, err
+	}
+	draft, err := json.Marshal(ans)
+	if err != nil {
+		return att, err
+	}
+	if err := a.att.SaveDraft(ctx, att.ID, u.ID, draft, now); err != nil {
+		return att, err
+	}
+	att.Draft = draft
+	return att, nil
+}
+
 // Submit grades an attempt once. A second submission returns the first
-// result unchanged; someone else's attempt is not found. An exam submitted
-// more than SubmitGrace after its time ran out is recorded as failed and
-// expired. A passed exam issues a certificate (see IssueCertificate) in
-// the same transaction as the pass.
-func (a *App) Submit(ctx context.Context, u User, id string, read AnswerReader) (Attempt, Result, error) {
+// result unchanged; someone else's attempt is not found.
+//
+//   - read == nil grades the saved draft (the review step's "submit anyway").
+//   - No answer at all: 400 no_answers, the attempt stays open and, for the
+//     exam, no attempt of the day is used up.
+//   - An exam with unanswered questions needs confirm, else 409 unanswered
+//     listing them; nothing is graded.
+//   - An exam that arrives more than SubmitGrace after its time ran out is
+//     graded on the answers saved before the deadline (the draft), as of
+//     the deadline, and marked Expired; answers sent late do not count.
+//   - A passed exam issues a certificate (see IssueCertificate) in the same
+//     transaction as the pass.
+func (a *App) Submit(ctx context.Context, u User, id string, read AnswerReader, confirm bool) (Attempt, Result, error) {
 	att, drawn, err := a.loadAttempt(ctx, u, id)
 	if err != nil {
 		return att, Result{}, err
@@ -236,19 +347,49 @@ func (a *App) Submit(ctx context.Context, u User, id string, read AnswerReader) 
 		res, err := DecodeResult(att)
 		return att, res, err
 	}
-	ans, err := read(drawn)
-	if err != nil {
+	now := a.now()
+	late := !att.ExpiresAt.IsZero() && now.After(att.ExpiresAt.Add(SubmitGrace))
+	var ans quiz.Answers
+	if read == nil || late {
+		if ans, err = DecodeDraft(att); err != nil {
+			return att, Result{}, err
+		}
+	} else if ans, err = readAnswers(read, drawn); err != nil {
 		return att, Result{}, err
 	}
-	if err := quiz.Validate(drawn, ans); err != nil {
-		return att, Result{}, err
+	if late {
+		return a.record(ctx, u, att, drawn, ans, att.ExpiresAt, true)
 	}
+	if Answered(drawn, ans) == 0 {
+		return att, Result{}, errNoAnswers
+	}
+	if open := Unanswered(drawn, ans); att.Kind == KindExam && len(open) > 0 && !confirm {
+		e := errs.New(errs.Conflict, "unanswered", sprintf("%d questions are not answered yet. Submit anyway with confirm, or answer them first.", len(open)))
+		e.Fields = make(map[string]string, len(open))
+		for _, q := range open {
+			e.Fields[q] = "unanswered"
+		}
+		return att, Result{}, e
+	}
+	return a.record(ctx, u, att, drawn, ans, now, false)
+}
+
+// record grades ans (content ids) as the attempt's submission at time at
+// and stores it once, with the certificate a passed exam issues.
+func (a *App) record(ctx context.Context, u User, att Attempt, drawn []quiz.Drawn, ans quiz.Answers, at time.Time, expired bool) (Attempt, Result, error) {
 	co, ok := a.Course(att.CourseID)
 	if !ok {
 		return att, Result{}, errCourseGone
 	}
-	now := a.now()
-	res, sub, err := grade(co, att, drawn, ans, now)
+	passedBefore := false
+	if att.Kind == KindModule {
+		p, err := a.att.CourseProgress(ctx, u.ID, att.CourseID)
+		if err != nil {
+			return att, Result{}, err
+		}
+		_, passedBefore = p.ModulesPassed[att.ModuleID]
+	}
+	res, sub, err := grade(co, att, drawn, ans, at, expired, passedBefore)
 	if err != nil {
 		return att, res, err
 	}
@@ -257,7 +398,7 @@ func (a *App) Submit(ctx context.Context, u User, id string, read AnswerReader) 
 	// submission is recorded, the store says so and we decide again.
 	for try := 0; ; try++ {
 		if sub.Passed && att.Kind == KindExam {
-			iss, err := a.IssueCertificate(ctx, u, co, att, now)
+			iss, err := a.IssueCertificate(ctx, u, co, att, at)
 			if err != nil {
 				return att, res, err
 			}
@@ -281,10 +422,90 @@ func (a *App) Submit(ctx context.Context, u User, id string, read AnswerReader) 
 	}
 }
 
-// grade scores the answers with the pure quiz package and applies the
-// late-submission rule. It returns the result (without a certificate) and
-// the submission to record.
-func grade(co *courses.Course, att Attempt, drawn []quiz.Drawn, ans quiz.Answers, now time.Time) (Result, Submission, error) {
+// FinishExpired grades every open exam whose time (and SubmitGrace) ran
+// out on the answers saved before the deadline, as if submitted then:
+// the learner who never comes back gets the result of the work saved.
+// userID 0 means everyone's (the periodic job); a page passes the
+// viewer's id so that their exam is settled before it is shown. It returns
+// how many exams it graded.
+func (a *App) FinishExpired(ctx context.Context, userID int64) (int, error) {
+	done := 0
+	for {
+		batch, err := a.att.ExpiredExams(ctx, userID, a.now().Add(-SubmitGrace), 100)
+		if err != nil || len(batch) == 0 {
+			return done, err
+		}
+		for _, att := range batch {
+			u, err := a.users.UserByID(ctx, att.UserID)
+			if err != nil {
+				return done, fmt.Errorf("app: finish expired exam: %w", err)
+			}
+			drawn, err := DecodeDrawn(att)
+			if err != nil {
+				return done, err
+			}
+			ans, err := DecodeDraft(att)
+			if err != nil {
+				return done, err
+			}
+			if _, _, err := a.record(ctx, u, att, drawn, ans, att.ExpiresAt, true); err != nil {
+				return done, fmt.Errorf("app: finish expired exam: %w", err)
+			}
+			done++
+		}
+		if len(batch) < 100 {
+			return done, nil
+		}
+	}
+}
+
+// Cooldown after failed module quizzes: after CooldownFailures failures
+// within CooldownWindow, the next attempt of that module waits
+// CooldownWait after the last failure (guessing through a pool costs time).
+const (
+	CooldownFailures = 3
+	CooldownWindow   = time.Hour
+	CooldownWait     = 10 * time.Minute
+)
+
+// checkCooldown refuses a module attempt during the wait after repeated
+// failures, with the time it ends.
+func (a *App) checkCooldown(ctx context.Context, u User, courseID, moduleID string, now time.Time) error {
+	n, last, err := a.att.ModuleFailures(ctx, u.ID, courseID, moduleID, now.Add(-CooldownWindow))
+	if err != nil {
+		return err
+	}
+	if n < CooldownFailures {
+		return nil
+	}
+	if until := last.Add(CooldownWait); now.Before(until) {
+		e := errs.New(errs.Throttled, "quiz_cooldown", sprintf("After %d failed attempts within an hour, the next attempt opens at %s.",
+			CooldownFailures, until.UTC().Format(time.RFC3339)))
+		e.Fields = map[string]string{"retry_at": until.UTC().Format(time.RFC3339)}
+		return e
+	}
+	return nil
+}
+
+// QuizCooldown returns when the person's next attempt of a module opens,
+// or the zero time when it is open now.
+func (a *App) QuizCooldown(ctx context.Context, userID int64, courseID, moduleID string) (time.Time, error) {
+	now := a.now()
+	n, last, err := a.att.ModuleFailures(ctx, userID, courseID, moduleID, now.Add(-CooldownWindow))
+	if err != nil || n < CooldownFailures {
+		return time.Time{}, err
+	}
+	if until := last.Add(CooldownWait); now.Before(until) {
+		return until, nil
+	}
+	return time.Time{}, nil
+}
+
+// grade scores the answers (content ids) with the pure quiz package. It
+// returns the result in the ids the learner was shown (without a
+// certificate) and the submission to record. The key (correct options and
+// explanations) is part of the result only where keyShown allows it.
+func grade(co *courses.Course, att Attempt, drawn []quiz.Drawn, ans quiz.Answers, at time.Time, expired, passedBefore bool) (Result, Submission, error) {
 	pass := co.PassPercent
 	if att.Kind == KindExam {
 		pass = co.Exam.PassPercent
@@ -293,20 +514,50 @@ func grade(co *courses.Course, att Attempt, drawn []quiz.Drawn, ans quiz.Answers
 	if err != nil {
 		return Result{}, Submission{}, err
 	}
-	res := Result{ScorePercent: graded.ScorePercent, Passed: graded.Passed, Correct: graded.Correct, Total: graded.Total}
-	if !att.ExpiresAt.IsZero() && now.After(att.ExpiresAt.Add(SubmitGrace)) {
-		res.Passed, res.Expired = false, true
-	}
-	for _, qr := range graded.Questions {
+	shown := quiz.ShownResult(drawn, graded)
+	res := Result{ScorePercent: graded.ScorePercent, Passed: graded.Passed, Expired: expired, Correct: graded.Correct, Total: graded.Total,
+		Results: []QuestionResult{}}
+	res.KeyShown = keyShown(att.Kind, graded.Passed || passedBefore)
+	perModule := map[string]*ModuleScore{}
+	for _, qr := range shown.Questions {
 		q, _ := co.Question(qr.QuestionID)
-		res.Results = append(res.Results, QuestionResult{QuestionID: qr.QuestionID, Correct: qr.Correct, Chosen: qr.Chosen,
-			CorrectOptions: qr.CorrectOptions, Explanation: q.Explanation.Get(att.Lang)})
+		r := QuestionResult{QuestionID: qr.QuestionID, Correct: qr.Correct, Chosen: qr.Chosen, CorrectOptions: []string{}, ModuleID: q.Module}
+		if res.KeyShown {
+			r.CorrectOptions, r.Explanation = qr.CorrectOptions, q.Explanation.Get(att.Lang)
+		}
+		res.Results = append(res.Results, r)
+		ms := perModule[q.Module]
+		if ms == nil {
+			ms = &ModuleScore{ModuleID: q.Module}
+			perModule[q.Module] = ms
+		}
+		ms.Total++
+		if qr.Correct {
+			ms.Correct++
+		}
+	}
+	if att.Kind == KindExam {
+		for _, m := range co.Modules {
+			if ms := perModule[m.ID]; ms != nil {
+				res.Modules = append(res.Modules, *ms)
+			}
+		}
 	}
 	ansJSON, err := json.Marshal(ans)
 	if err != nil {
 		return res, Submission{}, err
 	}
-	return res, Submission{Answers: ansJSON, ScorePercent: res.ScorePercent, Passed: res.Passed, SubmittedAt: now}, nil
+	return res, Submission{Answers: ansJSON, ScorePercent: res.ScorePercent, Passed: res.Passed, SubmittedAt: at}, nil
+}
+
+// keyShown is the rule of key secrecy: a module quiz shows the correct
+// options and explanations once the module is passed (by this attempt or
+// before); before that it says only which answers were wrong, so that the
+// key cannot be harvested by failing on purpose. The exam never shows its
+// key: its questions come from a pool no quiz shows, and a result that
+// named the answers would hand them on.
+func keyShown(kind string, modulePassed bool) bool {
+	return kind == KindModule && modulePassed
 }
 
 // PresentedOption is an option as the learner sees it.
@@ -330,10 +581,11 @@ func Present(co *courses.Course, drawn []quiz.Drawn, lang string) []PresentedQue
 	for _, d := range drawn {
 		q, _ := co.Question(d.QuestionID)
 		aq := PresentedQuestion{ID: d.QuestionID, Type: q.Type, Text: q.Text.Get(lang), Options: []PresentedOption{}}
-		for _, oid := range d.OptionIDs {
+		shown := d.Shown()
+		for i, oid := range d.OptionIDs {
 			for _, o := range q.Options {
 				if o.ID == oid {
-					aq.Options = append(aq.Options, PresentedOption{ID: o.ID, Text: o.Text.Get(lang)})
+					aq.Options = append(aq.Options, PresentedOption{ID: shown[i], Text: o.Text.Get(lang)})
 				}
 			}
 		}

@@ -49,7 +49,7 @@ func newFixture(t *testing.T, cfg app.Config) *fixture {
 	f := &fixture{t: t, db: db, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	f.co, _ = cat.Course(courseID)
 	db.Now = func() time.Time { return f.now }
-	f.app = app.New(app.Deps{Config: cfg, Attempts: db, Certificates: db, Catalog: func() *courses.Catalog { return cat },
+	f.app = app.New(app.Deps{Config: cfg, Attempts: db, Certificates: db, Users: db, Catalog: func() *courses.Catalog { return cat },
 		Now: func() time.Time { return f.now }})
 	return f
 }
@@ -83,8 +83,13 @@ func (f *fixture) answers(drawn []quiz.Drawn, right bool) app.AnswerReader {
 				}
 			}
 		}
-		return out, nil
+		return quiz.FromContent(drawn, out), nil
 	}
+}
+
+// answersFor answers only the given questions (a part of an attempt).
+func (f *fixture) answersFor(drawn []quiz.Drawn, right bool) app.AnswerReader {
+	return f.answers(drawn, right)
 }
 
 func (f *fixture) passModules(u app.User) {
@@ -94,7 +99,7 @@ func (f *fixture) passModules(u app.User) {
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		if _, res, err := f.app.Submit(context.Background(), u, st.Attempt.ID, f.answers(st.Questions, true)); err != nil || !res.Passed {
+		if _, res, err := f.app.Submit(context.Background(), u, st.Attempt.ID, f.answers(st.Questions, true), false); err != nil || !res.Passed {
 			f.t.Fatalf("module %s: %+v %v", m.ID, res, err)
 		}
 	}
@@ -106,7 +111,7 @@ func (f *fixture) passExam(u app.User) app.Result {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	_, res, err := f.app.Submit(context.Background(), u, st.Attempt.ID, f.answers(st.Questions, true))
+	_, res, err := f.app.Submit(context.Background(), u, st.Attempt.ID, f.answers(st.Questions, true), false)
 	if err != nil || !res.Passed {
 		f.t.Fatalf("exam: %+v %v", res, err)
 	}
@@ -171,10 +176,10 @@ func TestSubmitOnceAndSomeoneElsesAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.app.Submit(context.Background(), other, st.Attempt.ID, f.answers(st.Questions, true)); errs.KindOf(err) != errs.NotFound {
+	if _, _, err := f.app.Submit(context.Background(), other, st.Attempt.ID, f.answers(st.Questions, true), false); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("someone else's attempt: %v", err)
 	}
-	_, first, err := f.app.Submit(context.Background(), u, st.Attempt.ID, f.answers(st.Questions, false))
+	_, first, err := f.app.Submit(context.Background(), u, st.Attempt.ID, f.answers(st.Questions, false), false)
 	if err != nil || first.Passed || first.Total != len(st.Questions) {
 		t.Fatalf("first submission: %+v %v", first, err)
 	}
@@ -182,40 +187,257 @@ func TestSubmitOnceAndSomeoneElsesAttempt(t *testing.T) {
 	_, again, err := f.app.Submit(context.Background(), u, st.Attempt.ID, func([]quiz.Drawn) (quiz.Answers, error) {
 		t.Fatal("answers read for a submitted attempt")
 		return nil, nil
-	})
+	}, false)
 	if err != nil || again.Passed || again.ScorePercent != first.ScorePercent {
 		t.Fatalf("second submission: %+v %v", again, err)
 	}
-	if _, _, err := f.app.Submit(context.Background(), u, "not-an-id", nil); errs.KindOf(err) != errs.NotFound {
+	if _, _, err := f.app.Submit(context.Background(), u, "not-an-id", nil, false); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("malformed id: %v", err)
 	}
 }
 
-func TestLateExamFailsWithoutCertificate(t *testing.T) {
-	f := newFixture(t, app.Config{})
+func TestLateExamGradesTheAnswersSavedInTime(t *testing.T) {
+	f := newFixture(t, app.Config{ExamAttemptsPerDay: 10})
 	u := f.user("e@example.com", app.RoleEmployee)
 	f.passModules(u)
-	st, err := f.app.StartAttempt(context.Background(), u, courseID, "", "de")
+	ctx := context.Background()
+	st, err := f.app.StartAttempt(ctx, u, courseID, "", "de")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Within the grace period after the end the pass counts ...
+	// Within the grace period after the end the submission counts.
 	f.now = st.Attempt.ExpiresAt.Add(app.SubmitGrace)
-	st2 := st
-	_, res, err := f.app.Submit(context.Background(), u, st2.Attempt.ID, f.answers(st.Questions, true))
+	_, res, err := f.app.Submit(ctx, u, st.Attempt.ID, f.answers(st.Questions, true), false)
 	if err != nil || !res.Passed || res.Expired || res.CertificateID == "" {
 		t.Fatalf("in the grace period: %+v %v", res, err)
 	}
-	// ... a second later it does not.
+	// Later, the answers sent late do not count: the draft saved before
+	// the deadline is graded, as of the deadline.
 	f.now = f.now.Add(24 * time.Hour)
-	st, err = f.app.StartAttempt(context.Background(), u, courseID, "", "de")
+	st, err = f.app.StartAttempt(ctx, u, courseID, "", "de")
 	if err != nil {
 		t.Fatal(err)
 	}
+	half := f.answersFor(st.Questions[:len(st.Questions)/2], true)
+	if _, err := f.app.SaveDraft(ctx, u, st.Attempt.ID, half); err != nil {
+		t.Fatal(err)
+	}
+	f.now = st.Attempt.ExpiresAt
+	if _, err := f.app.SaveDraft(ctx, u, st.Attempt.ID, f.answers(st.Questions, true)); code(err) != "attempt_closed" {
+		t.Fatalf("draft at the deadline: %v, want attempt_closed", err)
+	}
 	f.now = st.Attempt.ExpiresAt.Add(app.SubmitGrace + time.Second)
-	_, res, err = f.app.Submit(context.Background(), u, st.Attempt.ID, f.answers(st.Questions, true))
-	if err != nil || res.Passed || !res.Expired || res.ScorePercent != 100 {
-		t.Fatalf("late: %+v %v", res, err)
+	att, res, err := f.app.Submit(ctx, u, st.Attempt.ID, f.answers(st.Questions, true), false)
+	if err != nil || res.Passed || !res.Expired || res.ScorePercent != 50 || !att.SubmittedAt.Equal(st.Attempt.ExpiresAt) {
+		t.Fatalf("late: %+v %v (submitted %v)", res, err, att.SubmittedAt)
+	}
+}
+
+func TestTimeoutGradesTheDraftWithoutTheLearner(t *testing.T) {
+	f := newFixture(t, app.Config{ExamAttemptsPerDay: 10})
+	u := f.user("e@example.com", app.RoleEmployee)
+	f.passModules(u)
+	ctx := context.Background()
+	st, err := f.app.StartAttempt(ctx, u, courseID, "", "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.SaveDraft(ctx, u, st.Attempt.ID, f.answers(st.Questions, true)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.app.FinishExpired(ctx, 0); err != nil || n != 0 {
+		t.Fatalf("before the end: %d %v", n, err)
+	}
+	f.now = st.Attempt.ExpiresAt.Add(app.SubmitGrace + time.Minute)
+	if n, err := f.app.FinishExpired(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("after the end: %d %v", n, err)
+	}
+	att, err := f.app.Attempt(ctx, u, st.Attempt.ID)
+	if err != nil || att.Open() {
+		t.Fatalf("attempt after the job: %+v %v", att, err)
+	}
+	res, _ := app.DecodeResult(att)
+	if !res.Passed || !res.Expired || res.CertificateID == "" {
+		t.Fatalf("graded draft: %+v", res)
+	}
+	if n, err := f.app.FinishExpired(ctx, 0); err != nil || n != 0 {
+		t.Fatalf("second run: %d %v", n, err)
+	}
+}
+
+func TestOptionTokensHideContentIDs(t *testing.T) {
+	f := newFixture(t, app.Config{})
+	u := f.user("e@example.com", app.RoleEmployee)
+	ctx := context.Background()
+	m := f.co.Modules[0]
+	st1, err := f.app.StartAttempt(ctx, u, courseID, m.ID, "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, q := range app.Present(f.co, st1.Questions, "de") {
+		for _, o := range q.Options {
+			if len(o.ID) < 10 || o.ID == "true" || o.ID == "false" {
+				t.Fatalf("question %s shows option id %q", q.ID, o.ID)
+			}
+			seen[o.ID] = true
+		}
+	}
+	// Content ids are refused; the attempt stays open.
+	content := func([]quiz.Drawn) (quiz.Answers, error) {
+		out := quiz.Answers{}
+		for _, d := range st1.Questions {
+			out[d.QuestionID] = d.OptionIDs[:1]
+		}
+		return out, nil
+	}
+	if _, _, err := f.app.Submit(ctx, u, st1.Attempt.ID, content, false); code(err) != "invalid_answers" {
+		t.Fatalf("content ids: %v", err)
+	}
+	// Tokens of another attempt are refused too.
+	if _, _, err := f.app.Submit(ctx, u, st1.Attempt.ID, f.answers(st1.Questions, false), false); err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(time.Minute)
+	st2, err := f.app.StartAttempt(ctx, u, courseID, m.ID, "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range app.Present(f.co, st2.Questions, "de") {
+		for _, o := range q.Options {
+			if seen[o.ID] {
+				t.Fatalf("token %q reused across attempts", o.ID)
+			}
+		}
+	}
+	foreign := func([]quiz.Drawn) (quiz.Answers, error) {
+		out := quiz.Answers{}
+		for _, d := range st2.Questions {
+			out[d.QuestionID] = []string{st1.Questions[0].Tokens[0]}
+		}
+		return out, nil
+	}
+	if _, _, err := f.app.Submit(ctx, u, st2.Attempt.ID, foreign, false); code(err) != "invalid_answers" {
+		t.Fatalf("tokens of another attempt: %v", err)
+	}
+	if att, _ := f.app.Attempt(ctx, u, st2.Attempt.ID); !att.Open() {
+		t.Fatal("a refused submission closed the attempt")
+	}
+}
+
+func TestEmptyAndUnansweredSubmissions(t *testing.T) {
+	f := newFixture(t, app.Config{ExamAttemptsPerDay: 1})
+	u := f.user("e@example.com", app.RoleEmployee)
+	ctx := context.Background()
+	none := func([]quiz.Drawn) (quiz.Answers, error) { return quiz.Answers{}, nil }
+	st, err := f.app.StartAttempt(ctx, u, courseID, f.co.Modules[0].ID, "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.app.Submit(ctx, u, st.Attempt.ID, none, false); code(err) != "no_answers" {
+		t.Fatalf("empty module quiz: %v", err)
+	}
+	f.passModules(u)
+	ex, err := f.app.StartAttempt(ctx, u, courseID, "", "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.app.Submit(ctx, u, ex.Attempt.ID, none, true); code(err) != "no_answers" {
+		t.Fatalf("empty exam, even confirmed: %v", err)
+	}
+	half := f.answersFor(ex.Questions[:5], true)
+	_, _, err = f.app.Submit(ctx, u, ex.Attempt.ID, half, false)
+	if e := errs.As(err); e == nil || e.Code != "unanswered" || len(e.Fields) != len(ex.Questions)-5 {
+		t.Fatalf("unconfirmed partial exam: %v", err)
+	}
+	if att, _ := f.app.Attempt(ctx, u, ex.Attempt.ID); !att.Open() {
+		t.Fatal("a refused exam submission closed the attempt")
+	}
+	_, res, err := f.app.Submit(ctx, u, ex.Attempt.ID, half, true)
+	if err != nil || res.Correct != 5 || res.Passed {
+		t.Fatalf("confirmed partial exam: %+v %v", res, err)
+	}
+}
+
+func TestKeyStaysSecretUntilEarned(t *testing.T) {
+	f := newFixture(t, app.Config{ExamAttemptsPerDay: 10})
+	u := f.user("e@example.com", app.RoleEmployee)
+	ctx := context.Background()
+	m := f.co.Modules[0]
+	st, err := f.app.StartAttempt(ctx, u, courseID, m.ID, "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, err := f.app.Submit(ctx, u, st.Attempt.ID, f.answers(st.Questions, false), false)
+	if err != nil || res.Passed || res.KeyShown {
+		t.Fatalf("failed quiz: %+v %v", res, err)
+	}
+	for _, r := range res.Results {
+		if len(r.CorrectOptions) != 0 || r.Explanation != "" {
+			t.Fatalf("failed quiz shows the key: %+v", r)
+		}
+	}
+	f.now = f.now.Add(time.Minute)
+	st, err = f.app.StartAttempt(ctx, u, courseID, m.ID, "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, err = f.app.Submit(ctx, u, st.Attempt.ID, f.answers(st.Questions, true), false)
+	if err != nil || !res.Passed || !res.KeyShown || len(res.Results[0].CorrectOptions) == 0 || res.Results[0].Explanation == "" {
+		t.Fatalf("passed quiz: %+v %v", res, err)
+	}
+	f.passModules(u)
+	ex, err := f.app.StartAttempt(ctx, u, courseID, "", "de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, err = f.app.Submit(ctx, u, ex.Attempt.ID, f.answers(ex.Questions, false), true)
+	if err != nil || res.Passed || res.KeyShown || len(res.Modules) != len(f.co.Modules) {
+		t.Fatalf("failed exam: %+v %v", res, err)
+	}
+	total := 0
+	for _, r := range res.Results {
+		if len(r.CorrectOptions) != 0 || r.Explanation != "" {
+			t.Fatalf("exam shows the key: %+v", r)
+		}
+	}
+	for _, ms := range res.Modules {
+		total += ms.Total
+	}
+	if total != res.Total {
+		t.Fatalf("module scores add up to %d of %d", total, res.Total)
+	}
+}
+
+func TestCooldownAfterRepeatedFailures(t *testing.T) {
+	f := newFixture(t, app.Config{})
+	u := f.user("e@example.com", app.RoleEmployee)
+	ctx := context.Background()
+	m := f.co.Modules[0]
+	for i := 0; i < app.CooldownFailures; i++ {
+		st, err := f.app.StartAttempt(ctx, u, courseID, m.ID, "de")
+		if err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+		if _, _, err := f.app.Submit(ctx, u, st.Attempt.ID, f.answers(st.Questions, false), false); err != nil {
+			t.Fatal(err)
+		}
+		f.now = f.now.Add(time.Minute)
+	}
+	_, err := f.app.StartAttempt(ctx, u, courseID, m.ID, "de")
+	if e := errs.As(err); e == nil || e.Code != "quiz_cooldown" || e.Fields["retry_at"] == "" {
+		t.Fatalf("fourth attempt: %v", err)
+	}
+	if until, _ := f.app.QuizCooldown(ctx, u.ID, courseID, m.ID); until.IsZero() {
+		t.Fatal("QuizCooldown does not report the wait")
+	}
+	// Another module is not affected; after the wait the module opens.
+	if _, err := f.app.StartAttempt(ctx, u, courseID, f.co.Modules[1].ID, "de"); err != nil {
+		t.Fatalf("other module: %v", err)
+	}
+	f.now = f.now.Add(app.CooldownWait)
+	if _, err := f.app.StartAttempt(ctx, u, courseID, m.ID, "de"); err != nil {
+		t.Fatalf("after the wait: %v", err)
 	}
 }
 
@@ -293,7 +515,7 @@ func TestParallelExamPassesIssueOneCertificate(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, st := range started {
 		wg.Go(func() {
-			_, res, err := f.app.Submit(ctx, u, st.Attempt.ID, f.answers(st.Questions, true))
+			_, res, err := f.app.Submit(ctx, u, st.Attempt.ID, f.answers(st.Questions, true), false)
 			if err != nil || !res.Passed {
 				t.Errorf("submit %d: %+v %v", i, res, err)
 			}

@@ -77,6 +77,7 @@ type Attempt struct {
 	ScorePercent   int
 	Passed         bool
 	Result         []byte
+	Draft          []byte // answers saved so far (content ids), while open
 }
 
 // Open reports whether the attempt has not been submitted.

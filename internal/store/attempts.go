@@ -12,17 +12,17 @@ import (
 )
 
 const attemptColumns = `id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at,
-	expires_at, submitted_at, answers, score_percent, passed, result`
+	expires_at, submitted_at, answers, score_percent, passed, result, draft`
 
 func scanAttempt(r row) (Attempt, error) {
 	var a Attempt
 	var started int64
 	var expires, submitted, score sql.NullInt64
 	var passed sql.NullBool
-	var answers, result sql.NullString
+	var answers, result, draft sql.NullString
 	var questions string
 	err := r.Scan(&a.ID, &a.UserID, &a.CourseID, &a.ModuleID, &a.Kind, &a.Lang, &a.ContentVersion, &questions, &started,
-		&expires, &submitted, &answers, &score, &passed, &result)
+		&expires, &submitted, &answers, &score, &passed, &result, &draft)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errs.New(errs.NotFound, "not_found", "No such attempt.")
 	}
@@ -42,6 +42,9 @@ func scanAttempt(r row) (Attempt, error) {
 	}
 	if result.Valid {
 		a.Result = []byte(result.String)
+	}
+	if draft.Valid {
+		a.Draft = []byte(draft.String)
 	}
 	a.ScorePercent = int(score.Int64)
 	a.Passed = passed.Bool
@@ -124,7 +127,7 @@ func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Subm
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?
+		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?, draft = NULL, draft_at = NULL
 			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(s.Result), id); err != nil {
 			return fmt.Errorf("store: submit attempt: %w", err)
 		}
@@ -179,7 +182,7 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error) {
 	var st ModuleState
 	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, 0),
-			started_at, EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
+			started_at, coalesce(draft, ''), EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
 		FROM attempts WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3
 		ORDER BY started_at DESC, rowid DESC LIMIT 20`, userID, courseID, moduleID)
 	if err != nil {
@@ -191,14 +194,17 @@ func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID 
 		var a Attempt
 		var open bool
 		var expires, started int64
-		var questions string
-		if err := rows.Scan(&a.ID, &open, &expires, &questions, &a.ScorePercent, &a.Passed, &started, &st.Passed); err != nil {
+		var questions, draft string
+		if err := rows.Scan(&a.ID, &open, &expires, &questions, &a.ScorePercent, &a.Passed, &started, &draft, &st.Passed); err != nil {
 			return st, err
 		}
 		switch {
 		case open && st.Open == nil && (expires == 0 || expires > now):
 			a.UserID, a.CourseID, a.ModuleID, a.StartedAt = userID, courseID, moduleID, time.Unix(started, 0)
 			a.Kind, a.Questions = KindModule, []byte(questions)
+			if draft != "" {
+				a.Draft = []byte(draft)
+			}
 			if moduleID == "" {
 				a.Kind = KindExam
 			}
@@ -219,4 +225,72 @@ func (db *DB) ExamAttemptsSince(ctx context.Context, userID int64, courseID stri
 	err := db.queryRow(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND started_at > ?`,
 		userID, courseID, t.Unix()).Scan(&n)
 	return n, err
+}
+
+// SaveDraft stores the answers so far of an open attempt. It changes
+// nothing and answers app.ErrAttemptClosed when the attempt is submitted or
+// its time ran out by now; anyone else's attempt is not found.
+func (db *DB) SaveDraft(ctx context.Context, id string, userID int64, draft []byte, now time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE attempts SET draft = ?, draft_at = ?
+			WHERE id = ? AND user_id = ? AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+			string(draft), now.Unix(), id, userID, now.Unix())
+		if err != nil {
+			return fmt.Errorf("store: save draft: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM attempts WHERE id = ? AND user_id = ?)`, id, userID).Scan(&exists); err != nil {
+			return fmt.Errorf("store: save draft: %w", err)
+		}
+		if !exists {
+			return errs.New(errs.NotFound, "not_found", "No such attempt.")
+		}
+		return app.ErrAttemptClosed
+	})
+}
+
+// ExpiredExams returns up to limit open exam attempts whose time ran out
+// before t, oldest first; userID 0 means everyone's.
+func (db *DB) ExpiredExams(ctx context.Context, userID int64, t time.Time, limit int) ([]Attempt, error) {
+	q := `SELECT ` + attemptColumns + ` FROM attempts WHERE submitted_at IS NULL AND kind = 'exam' AND expires_at < ?`
+	args := []any{t.Unix()}
+	if userID != 0 {
+		q += ` AND user_id = ?`
+		args = append(args, userID)
+	}
+	rows, err := db.query(ctx, q+` ORDER BY expires_at LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: expired exams: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: expired exams: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ModuleFailures counts the user's failed, submitted attempts of a module
+// since t and returns when the newest of them was submitted.
+func (db *DB) ModuleFailures(ctx context.Context, userID int64, courseID, moduleID string, since time.Time) (int, time.Time, error) {
+	var n int
+	var last sql.NullInt64
+	err := db.queryRow(ctx, `SELECT count(*), max(submitted_at) FROM attempts
+		WHERE user_id = ? AND course_id = ? AND module_id = ? AND kind = 'module' AND submitted_at > ? AND passed = 0`,
+		userID, courseID, moduleID, since.Unix()).Scan(&n, &last)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: module failures: %w", err)
+	}
+	var at time.Time
+	if last.Valid {
+		at = time.Unix(last.Int64, 0)
+	}
+	return n, at, nil
 }
