@@ -18,6 +18,9 @@ type quizView struct {
 	Questions []apiQuestion
 	ExpiresAt time.Time
 	Remaining int // seconds left; 0 when untimed
+	// Draft holds the answers saved so far, in the shown option ids.
+	Draft    quiz.Answers
+	Answered int
 }
 
 // resultView is a graded attempt with its questions, for the result page.
@@ -31,6 +34,8 @@ type resultView struct {
 	Exam    bool
 	// ExamUnlocked is set when this pass completed the last module.
 	ExamUnlocked bool
+	// Modules is the exam's score per module.
+	Modules []moduleScore
 }
 
 type resultItem struct {
@@ -39,6 +44,19 @@ type resultItem struct {
 	Options     []resultOption
 	Explanation string
 	Unanswered  bool
+	// KeyShown is set when the result names the correct options; before a
+	// module is passed (and always in the exam) it only says right or wrong.
+	KeyShown bool
+	// Objective is the learning objective the question tests: what to
+	// reread when the key is not shown.
+	Objective string
+}
+
+// moduleScore is the exam's result in one module, for the result page.
+type moduleScore struct {
+	Module         *courses.Module
+	Correct, Total int
+	Percent        int
 }
 
 type resultOption struct {
@@ -52,7 +70,12 @@ func (s *server) quizView(co *courses.Course, a app.Attempt, lang string) (*quiz
 	if err != nil {
 		return nil, err
 	}
-	v := &quizView{AttemptID: a.ID, Exam: a.Kind == app.KindExam, Questions: app.Present(co, drawn, lang), ExpiresAt: a.ExpiresAt}
+	draft, err := app.DecodeDraft(a)
+	if err != nil {
+		return nil, err
+	}
+	v := &quizView{AttemptID: a.ID, Exam: a.Kind == app.KindExam, Questions: app.Present(co, drawn, lang), ExpiresAt: a.ExpiresAt,
+		Draft: quiz.FromContent(drawn, draft), Answered: app.Answered(drawn, draft)}
 	if !a.ExpiresAt.IsZero() {
 		v.Remaining = max(0, int(a.ExpiresAt.Sub(s.now()).Seconds()))
 	}
@@ -93,23 +116,43 @@ func (s *server) resultView(co *courses.Course, a app.Attempt, lang string) (*re
 	if err != nil {
 		return nil, err
 	}
-	order := map[string][]string{}
+	byQuestion := map[string]quiz.Drawn{}
 	for _, d := range drawn {
-		order[d.QuestionID] = d.OptionIDs
+		byQuestion[d.QuestionID] = d
 	}
 	for _, r := range v.Result.Results {
 		q, _ := co.Question(r.QuestionID)
-		it := resultItem{Text: q.Text.Get(lang), Correct: r.Correct, Explanation: q.Explanation.Get(lang), Unanswered: len(r.Chosen) == 0}
-		for _, oid := range order[r.QuestionID] {
+		d := byQuestion[r.QuestionID]
+		// Results stored before key secrecy carry the key; newer ones only
+		// where the rules showed it.
+		it := resultItem{Text: q.Text.Get(lang), Correct: r.Correct, Explanation: r.Explanation, Unanswered: len(r.Chosen) == 0,
+			KeyShown: len(r.CorrectOptions) > 0, Objective: objectiveText(co, q, lang)}
+		shown := d.Shown()
+		for i, oid := range d.OptionIDs {
 			for _, o := range q.Options {
 				if o.ID == oid {
-					it.Options = append(it.Options, resultOption{Text: o.Text.Get(lang), Chosen: contains(r.Chosen, oid), Correct: contains(r.CorrectOptions, oid)})
+					it.Options = append(it.Options, resultOption{Text: o.Text.Get(lang), Chosen: contains(r.Chosen, shown[i]), Correct: contains(r.CorrectOptions, shown[i])})
 				}
 			}
 		}
 		v.Items = append(v.Items, it)
 	}
+	for _, ms := range v.Result.Modules {
+		if m, ok := co.Module(ms.ModuleID); ok && ms.Total > 0 {
+			v.Modules = append(v.Modules, moduleScore{Module: m, Correct: ms.Correct, Total: ms.Total, Percent: ms.Correct * 100 / ms.Total})
+		}
+	}
 	return v, nil
+}
+
+// objectiveText returns the learning objective a question tests, in lang,
+// or "" when the content names none.
+func objectiveText(co *courses.Course, q quiz.Question, lang string) string {
+	m, ok := co.Module(q.Module)
+	if !ok {
+		return ""
+	}
+	return m.Objective(q.Objective, lang)
 }
 
 func contains(list []string, s string) bool {
@@ -214,13 +257,103 @@ func (s *server) startExamForm(c *fiber.Ctx) error {
 	return c.Redirect(target, fiber.StatusSeeOther)
 }
 
-// submitForm grades the attempt and shows its result page.
+// submitForm grades the attempt and shows its result page. The answers
+// are saved as the draft first, so that nothing is lost when the rules
+// send the learner back: with no answer at all to the quiz with a notice,
+// with unanswered exam questions to the review step (where "submit
+// anyway" posts confirm=1 and grades the saved answers).
 func (s *server) submitForm(c *fiber.Ctx) error {
-	a, _, err := s.app.Submit(c.UserContext(), *currentUser(c), c.Params("attempt"), formAnswers(c))
+	u, id := *currentUser(c), c.Params("attempt")
+	var read app.AnswerReader = formAnswers(c)
+	if c.FormValue("saved") == "1" {
+		read = nil // the review step: grade what was saved
+	} else if att, err := s.app.SaveDraft(c.UserContext(), u, id, read); err == nil {
+		_ = att
+	} else if errs.KindOf(err) != errs.Conflict { // a closed attempt is graded (late) or shown below
+		return err
+	}
+	a, _, err := s.app.Submit(c.UserContext(), u, id, read, c.FormValue("confirm") == "1")
+	switch e := errs.As(err); {
+	case e != nil && e.Code == "no_answers":
+		return c.Redirect(s.quizLocation(c, a, "no_answers"), fiber.StatusSeeOther)
+	case e != nil && e.Code == "unanswered":
+		return c.Redirect("/attempts/"+a.ID+"/review", fiber.StatusSeeOther)
+	case err != nil:
+		return err
+	}
+	return c.Redirect("/attempts/"+a.ID+"#result", fiber.StatusSeeOther)
+}
+
+// quizLocation is where an open attempt is taken, with a notice key.
+func (s *server) quizLocation(c *fiber.Ctx, a app.Attempt, notice string) string {
+	q := ""
+	if notice != "" {
+		q = "?notice=" + notice
+	}
+	if a.Kind == app.KindExam {
+		return "/courses/" + a.CourseID + "/exam" + q + "#quiz"
+	}
+	return "/courses/" + a.CourseID + "/" + a.ModuleID + q + "#quiz"
+}
+
+// saveDraftForm saves the answers so far ("save answers" without
+// JavaScript) and returns to the attempt.
+func (s *server) saveDraftForm(c *fiber.Ctx) error {
+	a, err := s.app.SaveDraft(c.UserContext(), *currentUser(c), c.Params("attempt"), formAnswers(c))
+	if errs.KindOf(err) == errs.Conflict {
+		return c.Redirect("/attempts/"+a.ID, fiber.StatusSeeOther) // graded meanwhile: show the result
+	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/attempts/"+a.ID, fiber.StatusSeeOther)
+	return c.Redirect(s.quizLocation(c, a, "saved"), fiber.StatusSeeOther)
+}
+
+// reviewPage lists the unanswered questions of an open exam before it is
+// submitted: answer them, or submit anyway.
+type reviewPage struct {
+	Attempt    app.Attempt
+	Course     *courses.Course
+	Unanswered []reviewItem
+	Answered   int
+	Total      int
+}
+
+type reviewItem struct {
+	Number int
+	ID     string
+	Text   string
+}
+
+func (s *server) reviewPage(c *fiber.Ctx) error {
+	a, err := s.app.Attempt(c.UserContext(), *currentUser(c), c.Params("attempt"))
+	if err != nil {
+		return err
+	}
+	if !a.Open() {
+		return c.Redirect("/attempts/"+a.ID, fiber.StatusSeeOther)
+	}
+	co, ok := s.catalog().Course(a.CourseID)
+	if !ok {
+		return errNoCourse
+	}
+	drawn, err := app.DecodeDrawn(a)
+	if err != nil {
+		return err
+	}
+	draft, err := app.DecodeDraft(a)
+	if err != nil {
+		return err
+	}
+	lang := langOf(c)
+	v := reviewPage{Attempt: a, Course: co, Answered: app.Answered(drawn, draft), Total: len(drawn)}
+	for i, d := range drawn {
+		if len(draft[d.QuestionID]) == 0 {
+			q, _ := co.Question(d.QuestionID)
+			v.Unanswered = append(v.Unanswered, reviewItem{Number: i + 1, ID: d.QuestionID, Text: q.Text.Get(lang)})
+		}
+	}
+	return s.renderPage(c, fiber.StatusOK, "review", s.views.t(lang, "review.title"), nil, v)
 }
 
 // attemptPage shows a graded attempt; an open one is shown where it is taken.

@@ -74,7 +74,7 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 		tb.Fatal(err)
 	}
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
-	uc := kapp.New(kapp.Deps{Attempts: db, Certificates: db, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
+	uc := kapp.New(kapp.Deps{Attempts: db, Certificates: db, Users: db, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
 	app, err := NewServer(Deps{Config: cfg, App: uc, Store: db, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
 		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)})
 	if err != nil {

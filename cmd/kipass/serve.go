@@ -172,7 +172,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	}
 
 	// The use cases get the store's parts they need; web gets the use cases.
-	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts}, Attempts: db, Certificates: db, Catalog: catalogs.Get})
+	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts}, Attempts: db, Certificates: db, Users: db, Catalog: catalogs.Get})
 	app, err := web.NewServer(web.Deps{
 		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies,
 			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
