@@ -54,15 +54,15 @@ type Course struct {
 	// lint.allow), rule name -> the reason given.
 	Allow map[string]string
 
-	modules   map[string]*Module
-	questions map[string]quiz.Question // module and exam pools
-	all       []quiz.Question          // module pools
-	exam      []quiz.Question          // exam pools
-	objective map[string]int           // question id -> objective (1-based), absent when not given
-	pos       map[string]questionPos   // question id -> where it stands, for lint messages
-	file      string                   // course.yaml, relative to the content folder
-	examLine    int                    // line of exam: in course.yaml
-	modulesLine int                    // line of modules: in course.yaml
+	modules     map[string]*Module
+	questions   map[string]quiz.Question // module and exam pools
+	all         []quiz.Question          // module pools
+	exam        []quiz.Question          // exam pools
+	objective   map[string]int           // question id -> objective (1-based), absent when not given
+	pos         map[string]questionPos   // question id -> where it stands, for lint messages
+	file        string                   // course.yaml, relative to the content folder
+	examLine    int                      // line of exam: in course.yaml
+	modulesLine int                      // line of modules: in course.yaml
 }
 
 // questionPos says where a question stands in its file.
