@@ -229,3 +229,52 @@ func TestExamPool(t *testing.T) {
 		t.Errorf("old content: ExamPool = %d questions", len(oc.ExamPool()))
 	}
 }
+
+// TestExamPoolProblems checks what Load refuses about exam pools and objectives.
+func TestExamPoolProblems(t *testing.T) {
+	const phExam = "lintkurs/phishing/exam.yaml"
+	read := func(fsys fstest.MapFS, name string) string { return string(fsys[name].Data) }
+	for _, tc := range []struct {
+		name   string
+		change func(fsys fstest.MapFS)
+		want   []string
+	}{
+		{"exam pool missing in one module", func(fsys fstest.MapFS) { delete(fsys, "lintkurs/backups/exam.yaml") },
+			[]string{"lintkurs/backups/exam.yaml: missing: other modules of the course have an exam pool (exam.yaml), so every module needs one"}},
+		{"more exam questions than exam pools", func(fsys fstest.MapFS) {
+			fsys["lintkurs/course.yaml"].Data = []byte(strings.Replace(read(fsys, "lintkurs/course.yaml"), "  questions: 4", "  questions: 7", 1))
+		}, []string{"lintkurs/course.yaml:11: exam questions (7) exceed the 6 questions of all exam pools (exam.yaml)"}},
+		{"exam pool below min_per_module", func(fsys fstest.MapFS) {
+			fsys["lintkurs/course.yaml"].Data = []byte(strings.Replace(read(fsys, "lintkurs/course.yaml"), "min_per_module: 2", "min_per_module: 4", 1))
+			fsys["lintkurs/course.yaml"].Data = []byte(strings.Replace(read(fsys, "lintkurs/course.yaml"), "  questions: 4", "  questions: 8", 1))
+		}, []string{
+			phExam + ":1: the pool has 3 questions, fewer than exam min_per_module (4) in lintkurs/course.yaml",
+			"lintkurs/course.yaml:11: exam questions (8) exceed the 6 questions of all exam pools",
+		}},
+		{"exam question id used in a module pool", func(fsys fstest.MapFS) {
+			fsys[phExam].Data = []byte(strings.Replace(read(fsys, phExam), "id: ph-e1", "id: bk-03", 1))
+		}, []string{`lintkurs/backups/questions.yaml:40: question "bk-03": duplicate question id (first at lintkurs/phishing/exam.yaml:2)`}},
+		{"objective out of range", func(fsys fstest.MapFS) {
+			fsys[phExam].Data = []byte(strings.Replace(read(fsys, phExam), "objective: 2", "objective: 4", 1))
+		}, []string{phExam + `:4: question "ph-e1": objective 4: the module's de.md lists 3 objectives`,
+			phExam + `:4: question "ph-e1": objective 4: the module's en.md lists 3 objectives`}},
+		{"objective zero", func(fsys fstest.MapFS) {
+			fsys[phExam].Data = []byte(strings.Replace(read(fsys, phExam), "objective: 2", "objective: 0", 1))
+		}, []string{phExam + `:4: question "ph-e1": objective must be at least 1, is 0`}},
+		{"objective shorter in one language", func(fsys fstest.MapFS) {
+			en := "lintkurs/phishing/en.md"
+			fsys[en].Data = []byte(strings.Replace(read(fsys, en), "  - \"You report incidents at once.\"\n", "", 1))
+		}, []string{`lintkurs/phishing/questions.yaml:42: question "ph-03": objective 3: the module's en.md lists 2 objectives`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := lintFS(t)
+			tc.change(fsys)
+			got := Problems(Check(fsys)).Error()
+			for _, want := range tc.want {
+				if !strings.Contains(got, want) {
+					t.Errorf("missing %q in\n%s", want, got)
+				}
+			}
+		})
+	}
+}
