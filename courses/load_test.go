@@ -229,8 +229,9 @@ func TestProblemString(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{"k/m/questions.yaml", 42, "bad"}, "k/m/questions.yaml:42: bad"},
-		{Problem{"k/m/de.md", 0, "missing"}, "k/m/de.md: missing"},
+		{Problem{File: "k/m/questions.yaml", Line: 42, Message: "bad"}, "k/m/questions.yaml:42: bad"},
+		{Problem{File: "k/m/de.md", Message: "missing"}, "k/m/de.md: missing"},
+		{Problem{File: "k/course.yaml", Line: 3, Message: "skewed", Rule: "answer-position-skew"}, "k/course.yaml:3: answer-position-skew: skewed"},
 	} {
 		if got := tc.p.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)
