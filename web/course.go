@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"html/template"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,12 +43,35 @@ func (s *server) courseView(c *fiber.Ctx) (courseView, error) {
 	return s.courseStatus(c, co)
 }
 
+// coursePageView is the course page: progress, and an exam in progress
+// with the minutes left.
+type coursePageView struct {
+	courseView
+	OpenExam    *app.Attempt
+	MinutesLeft int
+}
+
 func (s *server) coursePage(c *fiber.Ctx) error {
-	v, err := s.courseView(c)
+	u := currentUser(c)
+	if u != nil {
+		if _, err := s.app.FinishExpired(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+	}
+	cv, err := s.courseView(c)
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, fiber.StatusOK, "course", v.Course.Title.Get(langOf(c)), nil, v)
+	v := coursePageView{courseView: cv}
+	if u != nil && cv.ExamUnlocked {
+		if v.OpenExam, err = s.app.OpenAttempt(c.UserContext(), u.ID, cv.Course.ID, ""); err != nil {
+			return err
+		}
+		if v.OpenExam != nil {
+			v.MinutesLeft = max(1, int(v.OpenExam.ExpiresAt.Sub(s.now()).Minutes()+0.999))
+		}
+	}
+	return s.renderPage(c, fiber.StatusOK, "course", cv.Course.Title.Get(langOf(c)), nil, v)
 }
 
 // modulePage is the module text, then its quiz: the open attempt's form, or
@@ -59,6 +84,19 @@ type modulePage struct {
 	Passed      bool
 	Quiz        *quizView   // the open attempt, if any
 	Last        *app.Graded // the newest graded attempt, if any
+	Notice      string      // a message key after a redirect (see quizNotice)
+	// CooldownUntil is when the next quiz attempt opens after repeated
+	// failures; zero when it is open.
+	CooldownUntil time.Time
+}
+
+// quizNotice returns the known notice named in ?notice=, as a message key.
+func quizNotice(c *fiber.Ctx) string {
+	switch n := c.Query("notice"); n {
+	case "no_answers", "saved", "cooldown":
+		return "quiz.notice_" + n
+	}
+	return ""
 }
 
 // courseModule returns the course and module named in the route.
@@ -84,7 +122,7 @@ func (s *server) modulePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := modulePage{Top: parts.top, Bottom: parts.bottom, Course: co, Module: m}
+	v := modulePage{Top: parts.top, Bottom: parts.bottom, Course: co, Module: m, Notice: quizNotice(c)}
 	if u := currentUser(c); u != nil {
 		st, err := s.app.ModuleState(c.UserContext(), u.ID, co.ID, m.ID)
 		if err != nil {
@@ -97,6 +135,11 @@ func (s *server) modulePage(c *fiber.Ctx) error {
 			}
 		} else {
 			v.Last = st.Last
+			if v.Last != nil && !v.Last.Passed {
+				if v.CooldownUntil, err = s.app.QuizCooldown(c.UserContext(), u.ID, co.ID, m.ID); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return s.renderPage(c, fiber.StatusOK, "module", m.Title.Get(lang), nil, v)

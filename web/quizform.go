@@ -91,6 +91,8 @@ func (v *views) renderQuizForm(lang string, q *quizView, csrf string) template.H
 	b.WriteString(esc(q.AttemptID))
 	b.WriteString("/draft\" data-save>")
 	b.WriteString(t("quiz.save"))
-	b.WriteString("</button> <span class=\"saved-note\" data-saved aria-live=\"polite\"></span></div>\n</form>\n")
+	b.WriteString(`</button> <span class="saved-note" data-saved data-ok="`)
+	b.WriteString(t("quiz.saved_auto"))
+	b.WriteString("\" aria-live=\"polite\"></span></div>\n</form>\n")
 	return template.HTML(b.String())
 }

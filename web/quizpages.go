@@ -36,6 +36,8 @@ type resultView struct {
 	ExamUnlocked bool
 	// Modules is the exam's score per module.
 	Modules []moduleScore
+	// KeyShown is set when the result names the correct answers.
+	KeyShown bool
 }
 
 type resultItem struct {
@@ -136,6 +138,7 @@ func (s *server) resultView(co *courses.Course, a app.Attempt, lang string) (*re
 			}
 		}
 		v.Items = append(v.Items, it)
+		v.KeyShown = v.KeyShown || it.KeyShown
 	}
 	for _, ms := range v.Result.Modules {
 		if m, ok := co.Module(ms.ModuleID); ok && ms.Total > 0 {
@@ -149,10 +152,11 @@ func (s *server) resultView(co *courses.Course, a app.Attempt, lang string) (*re
 // or "" when the content names none.
 func objectiveText(co *courses.Course, q quiz.Question, lang string) string {
 	m, ok := co.Module(q.Module)
-	if !ok {
+	n := co.Objective(q.ID)
+	if !ok || n < 1 || n > len(m.Objectives[lang]) {
 		return ""
 	}
-	return m.Objective(q.Objective, lang)
+	return m.Objectives[lang][n-1]
 }
 
 func contains(list []string, s string) bool {
@@ -193,6 +197,9 @@ func (s *server) startQuizForm(c *fiber.Ctx) error {
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
 	if _, err := s.app.StartAttempt(c.UserContext(), *u, co.ID, m.ID, langOf(c)); err != nil {
+		if e := errs.As(err); e != nil && e.Code == "quiz_cooldown" {
+			return c.Redirect("/courses/"+co.ID+"/"+m.ID+"?notice=cooldown#quiz", fiber.StatusSeeOther)
+		}
 		return err
 	}
 	return c.Redirect(target, fiber.StatusSeeOther)
@@ -208,16 +215,24 @@ type examPage struct {
 	Limit     int
 	LimitHit  bool
 	Exam      courses.Exam
-	Remaining int // attempts left today
+	Remaining int    // attempts left today
+	Notice    string // a message key after a redirect
 }
 
 func (s *server) examPage(c *fiber.Ctx) error {
+	// An exam whose time ran out is graded on its saved answers before the
+	// page shows it (the periodic job does it for those who never return).
+	if u := currentUser(c); u != nil {
+		if _, err := s.app.FinishExpired(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+	}
 	cv, err := s.courseView(c)
 	if err != nil {
 		return err
 	}
 	co := cv.Course
-	v := examPage{courseView: cv, Exam: co.Exam, Limit: s.app.Config().ExamAttemptsPerDay}
+	v := examPage{courseView: cv, Exam: co.Exam, Limit: s.app.Config().ExamAttemptsPerDay, Notice: quizNotice(c)}
 	if u := currentUser(c); u != nil {
 		if v.Quiz, err = s.openQuiz(c, u, co, ""); err != nil {
 			return err
@@ -267,10 +282,8 @@ func (s *server) submitForm(c *fiber.Ctx) error {
 	var read app.AnswerReader = formAnswers(c)
 	if c.FormValue("saved") == "1" {
 		read = nil // the review step: grade what was saved
-	} else if att, err := s.app.SaveDraft(c.UserContext(), u, id, read); err == nil {
-		_ = att
-	} else if errs.KindOf(err) != errs.Conflict { // a closed attempt is graded (late) or shown below
-		return err
+	} else if _, err := s.app.SaveDraft(c.UserContext(), u, id, read); err != nil && errs.KindOf(err) != errs.Conflict {
+		return err // a closed attempt is graded (late) or shown by Submit below
 	}
 	a, _, err := s.app.Submit(c.UserContext(), u, id, read, c.FormValue("confirm") == "1")
 	switch e := errs.As(err); {

@@ -132,7 +132,7 @@ func (a *App) StartAttempt(ctx context.Context, u User, courseID, moduleID, lang
 		if !st.ExamUnlocked {
 			return Started{}, errExamLocked
 		}
-		att.Kind, pool, limit = KindExam, co.Questions(), a.cfg.ExamAttemptsPerDay
+		att.Kind, pool, limit = KindExam, co.ExamPool(), a.cfg.ExamAttemptsPerDay
 		spec = quiz.DrawSpec{N: co.Exam.Questions, MinPerModule: co.Exam.MinPerModule}
 		att.ExpiresAt = now.Add(time.Duration(co.Exam.Minutes) * time.Minute)
 	} else {
