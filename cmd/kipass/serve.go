@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,7 @@ type serveConfig struct {
 	SigningKey     string
 	PDFCert        string
 	ExamAttempts   int
+	QuizCooldown   time.Duration
 	Backup         backupConfig
 	Privacy        privacyOptions
 }
@@ -65,6 +67,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	fs.StringVar(&cfg.SigningKey, "signing-key", "", "PEM `file` with the ECDSA P-256 signing key (default: keys created in DATA/keys)")
 	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
 	fs.IntVar(&cfg.ExamAttempts, "exam-attempts", 3, "final exam attempts allowed per person in 24 hours")
+	fs.DurationVar(&cfg.QuizCooldown, "quiz-cooldown", kapp.DefaultCooldown, "wait before the next module quiz after 3 failed attempts within an hour (0 turns it off)")
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
 	if err := parseFlags(fs, args, e); err != nil {
@@ -172,7 +175,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	}
 
 	// The use cases get the store's parts they need; web gets the use cases.
-	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts}, Attempts: db, Certificates: db, Users: db, Catalog: catalogs.Get})
+	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)}, Attempts: db, Certificates: db, Users: db, Catalog: catalogs.Get})
 	app, err := web.NewServer(web.Deps{
 		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies,
 			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},

@@ -88,6 +88,10 @@ type Config struct {
 	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours
 	// (default 3).
 	ExamAttemptsPerDay int
+	// QuizCooldown is the wait before the next module quiz after
+	// CooldownFailures failures within CooldownWindow; 0 means
+	// DefaultCooldown, a negative value turns the wait off.
+	QuizCooldown time.Duration
 }
 
 // Deps are the use cases' collaborators.
@@ -120,6 +124,9 @@ func New(d Deps) *App {
 	a := &App{cfg: d.Config, att: d.Attempts, certs: d.Certificates, users: d.Users, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.cfg.ExamAttemptsPerDay <= 0 {
 		a.cfg.ExamAttemptsPerDay = 3
+	}
+	if a.cfg.QuizCooldown == 0 {
+		a.cfg.QuizCooldown = DefaultCooldown
 	}
 	if a.now == nil {
 		a.now = time.Now

@@ -461,41 +461,42 @@ func (a *App) FinishExpired(ctx context.Context, userID int64) (int, error) {
 
 // Cooldown after failed module quizzes: after CooldownFailures failures
 // within CooldownWindow, the next attempt of that module waits
-// CooldownWait after the last failure (guessing through a pool costs time).
+// Config.QuizCooldown (DefaultCooldown) after the last failure, so that
+// guessing through a pool costs time.
 const (
 	CooldownFailures = 3
 	CooldownWindow   = time.Hour
-	CooldownWait     = 10 * time.Minute
+	DefaultCooldown  = 10 * time.Minute
 )
 
 // checkCooldown refuses a module attempt during the wait after repeated
 // failures, with the time it ends.
 func (a *App) checkCooldown(ctx context.Context, u User, courseID, moduleID string, now time.Time) error {
-	n, last, err := a.att.ModuleFailures(ctx, u.ID, courseID, moduleID, now.Add(-CooldownWindow))
-	if err != nil {
+	until, err := a.cooldownEnd(ctx, u.ID, courseID, moduleID, now)
+	if err != nil || until.IsZero() {
 		return err
 	}
-	if n < CooldownFailures {
-		return nil
-	}
-	if until := last.Add(CooldownWait); now.Before(until) {
-		e := errs.New(errs.Throttled, "quiz_cooldown", sprintf("After %d failed attempts within an hour, the next attempt opens at %s.",
-			CooldownFailures, until.UTC().Format(time.RFC3339)))
-		e.Fields = map[string]string{"retry_at": until.UTC().Format(time.RFC3339)}
-		return e
-	}
-	return nil
+	e := errs.New(errs.Throttled, "quiz_cooldown", sprintf("After %d failed attempts within an hour, the next attempt opens at %s.",
+		CooldownFailures, until.UTC().Format(time.RFC3339)))
+	e.Fields = map[string]string{"retry_at": until.UTC().Format(time.RFC3339)}
+	return e
 }
 
 // QuizCooldown returns when the person's next attempt of a module opens,
 // or the zero time when it is open now.
 func (a *App) QuizCooldown(ctx context.Context, userID int64, courseID, moduleID string) (time.Time, error) {
-	now := a.now()
+	return a.cooldownEnd(ctx, userID, courseID, moduleID, a.now())
+}
+
+func (a *App) cooldownEnd(ctx context.Context, userID int64, courseID, moduleID string, now time.Time) (time.Time, error) {
+	if a.cfg.QuizCooldown < 0 {
+		return time.Time{}, nil
+	}
 	n, last, err := a.att.ModuleFailures(ctx, userID, courseID, moduleID, now.Add(-CooldownWindow))
 	if err != nil || n < CooldownFailures {
 		return time.Time{}, err
 	}
-	if until := last.Add(CooldownWait); now.Before(until) {
+	if until := last.Add(a.cfg.QuizCooldown); now.Before(until) {
 		return until, nil
 	}
 	return time.Time{}, nil

@@ -435,7 +435,7 @@ func TestCooldownAfterRepeatedFailures(t *testing.T) {
 	if _, err := f.app.StartAttempt(ctx, u, courseID, f.co.Modules[1].ID, "de"); err != nil {
 		t.Fatalf("other module: %v", err)
 	}
-	f.now = f.now.Add(app.CooldownWait)
+	f.now = f.now.Add(app.DefaultCooldown)
 	if _, err := f.app.StartAttempt(ctx, u, courseID, m.ID, "de"); err != nil {
 		t.Fatalf("after the wait: %v", err)
 	}
