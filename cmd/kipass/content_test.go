@@ -182,8 +182,8 @@ func TestContentExport(t *testing.T) {
 			Languages   []string `json:"languages"`
 			PassPercent int      `json:"pass_percent"`
 			Modules     []struct {
-				ID        string            `json:"id"`
-				Title     map[string]string `json:"title"`
+				ID            string            `json:"id"`
+				Title         map[string]string `json:"title"`
 				ExamQuestions []struct {
 					ID string `json:"id"`
 				} `json:"exam_questions"`
