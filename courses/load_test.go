@@ -358,6 +358,16 @@ func TestReadmeExample(t *testing.T) {
 	}
 	fsys := validFS(t, map[string]string{"testkurs/passwoerter/questions.yaml": "questions:\n" + example})
 	if problems := Check(fsys); len(problems) > 0 {
-		t.Errorf("the README example has problems:\n%v", Problems(problems))
+		t.Fatalf("the README example has problems:\n%v", Problems(problems))
+	}
+	// The example teaches the item-writing rules that concern one question.
+	cat, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range Lint(cat) {
+		if p.File == "testkurs/passwoerter/questions.yaml" && (p.Rule == RuleExplanationRefersToOption || p.Rule == RuleObjectiveMissing) {
+			t.Errorf("the README example breaks a lint: %s", p)
+		}
 	}
 }
