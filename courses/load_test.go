@@ -324,8 +324,8 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// FuzzLoadQuestions feeds arbitrary bytes as a questions.yaml: Check must
-// never panic.
+// FuzzLoadQuestions feeds arbitrary bytes as a questions.yaml and an
+// exam.yaml: Check, and Lint and Stats on what loads, must never panic.
 func FuzzLoadQuestions(f *testing.F) {
 	fsys := readTree(f, "testdata/valid")
 	for _, name := range []string{"passwoerter", "ki-werkzeuge"} {
@@ -340,7 +340,13 @@ func FuzzLoadQuestions(f *testing.F) {
 			m[name] = file
 		}
 		m["testkurs/passwoerter/questions.yaml"] = &fstest.MapFile{Data: data}
+		m["testkurs/passwoerter/exam.yaml"] = &fstest.MapFile{Data: data}
 		_ = Check(m)
+		// What loads is also linted and measured without a panic.
+		if cat, err := Load(m); err == nil {
+			_ = Lint(cat)
+			_ = Stats(cat.Courses[0])
+		}
 	})
 }
 
