@@ -211,7 +211,7 @@ func TestContentExport(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, m := range c.Modules {
-		if len(m.Questions) < 10 || m.Title["de"] == "" || m.Title["en"] == "" {
+		if len(m.Questions) < 10 || m.Title["de"] == "" || m.Title["en"] == "" || m.ExamQuestions == nil {
 			t.Fatalf("module %s", m.ID)
 		}
 		for _, q := range m.Questions {
