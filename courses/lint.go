@@ -308,10 +308,18 @@ func lintCourse(c *Course, st CourseStats) []Problem {
 	}
 	all := slices.Concat(c.all, c.exam)
 
+	patterns := map[string][]refPattern{} // by the question's type and option ids: most questions share a/b/c/d
 	for _, q := range all {
 		pos := c.pos[q.ID]
+		key := string(q.Type)
+		for _, o := range q.Options {
+			key += "\x00" + o.ID
+		}
+		if _, ok := patterns[key]; !ok {
+			patterns[key] = refPatterns(q)
+		}
 		for _, lang := range c.Languages {
-			if ref := optionReference(q, q.Explanation[lang]); ref != "" {
+			if ref := findReference(patterns[key], q.Explanation[lang]); ref != "" {
 				add(RuleExplanationRefersToOption, pos.file, pos.explanation[lang],
 					"question %q: the %s explanation refers to an option by its id (%q); options are shuffled and shown without ids, so state the answer in words",
 					q.ID, lang, ref)
@@ -343,11 +351,18 @@ func lintCourse(c *Course, st CourseStats) []Problem {
 	}
 
 	// Near-duplicate question texts, once per pair (the most similar language).
+	words := map[string][]map[string]bool{} // language -> word set of all[i]
+	for _, lang := range c.Languages {
+		for _, q := range all {
+			words[lang] = append(words[lang], wordSet(q.Text[lang]))
+		}
+	}
 	for i, a := range all {
-		for _, b := range all[i+1:] {
+		for j := i + 1; j < len(all); j++ {
+			b := all[j]
 			best, bestLang := 0.0, ""
 			for _, lang := range c.Languages {
-				if s := jaccard(wordSet(a.Text[lang]), wordSet(b.Text[lang])); s > best {
+				if s := jaccard(words[lang][i], words[lang][j]); s > best {
 					best, bestLang = s, lang
 				}
 			}
@@ -364,8 +379,8 @@ func lintCourse(c *Course, st CourseStats) []Problem {
 		for _, lang := range c.Languages {
 			for _, e := range m.examples[lang] {
 				ew := wordSet(e.text)
-				for _, q := range all {
-					qw := wordSet(q.Text[lang])
+				for i, q := range all {
+					qw := words[lang][i]
 					if len(qw) < minExampleWords {
 						continue
 					}
@@ -492,8 +507,19 @@ func contained(a, b map[string]bool) float64 {
 // words "true" and "false". Legal citations ("lit. a", "Art. 6(1)(a)",
 // "point (b)") are not references.
 func optionReference(q quiz.Question, explanation string) string {
-	if q.Type == quiz.TrueFalse || explanation == "" {
-		return ""
+	return findReference(refPatterns(q), explanation)
+}
+
+// refPattern is one way of naming an option by its id; group 1 of re is the reference.
+type refPattern struct {
+	re      *regexp.Regexp
+	guarded bool // needs the citation guard: nothing before the ids anchors it
+}
+
+// refPatterns returns the patterns for q's option ids, none for true/false.
+func refPatterns(q quiz.Question) []refPattern {
+	if q.Type == quiz.TrueFalse || len(q.Options) == 0 {
+		return nil
 	}
 	var ids, others []string // others: the ids that cannot be the English article "a"
 	for _, o := range q.Options {
@@ -512,26 +538,30 @@ func optionReference(q quiz.Question, explanation string) string {
 	const verb = `(?:ist|sind|is|are|was|were|wäre|wären|lautet|lauten)`
 	const judgement = `(?:richtig|korrekt|falsch|zutreffend|unzutreffend|correct|right|wrong|incorrect|true|false)`
 	const pointer = `(?:option|optionen|options|antwort|antworten|answer|answers|antwortmöglichkeit|antwortmöglichkeiten|alternative|alternativen|choice|choices|lösung)\s+(?:` + verb + `\s*:?\s+)?`
-	// In each pattern group 1 is the reference; what follows it only decides.
-	patterns := []struct {
-		re      string
-		guarded bool // needs the citation guard: nothing before anchors it
-	}{
-		{`(?i)(` + judgement + `\s+` + verb + `(?:\s+(?:nur|only|allein|auch|also))?\s*:?\s+` + list + `)` + after, false},
-		// "Option b übertreibt", "Antworten (b, c)"; a lone "a" only before
-		// punctuation or a verb, as "answer a question" is English.
-		{`(?i)(` + pointer + `\(?(?:` + id + `(?:` + sep + id + `)+|` + alt(others) + `)\)?)`, false},
-		{`(?i)(` + pointer + `\(?\ba\b\)?)` + after, false},
-		{`(?i)(` + list + `\s+` + verb + `(?:\s+(?:nur|only|auch|also|jeweils|each))?\s+` + judgement + `)`, true},
-		{`(?i)(\(\s*` + list + `\s*\))`, true},
+	var out []refPattern
+	add := func(re string, guarded bool) { out = append(out, refPattern{regexp.MustCompile(`(?i)` + re), guarded}) }
+	add(`(`+judgement+`\s+`+verb+`(?:\s+(?:nur|only|allein|auch|also))?\s*:?\s+`+list+`)`+after, false)
+	// "Option b übertreibt", "Antworten (b, c)"; a lone "a" only before
+	// punctuation or a verb, as "answer a question" is English.
+	multi := id + `(?:` + sep + id + `)+`
+	if len(others) > 0 {
+		multi += `|` + alt(others)
 	}
-	first := []int(nil) // the earliest reference, so the message quotes what a reader meets first
+	add(`(`+pointer+`\(?(?:`+multi+`)\)?)`, false)
+	if len(others) < len(ids) {
+		add(`(`+pointer+`\(?\ba\b\)?)`+after, false)
+	}
+	add(`(`+list+`\s+`+verb+`(?:\s+(?:nur|only|auch|also|jeweils|each))?\s+`+judgement+`)`, true)
+	add(`(\(\s*`+list+`\s*\))`, true)
+	return out
+}
+
+// findReference returns the earliest reference in explanation, so that the
+// message quotes what a reader meets first, or "".
+func findReference(patterns []refPattern, explanation string) string {
+	var first []int
 	for _, p := range patterns {
-		if len(others) == 0 && strings.Contains(p.re, `\b(?:)\b`) {
-			continue // only the id "a": the pattern for other ids has none
-		}
-		re := regexp.MustCompile(p.re)
-		for _, loc := range re.FindAllStringSubmatchIndex(explanation, -1) {
+		for _, loc := range p.re.FindAllStringSubmatchIndex(explanation, -1) {
 			if p.guarded && citation(explanation[:loc[2]]) {
 				continue
 			}

@@ -192,6 +192,14 @@ func TestOptionReference(t *testing.T) {
 			t.Errorf("%q: found a reference %q in a text without one", s, ref)
 		}
 	}
+	// Without an option "a", the article is no reference at all.
+	bc := quiz.Question{Type: quiz.Single, Options: []quiz.Option{{ID: "b"}, {ID: "c"}}}
+	if ref := optionReference(bc, "Die Antwort a."); ref != "" {
+		t.Errorf("no option a: %q", ref)
+	}
+	if ref := optionReference(bc, "Option c ist falsch."); ref != "Option c" {
+		t.Errorf("option c: %q", ref)
+	}
 	tf := quiz.Question{Type: quiz.TrueFalse, Options: []quiz.Option{{ID: "true"}, {ID: "false"}}}
 	if ref := optionReference(tf, "True is correct (Art. 7(3) GDPR)."); ref != "" {
 		t.Errorf("true/false: %q", ref)
@@ -276,5 +284,15 @@ func TestExamPoolProblems(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func BenchmarkLint(b *testing.B) {
+	cat, err := Load(readTree(b, "../content"))
+	if err != nil {
+		b.Skip(err)
+	}
+	for b.Loop() {
+		_ = Lint(cat)
 	}
 }
