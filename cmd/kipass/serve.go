@@ -208,6 +208,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	defer jobs.Wait()
 	defer stopJobs()
 	jobs.Go(func() { purgeLoop(jobsCtx, db, logger) })
+	jobs.Go(func() { finishExpiredLoop(jobsCtx, uc, time.Minute, logger) })
 	jobs.Go(func() {
 		runJobs(jobsCtx, db, time.Hour, time.Now, logger, retentionJob(db, cfg.Privacy.retention(), logger),
 			reminderJob(db, catalogs.Get, sender, base.String(), logger), hrSummaryJob(db, catalogs.Get, sender, base.String(), logger))
@@ -254,6 +255,27 @@ func setupLink(ctx context.Context, db *store.DB, base *url.URL) (string, error)
 		return "", err
 	}
 	return fmt.Sprintf("No administrator yet. Open this one-time link within 24 hours to create one:\n  %s/setup?token=%s\n", base, token), nil
+}
+
+// finishExpiredLoop grades, every tick, the exams whose time ran out on
+// the answers saved before the deadline, so that a learner who never comes
+// back still gets the result of the work saved. Grading is idempotent, so
+// two instances on one database may both run it.
+func finishExpiredLoop(ctx context.Context, uc *kapp.App, tick time.Duration, log *slog.Logger) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		if n, err := uc.FinishExpired(ctx, 0); err != nil && ctx.Err() == nil {
+			log.Error("grade expired exams", "err", err)
+		} else if n > 0 {
+			log.Info("graded expired exams", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // purgeLoop deletes ended sessions and stale throttling rows every hour.
