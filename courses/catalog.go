@@ -50,14 +50,33 @@ type Course struct {
 	// Any change to any file of the course changes it.
 	Version string
 
-	modules   map[string]*Module
-	questions map[string]quiz.Question
-	all       []quiz.Question
+	// Allow holds the lint rules the course opts out of (course.yaml
+	// lint.allow), rule name -> the reason given.
+	Allow map[string]string
+
+	modules     map[string]*Module
+	questions   map[string]quiz.Question // module and exam pools
+	all         []quiz.Question          // module pools
+	exam        []quiz.Question          // exam pools
+	objective   map[string]int           // question id -> objective (1-based), absent when not given
+	pos         map[string]questionPos   // question id -> where it stands, for lint messages
+	file        string                   // course.yaml, relative to the content folder
+	examLine    int                      // line of exam: in course.yaml
+	modulesLine int                      // line of modules: in course.yaml
+}
+
+// questionPos says where a question stands in its file.
+type questionPos struct {
+	file string
+	line int // the question's first line
+	// text and explanation hold the line of each language's text.
+	text, explanation map[string]int
 }
 
 // Exam holds the rules of a course's final exam.
 type Exam struct {
-	// Questions is the number of questions drawn from all module pools.
+	// Questions is the number of questions drawn: from the exam pools when the
+	// course has them (see Course.ExamPool), otherwise from all module pools.
 	Questions int
 	// MinPerModule is the least number of questions drawn from each module.
 	MinPerModule int
@@ -73,8 +92,8 @@ func (c *Course) Module(id string) (*Module, bool) {
 	return m, ok
 }
 
-// Question returns the question with the given id from any module's pool.
-// Its Module field names the module.
+// Question returns the question with the given id from any module's pool or
+// exam pool. Its Module field names the module.
 func (c *Course) Question(id string) (quiz.Question, bool) {
 	q, ok := c.questions[id]
 	return q, ok
@@ -86,6 +105,25 @@ func (c *Course) Question(id string) (quiz.Question, bool) {
 func (c *Course) Questions() []quiz.Question {
 	return slices.Clone(c.all)
 }
+
+// ExamPool returns the questions the final exam draws from, in module order,
+// each with its Module field set: the exam pools (exam.yaml) when the course
+// has them, otherwise (older content) the module pools, as Questions returns
+// them. The slice is the caller's; the questions are shared as in Questions.
+func (c *Course) ExamPool() []quiz.Question {
+	if len(c.exam) > 0 {
+		return slices.Clone(c.exam)
+	}
+	return slices.Clone(c.all)
+}
+
+// HasExamPools reports whether the modules have their own exam pools
+// (exam.yaml), so that no module quiz shows an exam question.
+func (c *Course) HasExamPools() bool { return len(c.exam) > 0 }
+
+// Objective returns the 1-based index into the module's objectives that
+// question id tests, or 0 when the question names none.
+func (c *Course) Objective(id string) int { return c.objective[id] }
 
 // Module is one learning unit of a course: a text per language and a question pool.
 type Module struct {
@@ -105,8 +143,21 @@ type Module struct {
 	HTML map[string]template.HTML
 	// TOC lists the body's ## and ### headings per language.
 	TOC map[string][]Heading
-	// Questions is the module's pool, each with its Module field set.
+	// Questions is the module's pool (questions.yaml), each with its Module field set.
 	Questions []quiz.Question
+	// ExamQuestions is the module's exam pool (exam.yaml), drawn only by the
+	// final exam; empty when the module has no exam.yaml.
+	ExamQuestions []quiz.Question
+
+	examples map[string][]example // language -> the text's examples (block quotes)
+	quizPool pool                 // where questions.yaml's list starts
+}
+
+// example is a block quote of a module text, where the texts put their examples.
+type example struct {
+	file string
+	line int
+	text string
 }
 
 // Heading is one entry of a module's table of contents.

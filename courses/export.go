@@ -9,7 +9,8 @@ import (
 )
 
 // The JSON of `kipass content export`: the contract's shape plus the fields a
-// translator or auditor also needs (titles, minutes, explanations, validity).
+// translator or auditor also needs (titles, minutes, explanations, validity,
+// each module's exam pool and each question's objective).
 type (
 	exportCatalog struct {
 		Courses []exportCourse `json:"courses"`
@@ -28,10 +29,16 @@ type (
 		Exam             exportExam     `json:"exam"`
 	}
 	exportModule struct {
-		ID        string          `json:"id"`
-		Title     quiz.Text       `json:"title"`
-		Minutes   map[string]int  `json:"minutes"`
-		Questions []quiz.Question `json:"questions"`
+		ID            string           `json:"id"`
+		Title         quiz.Text        `json:"title"`
+		Minutes       map[string]int   `json:"minutes"`
+		Questions     []exportQuestion `json:"questions"`
+		ExamQuestions []exportQuestion `json:"exam_questions"` // exam.yaml, empty without one
+	}
+	// exportQuestion is a question with the objective it tests (0, left out, when none).
+	exportQuestion struct {
+		quiz.Question
+		Objective int `json:"objective,omitempty"`
 	}
 	exportExam struct {
 		Questions    int `json:"questions"`
@@ -55,11 +62,8 @@ func Export(cat *Catalog) ([]byte, error) {
 			Exam: exportExam(c.Exam), Modules: []exportModule{},
 		}
 		for _, m := range c.Modules {
-			em := exportModule{ID: m.ID, Title: m.Title, Minutes: m.Minutes, Questions: []quiz.Question{}}
-			for _, q := range m.Questions {
-				q.Module = "" // implied by the enclosing module
-				em.Questions = append(em.Questions, q)
-			}
+			em := exportModule{ID: m.ID, Title: m.Title, Minutes: m.Minutes,
+				Questions: exportQuestions(c, m.Questions), ExamQuestions: exportQuestions(c, m.ExamQuestions)}
 			ec.Modules = append(ec.Modules, em)
 		}
 		out.Courses = append(out.Courses, ec)
@@ -72,4 +76,14 @@ func Export(cat *Catalog) ([]byte, error) {
 		return nil, fmt.Errorf("courses: export: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// exportQuestions returns qs for the export, never nil.
+func exportQuestions(c *Course, qs []quiz.Question) []exportQuestion {
+	out := []exportQuestion{}
+	for _, q := range qs {
+		q.Module = "" // implied by the enclosing module
+		out = append(out, exportQuestion{Question: q, Objective: c.Objective(q.ID)})
+	}
+	return out
 }

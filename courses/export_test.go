@@ -70,3 +70,42 @@ func TestExport(t *testing.T) {
 		t.Errorf("export misses contract fields: %+v", c)
 	}
 }
+
+// TestExportExamPools checks that the export lists each module's exam pool
+// and each question's objective.
+func TestExportExamPools(t *testing.T) {
+	cat, err := Load(lintFS(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Export(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type question struct {
+		ID        string
+		Module    *string
+		Objective int
+	}
+	var doc struct {
+		Courses []struct {
+			Modules []struct {
+				ID            string
+				Questions     []question
+				ExamQuestions []question `json:"exam_questions"`
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	m := doc.Courses[0].Modules[0]
+	if m.ID != "phishing" || len(m.Questions) != 16 || len(m.ExamQuestions) != 3 ||
+		m.ExamQuestions[0].ID != "ph-e1" || m.ExamQuestions[0].Objective != 2 || m.Questions[0].Objective != 1 ||
+		m.ExamQuestions[0].Module != nil {
+		t.Errorf("export: %+v", m)
+	}
+	if !bytes.Contains(b, []byte(`"exam_questions": [`)) {
+		t.Error("no exam_questions array")
+	}
+}

@@ -27,14 +27,22 @@ type Problem struct {
 	Line int
 	// Message says what is wrong, in English.
 	Message string
+	// Rule names the item-writing lint that found the problem (see Lint), or
+	// is empty for a problem of the format that Load refuses.
+	Rule string
 }
 
-// String returns the problem as "file:line: message" ("file: message" without a line).
+// String returns the problem as "file:line: message" ("file: message" without
+// a line); a lint problem reads "file:line: rule: message".
 func (p Problem) String() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+	msg := p.Message
+	if p.Rule != "" {
+		msg = p.Rule + ": " + msg
 	}
-	return p.File + ": " + p.Message
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, msg)
+	}
+	return p.File + ": " + msg
 }
 
 // Problems is the error Load returns: every problem found, one per line.
@@ -143,14 +151,15 @@ var validLang = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
 
 // course reads the course in folder dir.
 func (l *loader) course(dir string) *Course {
-	c := &Course{ID: dir, Version: l.version(dir), modules: map[string]*Module{}, questions: map[string]quiz.Question{}}
 	file := path.Join(dir, "course.yaml")
+	c := &Course{ID: dir, Version: l.version(dir), modules: map[string]*Module{}, questions: map[string]quiz.Question{},
+		objective: map[string]int{}, pos: map[string]questionPos{}, Allow: map[string]string{}, file: file}
 	root := l.yamlDoc(file, l.files[file], 0)
 	if root == nil {
 		return nil
 	}
 	o := l.obj(file, "", root, "id", "title", "description", "certificate_title", "languages",
-		"pass_percent", "quiz_questions", "validity_months", "exam", "modules")
+		"pass_percent", "quiz_questions", "validity_months", "exam", "lint", "modules")
 	if o == nil {
 		return nil
 	}
@@ -178,8 +187,10 @@ func (l *loader) course(dir string) *Course {
 	c.PassPercent, _ = o.intMin("pass_percent", 1, 100)
 	c.QuizQuestions, _ = o.intMin("quiz_questions", 1, 0)
 	c.ValidityMonths, _ = o.intMin("validity_months", 1, 0)
+	c.modulesLine = o.line("modules")
 	var examLine, minLine int
 	if v := o.get("exam", true); v != nil {
+		c.examLine = o.line("exam")
 		if e := l.obj(file, "exam", v, "questions", "min_per_module", "pass_percent", "minutes"); e != nil {
 			c.Exam.Questions, examLine = e.intMin("questions", 1, 0)
 			c.Exam.MinPerModule, minLine = e.intMin("min_per_module", 0, 0)
@@ -187,12 +198,17 @@ func (l *loader) course(dir string) *Course {
 			c.Exam.Minutes, _ = e.intMin("minutes", 1, 0)
 		}
 	}
+	if v := o.get("lint", false); v != nil {
+		l.lintAllow(c, file, v)
+	}
 
 	// The modules, in the order listed; every listed module has a folder and
 	// every folder is listed.
 	listed := map[string]bool{}
 	seen := map[string]string{} // question id -> "file:line" of its first use
-	pools, allPools := 0, true
+	type pools struct{ quiz, exam *pool }
+	var read []pools
+	allPools := true
 	for _, item := range o.list("modules", true) {
 		id := item.Value
 		switch {
@@ -210,20 +226,13 @@ func (l *loader) course(dir string) *Course {
 			allPools = false
 			continue
 		}
-		m, pool := l.module(c, path.Join(dir, id), len(c.Modules), seen)
+		m, quizPool, examPool := l.module(c, path.Join(dir, id), len(c.Modules), seen)
 		c.Modules = append(c.Modules, m)
 		c.modules[id] = m
-		if pool == nil {
+		if quizPool == nil {
 			allPools = false
-			continue
 		}
-		pools += pool.size
-		if pool.size < c.QuizQuestions {
-			l.add(pool.file, pool.line, "the pool has %d questions, fewer than quiz_questions (%d) in %s", pool.size, c.QuizQuestions, file)
-		}
-		if pool.size < c.Exam.MinPerModule {
-			l.add(pool.file, pool.line, "the pool has %d questions, fewer than exam min_per_module (%d) in %s", pool.size, c.Exam.MinPerModule, file)
-		}
+		read = append(read, pools{quizPool, examPool})
 	}
 	if entries, err := fs.ReadDir(l.fsys, dir); err == nil {
 		for _, e := range entries {
@@ -232,8 +241,42 @@ func (l *loader) course(dir string) *Course {
 			}
 		}
 	}
-	if allPools && c.Exam.Questions > pools {
-		l.add(file, examLine, "exam questions (%d) exceed the %d questions of all module pools", c.Exam.Questions, pools)
+
+	// The exam draws from the exam pools once any module has one (then every
+	// module needs one), otherwise from the module pools as before.
+	withExam := 0
+	for _, p := range read {
+		if p.exam != nil {
+			withExam++
+		}
+	}
+	examTotal, source := 0, "module pools"
+	if withExam > 0 {
+		source = "exam pools (exam.yaml)"
+	}
+	for i, p := range read {
+		if p.quiz != nil && p.quiz.size < c.QuizQuestions {
+			l.add(p.quiz.file, p.quiz.line, "the pool has %d questions, fewer than quiz_questions (%d) in %s", p.quiz.size, c.QuizQuestions, file)
+		}
+		drawn := p.quiz
+		if withExam > 0 {
+			drawn = p.exam
+			if p.exam == nil && p.quiz != nil {
+				l.add(path.Join(dir, c.Modules[i].ID, "exam.yaml"), 0,
+					"missing: other modules of the course have an exam pool (exam.yaml), so every module needs one")
+				allPools = false
+			}
+		}
+		if drawn == nil {
+			continue
+		}
+		examTotal += drawn.size
+		if drawn.size < c.Exam.MinPerModule {
+			l.add(drawn.file, drawn.line, "the pool has %d questions, fewer than exam min_per_module (%d) in %s", drawn.size, c.Exam.MinPerModule, file)
+		}
+	}
+	if allPools && c.Exam.Questions > examTotal {
+		l.add(file, examLine, "exam questions (%d) exceed the %d questions of all %s", c.Exam.Questions, examTotal, source)
 	}
 	if n := c.Exam.MinPerModule * len(c.Modules); c.Exam.Questions > 0 && n > c.Exam.Questions {
 		l.add(file, minLine, "exam min_per_module (%d) times %d modules is %d, more than exam questions (%d)",
@@ -245,8 +288,45 @@ func (l *loader) course(dir string) *Course {
 			c.questions[q.ID] = q
 			c.all = append(c.all, q)
 		}
+		for _, q := range m.ExamQuestions {
+			c.questions[q.ID] = q
+			c.exam = append(c.exam, q)
+		}
 	}
 	return c
+}
+
+// lintAllow reads course.yaml's lint: {allow: [{rule, reason}]}: the lint
+// rules the course opts out of. A reason is required, so that whoever reads
+// the course file later knows why the rule does not apply.
+func (l *loader) lintAllow(c *Course, file string, v *yaml.Node) {
+	lo := l.obj(file, "lint", v, "allow")
+	if lo == nil {
+		return
+	}
+	for _, item := range lo.list("allow", true) {
+		a := l.obj(file, "lint: allow", item, "rule", "reason")
+		if a == nil {
+			continue
+		}
+		rule := a.str("rule", true)
+		if rule == "" {
+			continue
+		}
+		line := a.vals["rule"].Line
+		switch {
+		case !slices.Contains(LintRules(), rule):
+			a.errorf(line, "unknown rule %q (rules: %s)", rule, strings.Join(LintRules(), ", "))
+		case c.Allow[rule] != "":
+			a.errorf(line, "rule %s listed twice", rule)
+		}
+		v := a.scalar("reason", false)
+		if v == nil || strings.TrimSpace(v.Value) == "" {
+			a.errorf(line, "rule %s needs a reason: say why the rule does not fit this course", rule)
+			continue
+		}
+		c.Allow[rule] = strings.TrimSpace(v.Value)
+	}
 }
 
 // pool says where a module's question pool stands and how large it is.
@@ -255,43 +335,58 @@ type pool struct {
 	line, size int
 }
 
-// module reads the module in folder: one text per language and the question
-// pool. The pool is nil when questions.yaml could not be read.
-func (l *loader) module(c *Course, folder string, index int, seen map[string]string) (*Module, *pool) {
-	m := &Module{
+// module reads the module in folder: one text per language, the question
+// pool and the optional exam pool. A pool is nil when its file could not be
+// read (or, for the exam pool, does not exist).
+func (l *loader) module(c *Course, folder string, index int, seen map[string]string) (m *Module, quizPool, examPool *pool) {
+	m = &Module{
 		ID: path.Base(folder), Index: index, Title: quiz.Text{},
 		Minutes: map[string]int{}, Objectives: map[string][]string{}, Summary: map[string][]string{},
-		HTML: map[string]template.HTML{}, TOC: map[string][]Heading{},
+		HTML: map[string]template.HTML{}, TOC: map[string][]Heading{}, examples: map[string][]example{},
 	}
 	for _, lang := range c.Languages {
 		l.moduleText(m, path.Join(folder, lang+".md"), lang)
 	}
-
 	file := path.Join(folder, "questions.yaml")
-	src, ok := l.files[file]
-	if !ok {
+	if _, ok := l.files[file]; !ok {
 		l.add(file, 0, "missing: every module needs a question pool")
-		return m, nil
+	} else {
+		m.Questions, quizPool = l.pool(c, m, file, seen)
+		if quizPool != nil {
+			m.quizPool = *quizPool
+		}
 	}
-	root := l.yamlDoc(file, src, 0)
+	if file := path.Join(folder, "exam.yaml"); l.files[file] != nil {
+		m.ExamQuestions, examPool = l.pool(c, m, file, seen)
+		if examPool == nil { // unreadable: still counts as present
+			examPool = &pool{file: file}
+		}
+	}
+	return m, quizPool, examPool
+}
+
+// pool reads a questions.yaml or exam.yaml of module m.
+func (l *loader) pool(c *Course, m *Module, file string, seen map[string]string) ([]quiz.Question, *pool) {
+	root := l.yamlDoc(file, l.files[file], 0)
 	if root == nil {
-		return m, nil
+		return nil, nil
 	}
 	o := l.obj(file, "", root, "questions")
 	if o == nil {
-		return m, nil
+		return nil, nil
 	}
 	items := o.list("questions", true)
 	if items == nil {
-		return m, nil
+		return nil, nil
 	}
+	var qs []quiz.Question
 	for _, item := range items {
-		if q, ok := l.question(c, file, item, seen); ok {
+		if q, ok := l.question(c, m, file, item, seen); ok {
 			q.Module = m.ID
-			m.Questions = append(m.Questions, q)
+			qs = append(qs, q)
 		}
 	}
-	return m, &pool{file: file, line: o.line("questions"), size: len(items)}
+	return qs, &pool{file: file, line: o.line("questions"), size: len(items)}
 }
 
 // moduleText reads one language's .md file of m: front matter, then body.
@@ -321,6 +416,10 @@ func (l *loader) moduleText(m *Module, file, lang string) {
 	}
 	r := l.render(file, body, bodyLine)
 	m.HTML[lang], m.TOC[lang] = r.html, r.toc
+	for _, e := range r.examples {
+		e.file = file
+		m.examples[lang] = append(m.examples[lang], e)
+	}
 }
 
 // splitFrontMatter splits an .md file into the YAML between its first two
@@ -343,9 +442,10 @@ func splitFrontMatter(src []byte) (front, body []byte, bodyLine int, ok bool) {
 	return nil, nil, 0, false
 }
 
-// question reads one question of a pool and checks its answer key.
-func (l *loader) question(c *Course, file string, n *yaml.Node, seen map[string]string) (quiz.Question, bool) {
-	o := l.obj(file, "", n, "id", "type", "text", "options", "explanation")
+// question reads one question of module m's pool and checks its answer key
+// and its objective.
+func (l *loader) question(c *Course, m *Module, file string, n *yaml.Node, seen map[string]string) (quiz.Question, bool) {
+	o := l.obj(file, "", n, "id", "type", "text", "options", "explanation", "objective")
 	if o == nil {
 		return quiz.Question{}, false
 	}
@@ -367,6 +467,21 @@ func (l *loader) question(c *Course, file string, n *yaml.Node, seen map[string]
 	}
 	q.Text = o.text("text", c.Languages)
 	q.Explanation = o.text("explanation", c.Languages)
+	if q.ID != "" {
+		c.pos[q.ID] = questionPos{file: file, line: n.Line, text: langLines(o.vals["text"]), explanation: langLines(o.vals["explanation"])}
+	}
+	if o.get("objective", false) != nil {
+		if n, line := o.intMin("objective", 1, 0); n >= 1 {
+			for _, lang := range c.Languages {
+				if objs, ok := m.Objectives[lang]; ok && n > len(objs) {
+					o.errorf(line, "objective %d: the module's %s.md lists %d objectives", n, lang, len(objs))
+				}
+			}
+			if q.ID != "" {
+				c.objective[q.ID] = n
+			}
+		}
+	}
 
 	optionLines := map[string]int{}
 	for _, item := range o.list("options", true) {
@@ -393,6 +508,19 @@ func (l *loader) question(c *Course, file string, n *yaml.Node, seen map[string]
 		}
 	}
 	return q, true
+}
+
+// langLines returns the line of each key of a mapping (the language texts of
+// a field), or nil when n is not a mapping.
+func langLines(n *yaml.Node) map[string]int {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	lines := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		lines[n.Content[i].Value] = n.Content[i+1].Line
+	}
+	return lines
 }
 
 // keyProblem says what is wrong with q's answer key for its type, or "".

@@ -229,8 +229,9 @@ func TestProblemString(t *testing.T) {
 		p    Problem
 		want string
 	}{
-		{Problem{"k/m/questions.yaml", 42, "bad"}, "k/m/questions.yaml:42: bad"},
-		{Problem{"k/m/de.md", 0, "missing"}, "k/m/de.md: missing"},
+		{Problem{File: "k/m/questions.yaml", Line: 42, Message: "bad"}, "k/m/questions.yaml:42: bad"},
+		{Problem{File: "k/m/de.md", Message: "missing"}, "k/m/de.md: missing"},
+		{Problem{File: "k/course.yaml", Line: 3, Message: "skewed", Rule: "answer-position-skew"}, "k/course.yaml:3: answer-position-skew: skewed"},
 	} {
 		if got := tc.p.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)
@@ -323,8 +324,8 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
-// FuzzLoadQuestions feeds arbitrary bytes as a questions.yaml: Check must
-// never panic.
+// FuzzLoadQuestions feeds arbitrary bytes as a questions.yaml and an
+// exam.yaml: Check, and Lint and Stats on what loads, must never panic.
 func FuzzLoadQuestions(f *testing.F) {
 	fsys := readTree(f, "testdata/valid")
 	for _, name := range []string{"passwoerter", "ki-werkzeuge"} {
@@ -339,7 +340,13 @@ func FuzzLoadQuestions(f *testing.F) {
 			m[name] = file
 		}
 		m["testkurs/passwoerter/questions.yaml"] = &fstest.MapFile{Data: data}
+		m["testkurs/passwoerter/exam.yaml"] = &fstest.MapFile{Data: data}
 		_ = Check(m)
+		// What loads is also linted and measured without a panic.
+		if cat, err := Load(m); err == nil {
+			_ = Lint(cat)
+			_ = Stats(cat.Courses[0])
+		}
 	})
 }
 
@@ -357,6 +364,16 @@ func TestReadmeExample(t *testing.T) {
 	}
 	fsys := validFS(t, map[string]string{"testkurs/passwoerter/questions.yaml": "questions:\n" + example})
 	if problems := Check(fsys); len(problems) > 0 {
-		t.Errorf("the README example has problems:\n%v", Problems(problems))
+		t.Fatalf("the README example has problems:\n%v", Problems(problems))
+	}
+	// The example teaches the item-writing rules that concern one question.
+	cat, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range Lint(cat) {
+		if p.File == "testkurs/passwoerter/questions.yaml" && (p.Rule == RuleExplanationRefersToOption || p.Rule == RuleObjectiveMissing) {
+			t.Errorf("the README example breaks a lint: %s", p)
+		}
 	}
 }

@@ -58,8 +58,9 @@ func (externalLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.C
 
 // rendered is a markdown body turned into HTML, with its table of contents.
 type rendered struct {
-	html template.HTML
-	toc  []Heading
+	html     template.HTML
+	toc      []Heading
+	examples []example // the block quotes, as plain text (file is left empty)
 }
 
 // render converts a module body. The body starts on line firstLine of file, so
@@ -76,6 +77,11 @@ func (l *loader) render(file string, body []byte, firstLine int) rendered {
 	var out rendered
 	prev := 1 // the page title is the h1
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if q, ok := n.(*ast.Blockquote); ok && entering && q.FirstChild() != nil {
+			line := firstLine + bytes.Count(body[:nodeStart(q.FirstChild())], []byte("\n"))
+			out.examples = append(out.examples, example{line: line, text: plainText(q, body)})
+			return ast.WalkContinue, nil // headings inside are checked like any other
+		}
 		h, ok := n.(*ast.Heading)
 		if !entering || !ok {
 			return ast.WalkContinue, nil

@@ -22,6 +22,10 @@ type Drawn struct {
 	QuestionID string   `json:"question_id"`
 	Type       Type     `json:"type"`
 	OptionIDs  []string `json:"option_ids"`
+	// Tokens are the ids under which the options are shown and answered,
+	// one per OptionIDs entry (see Tokenize); empty in attempts drawn
+	// before option tokens existed.
+	Tokens []string `json:"tokens,omitempty"`
 }
 
 // Draw picks spec.N questions from pool in random order with shuffled options.

@@ -8,10 +8,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
 	"kipass/internal/people"
-	"kipass/internal/store"
 )
 
 // adminPageSize is the number of accounts per page of the admin list.
@@ -19,7 +19,7 @@ const adminPageSize = 50
 
 type adminUsersView struct {
 	Q, Department, Role string
-	Users               []store.User
+	Users               []app.User
 	Total, Page, Pages  int
 	PrevHref, NextHref  string
 	Departments         []string
@@ -39,11 +39,11 @@ func (s *server) adminPage(c *fiber.Ctx) error {
 
 func (s *server) renderAdminUsers(c *fiber.Ctx, status int, f *form, created *inviteLink) error {
 	v := adminUsersView{Q: strings.TrimSpace(c.Query("q")), Department: c.Query("department"), Role: c.Query("role"),
-		Roles: []string{store.RoleEmployee, store.RoleHR, store.RoleAdmin}, Created: created}
+		Roles: []string{app.RoleEmployee, app.RoleHR, app.RoleAdmin}, Created: created}
 	v.Page, _ = strconv.Atoi(c.Query("page"))
 	v.Page = max(v.Page, 1)
 	var err error
-	v.Users, v.Total, err = s.store.ListUsers(c.UserContext(), store.UserFilter{Query: v.Q, Department: v.Department, Role: v.Role,
+	v.Users, v.Total, err = s.store.ListUsers(c.UserContext(), app.UserFilter{Query: v.Q, Department: v.Department, Role: v.Role,
 		Limit: adminPageSize, Offset: (v.Page - 1) * adminPageSize})
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func accountForm(c *fiber.Ctx) (name, dept, role string, f *form) {
 	if code := auth.CheckName(dept, false, 100); code != "" {
 		f.Errors["department"] = code
 	}
-	if !store.ValidRole(role) {
+	if !app.ValidRole(role) {
 		f.Errors["role"] = "invalid"
 	}
 	return name, dept, role, f
@@ -95,7 +95,7 @@ func (s *server) createUserForm(c *fiber.Ctx) error {
 		return s.renderAdminUsers(c, fiber.StatusBadRequest, f, nil)
 	}
 	token := auth.NewToken()
-	_, err := s.store.CreateInvitedUser(c.UserContext(), store.NewUser{Email: email, Name: name, Department: dept, Role: role, Lang: langOf(c)},
+	_, err := s.store.CreateInvitedUser(c.UserContext(), app.NewUser{Email: email, Name: name, Department: dept, Role: role, Lang: langOf(c)},
 		auth.HashToken(token), s.now().Add(s.cfg.InviteTTL), actorOf(currentUser(c)))
 	if e := errs.As(err); e != nil && e.Code == "email_taken" {
 		f.Errors["email"] = "email_taken"
@@ -123,9 +123,9 @@ func userID(c *fiber.Ctx) (int64, error) {
 }
 
 type adminUserView struct {
-	Account       store.User
+	Account       app.User
 	HRDepartments string
-	Audit         []store.AuditEntry
+	Audit         []app.AuditEntry
 	ResetLink     string
 	Roles         []string
 	Self          bool
@@ -150,12 +150,12 @@ func (s *server) renderAdminUser(c *fiber.Ctx, status int, f *form, resetLink st
 	if err != nil {
 		return err
 	}
-	entries, _, err := s.store.AuditLog(c.UserContext(), store.AuditFilter{SubjectID: id, Limit: 50})
+	entries, _, err := s.store.AuditLog(c.UserContext(), app.AuditFilter{SubjectID: id, Limit: 50})
 	if err != nil {
 		return err
 	}
 	v := adminUserView{Account: u, HRDepartments: strings.Join(depts, ", "), Audit: entries, ResetLink: resetLink,
-		Roles: []string{store.RoleEmployee, store.RoleHR, store.RoleAdmin}, Self: id == currentUser(c).ID}
+		Roles: []string{app.RoleEmployee, app.RoleHR, app.RoleAdmin}, Self: id == currentUser(c).ID}
 	return s.render(c, status, "admin_user", "admin.user_title", f, v)
 }
 
@@ -186,7 +186,7 @@ func (s *server) updateUserForm(c *fiber.Ctx) error {
 		f.Message = "form.error"
 		return s.renderAdminUser(c, fiber.StatusBadRequest, f, "")
 	}
-	err = s.store.UpdateAccount(c.UserContext(), id, store.AccountChange{Email: email, Name: name, Department: dept, Role: role,
+	err = s.store.UpdateAccount(c.UserContext(), id, app.AccountChange{Email: email, Name: name, Department: dept, Role: role,
 		Active: c.FormValue("active") == "on", HRDepartments: hrDepts}, actorOf(currentUser(c)))
 	if e := errs.As(err); e != nil && e.Code == "last_admin" {
 		return s.renderAdminUser(c, fiber.StatusConflict, &form{Values: f.Values, Errors: map[string]string{}, Message: "admin.last_admin"}, "")
@@ -241,7 +241,7 @@ func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if u.Role == store.RoleAdmin && u.Active {
+	if u.Role == app.RoleAdmin && u.Active {
 		if n, err := s.store.CountAdmins(c.UserContext()); err != nil {
 			return err
 		} else if n <= 1 {
@@ -285,11 +285,11 @@ func (s *server) importForm(c *fiber.Ctx) error {
 		}
 		return s.render(c, fiber.StatusBadRequest, "admin_import", "admin.import_title", nil, v)
 	}
-	users := make([]store.ImportUser, len(rows))
+	users := make([]app.ImportUser, len(rows))
 	tokens := make([]string, len(rows))
 	for i, r := range rows {
 		tokens[i] = auth.NewToken()
-		users[i] = store.ImportUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role, InviteHash: auth.HashToken(tokens[i])}
+		users[i] = app.ImportUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role, InviteHash: auth.HashToken(tokens[i])}
 	}
 	created, err := s.store.ImportUsers(c.UserContext(), users, s.now().Add(s.cfg.InviteTTL), nil)
 	if err != nil {
@@ -321,7 +321,7 @@ func (v importView) InvitesCSV() string {
 }
 
 type auditView struct {
-	Entries            []store.AuditEntry
+	Entries            []app.AuditEntry
 	Total, Page, Pages int
 	Action             string
 	PrevHref, NextHref string
@@ -333,7 +333,7 @@ func (s *server) auditPage(c *fiber.Ctx) error {
 	v.Page, _ = strconv.Atoi(c.Query("page"))
 	v.Page = max(v.Page, 1)
 	var err error
-	v.Entries, v.Total, err = s.store.AuditLog(c.UserContext(), store.AuditFilter{Action: v.Action, Limit: 100, Offset: (v.Page - 1) * 100})
+	v.Entries, v.Total, err = s.store.AuditLog(c.UserContext(), app.AuditFilter{Action: v.Action, Limit: 100, Offset: (v.Page - 1) * 100})
 	if err != nil {
 		return err
 	}

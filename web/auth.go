@@ -9,9 +9,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 )
 
 var errBadCredentials = errs.New(errs.Unauthorized, "invalid_credentials", "Email address or password is wrong.")
@@ -58,20 +58,20 @@ func (s *server) clientAddr(c *fiber.Ctx) string {
 // authenticate checks credentials with throttling per account and address.
 // Unknown accounts and wrong passwords get the same error and take the
 // same time (the hasher checks a dummy hash).
-func (s *server) authenticate(c *fiber.Ctx, cr credentials) (store.User, error) {
+func (s *server) authenticate(c *fiber.Ctx, cr credentials) (app.User, error) {
 	ctx := c.UserContext()
 	email := auth.NormalizeEmail(cr.Email)
 	key := loginKey(email)
 	addr := s.clientAddr(c)
 	if s.throttle.blocked(addr) {
-		return store.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins from your network. Please wait 15 minutes.")
+		return app.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins from your network. Please wait 15 minutes.")
 	}
 	n, err := s.store.LoginFailures(ctx, key, s.now().Add(-s.cfg.LoginWindow))
 	if err != nil {
-		return store.User{}, err
+		return app.User{}, err
 	}
 	if n >= s.cfg.AccountLimit {
-		return store.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins for this account. Please wait 15 minutes.")
+		return app.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins for this account. Please wait 15 minutes.")
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && errs.KindOf(err) != errs.NotFound {
@@ -94,7 +94,7 @@ func (s *server) authenticate(c *fiber.Ctx, cr credentials) (store.User, error) 
 // confirmPassword checks a logged-in account's own password before a
 // destructive step (erasure). Wrong passwords count as failed logins of
 // the account, so the same limit holds as on the login page.
-func (s *server) confirmPassword(c *fiber.Ctx, u *store.User, password string) (bool, error) {
+func (s *server) confirmPassword(c *fiber.Ctx, u *app.User, password string) (bool, error) {
 	ctx := c.UserContext()
 	key := loginKey(auth.NormalizeEmail(u.Email))
 	n, err := s.store.LoginFailures(ctx, key, s.now().Add(-s.cfg.LoginWindow))
@@ -119,7 +119,7 @@ func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, 
 	if err := s.store.CreateSession(c.UserContext(), auth.HashToken(token), userID, kind, exp); err != nil {
 		return "", exp, err
 	}
-	if kind == store.SessionBrowser {
+	if kind == app.SessionBrowser {
 		c.Cookie(&fiber.Cookie{Name: s.cookies.session, Value: token, Path: "/", Expires: exp,
 			HTTPOnly: true, Secure: s.secure, SameSite: "Lax"})
 		// A new session gets a new CSRF token: one seen before the login
@@ -158,8 +158,8 @@ func (s *server) register(c *fiber.Ctx, r *auth.Registration) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return s.store.CreateUser(c.UserContext(), store.NewUser{Email: r.Email, Name: r.Name, Department: r.Department,
-		Role: store.RoleEmployee, PasswordHash: hash, Lang: langOf(c)})
+	return s.store.CreateUser(c.UserContext(), app.NewUser{Email: r.Email, Name: r.Name, Department: r.Department,
+		Role: app.RoleEmployee, PasswordHash: hash, Lang: langOf(c)})
 }
 
 // --- JSON API ---
@@ -185,7 +185,7 @@ func (s *server) apiLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	token, exp, err := s.startSession(c, u.ID, store.SessionAPI)
+	token, exp, err := s.startSession(c, u.ID, app.SessionAPI)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func (s *server) loginForm(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if _, _, err := s.startSession(c, u.ID, store.SessionBrowser); err != nil {
+	if _, _, err := s.startSession(c, u.ID, app.SessionBrowser); err != nil {
 		return err
 	}
 	return c.Redirect(next, fiber.StatusSeeOther)
@@ -285,7 +285,7 @@ func (s *server) registerForm(c *fiber.Ctx) error {
 		}
 		return s.render(c, fiber.StatusBadRequest, "register", "register.title", f, s.cfg.Registration)
 	}
-	if _, _, err := s.startSession(c, id, store.SessionBrowser); err != nil {
+	if _, _, err := s.startSession(c, id, app.SessionBrowser); err != nil {
 		return err
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)
@@ -307,7 +307,7 @@ func (s *server) setupValid(c *fiber.Ctx, token string) (bool, error) {
 	if err != nil || n > 0 {
 		return false, err
 	}
-	return s.store.OneTimeTokenValid(c.UserContext(), auth.HashToken(token), store.TokenSetup)
+	return s.store.OneTimeTokenValid(c.UserContext(), auth.HashToken(token), app.TokenSetup)
 }
 
 func (s *server) setupPage(c *fiber.Ctx) error {
@@ -341,7 +341,7 @@ func (s *server) setupForm(c *fiber.Ctx) error {
 		var hash string
 		if hash, err = s.hasher.Hash(c.UserContext(), r.Password); err == nil {
 			id, err = s.store.CreateFirstAdmin(c.UserContext(), auth.HashToken(token),
-				store.NewUser{Email: r.Email, Name: r.Name, Department: r.Department, PasswordHash: hash, Lang: langOf(c)})
+				app.NewUser{Email: r.Email, Name: r.Name, Department: r.Department, PasswordHash: hash, Lang: langOf(c)})
 		}
 	}
 	if err != nil {
@@ -352,7 +352,7 @@ func (s *server) setupForm(c *fiber.Ctx) error {
 		return s.render(c, fiber.StatusBadRequest, "setup", "setup.title", f, true)
 	}
 	s.log.Info("first admin created", "user_id", id)
-	if _, _, err := s.startSession(c, id, store.SessionBrowser); err != nil {
+	if _, _, err := s.startSession(c, id, app.SessionBrowser); err != nil {
 		return err
 	}
 	return c.Redirect("/me", fiber.StatusSeeOther)

@@ -13,8 +13,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/certificates"
+	"kipass/internal/app"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 )
 
 var certIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
@@ -59,7 +59,7 @@ func (sg *Signer) chainFor(k *certificates.Key, now time.Time) ([]*x509.Certific
 
 // certificateFor builds what a certificate states from its record and the
 // course in the catalogue.
-func (s *server) certificateFor(rec store.Certificate) certificates.Certificate {
+func (s *server) certificateFor(rec app.Certificate) certificates.Certificate {
 	c := certificates.Certificate{ID: rec.ID, HolderName: rec.HolderName, CourseID: rec.CourseID, ContentVersion: rec.ContentVersion,
 		IssuedAt: rec.IssuedAt, ExpiresAt: rec.ExpiresAt, Lang: rec.Lang, StatusIndex: rec.StatusIndex,
 		CourseTitle: map[string]string{"de": rec.CourseID, "en": rec.CourseID}, CertificateTitle: map[string]string{"de": rec.CourseID, "en": rec.CourseID}}
@@ -73,7 +73,7 @@ func (s *server) certificateFor(rec store.Certificate) certificates.Certificate 
 }
 
 // certStatus is valid, expired or revoked.
-func certStatus(rec store.Certificate, now time.Time) string {
+func certStatus(rec app.Certificate, now time.Time) string {
 	switch {
 	case rec.Revoked():
 		return "revoked"
@@ -86,16 +86,16 @@ func certStatus(rec store.Certificate, now time.Time) string {
 // certificateAccess loads a certificate the caller may download: the holder,
 // admins, and HR within its departments. In works-council mode only the
 // holder. Anyone else gets "not found".
-func (s *server) certificateAccess(c *fiber.Ctx, id string) (store.Certificate, error) {
+func (s *server) certificateAccess(c *fiber.Ctx, id string) (app.Certificate, error) {
 	u := currentUser(c)
 	if u == nil || !certIDPattern.MatchString(id) {
-		return store.Certificate{}, errNoCertificate
+		return app.Certificate{}, errNoCertificate
 	}
 	rec, err := s.store.CertificateByID(c.UserContext(), id)
 	if err != nil || rec.UserID == u.ID {
 		return rec, err
 	}
-	if s.cfg.AggregateOnly || (u.Role != store.RoleHR && u.Role != store.RoleAdmin) {
+	if s.cfg.AggregateOnly || (u.Role != app.RoleHR && u.Role != app.RoleAdmin) {
 		return rec, errNoCertificate
 	}
 	scope, err := s.scope(c)
@@ -189,7 +189,7 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // myCertificate is a certificate on /me with its links.
 type myCertificate struct {
-	Rec       store.Certificate
+	Rec       app.Certificate
 	Title     string
 	Status    string
 	VerifyURL string
@@ -297,14 +297,7 @@ func (s *server) apiRevoke(c *fiber.Ctx) error {
 }
 
 func (s *server) revoke(c *fiber.Ctx, id, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" || len(reason) > 500 {
-		return errs.Field("reason", "required")
-	}
-	if !certIDPattern.MatchString(id) {
-		return errNoCertificate
-	}
-	if err := s.store.RevokeCertificate(c.UserContext(), id, reason, actorOf(currentUser(c))); err != nil {
+	if err := s.app.Revoke(c.UserContext(), *currentUser(c), id, reason); err != nil {
 		return err
 	}
 	s.statusCache.drop()

@@ -1,17 +1,17 @@
 package web
 
 import (
-	"html/template"
 	"time"
+
+	"html/template"
 
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/courses"
-	"kipass/internal/errs"
-	"kipass/internal/store"
+	"kipass/internal/app"
 )
 
-var errNoCourse = errs.New(errs.NotFound, "not_found", "There is no such course or module.")
+var errNoCourse = app.ErrNoCourse
 
 // course returns the course named in the route.
 func (s *server) course(c *fiber.Ctx) (*courses.Course, error) {
@@ -22,46 +22,16 @@ func (s *server) course(c *fiber.Ctx) (*courses.Course, error) {
 	return co, nil
 }
 
-// progress returns the caller's progress in a course; empty when anonymous.
-func (s *server) progress(c *fiber.Ctx, co *courses.Course) (store.Progress, error) {
-	u := currentUser(c)
-	if u == nil {
-		return store.Progress{ModulesPassed: map[string]time.Time{}}, nil
-	}
-	return s.store.CourseProgress(c.UserContext(), u.ID, co.ID)
-}
-
 // courseView is a course with the caller's progress, for templates.
-type courseView struct {
-	Course       *courses.Course
-	Modules      []moduleState
-	Passed       int // modules passed
-	Percent      int // modules passed, in percent
-	ExamUnlocked bool
-	ExamPassed   bool
-	ExamPassedAt time.Time
-}
+type courseView = app.CourseStatus
 
-type moduleState struct {
-	Module   *courses.Module
-	Passed   bool
-	PassedAt time.Time
-}
-
-func newCourseView(co *courses.Course, p store.Progress) courseView {
-	v := courseView{Course: co, ExamPassedAt: p.ExamPassedAt, ExamPassed: !p.ExamPassedAt.IsZero()}
-	for _, m := range co.Modules {
-		at, ok := p.ModulesPassed[m.ID]
-		v.Modules = append(v.Modules, moduleState{Module: m, Passed: ok, PassedAt: at})
-		if ok {
-			v.Passed++
-		}
+// courseStatus returns the caller's status in a course; empty when anonymous.
+func (s *server) courseStatus(c *fiber.Ctx, co *courses.Course) (courseView, error) {
+	var uid int64
+	if u := currentUser(c); u != nil {
+		uid = u.ID
 	}
-	if n := len(co.Modules); n > 0 {
-		v.Percent = v.Passed * 100 / n
-	}
-	v.ExamUnlocked = v.Passed == len(co.Modules)
-	return v
+	return s.app.CourseStatus(c.UserContext(), uid, co)
 }
 
 // courseView returns the route's course with the caller's progress.
@@ -70,19 +40,38 @@ func (s *server) courseView(c *fiber.Ctx) (courseView, error) {
 	if err != nil {
 		return courseView{}, err
 	}
-	p, err := s.progress(c, co)
-	if err != nil {
-		return courseView{}, err
-	}
-	return newCourseView(co, p), nil
+	return s.courseStatus(c, co)
+}
+
+// coursePageView is the course page: progress, and an exam in progress
+// with the minutes left.
+type coursePageView struct {
+	courseView
+	OpenExam    *app.Attempt
+	MinutesLeft int
 }
 
 func (s *server) coursePage(c *fiber.Ctx) error {
-	v, err := s.courseView(c)
+	u := currentUser(c)
+	if u != nil {
+		if _, err := s.app.FinishExpired(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+	}
+	cv, err := s.courseView(c)
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, fiber.StatusOK, "course", v.Course.Title.Get(langOf(c)), nil, v)
+	v := coursePageView{courseView: cv}
+	if u != nil && cv.ExamUnlocked {
+		if v.OpenExam, err = s.app.OpenAttempt(c.UserContext(), u.ID, cv.Course.ID, ""); err != nil {
+			return err
+		}
+		if v.OpenExam != nil {
+			v.MinutesLeft = max(1, int(v.OpenExam.ExpiresAt.Sub(s.now()).Minutes()+0.999))
+		}
+	}
+	return s.renderPage(c, fiber.StatusOK, "course", cv.Course.Title.Get(langOf(c)), nil, v)
 }
 
 // modulePage is the module text, then its quiz: the open attempt's form, or
@@ -93,8 +82,21 @@ type modulePage struct {
 	Course      *courses.Course
 	Module      *courses.Module
 	Passed      bool
-	Quiz        *quizView     // the open attempt, if any
-	Last        *store.Graded // the newest graded attempt, if any
+	Quiz        *quizView   // the open attempt, if any
+	Last        *app.Graded // the newest graded attempt, if any
+	Notice      string      // a message key after a redirect (see quizNotice)
+	// CooldownUntil is when the next quiz attempt opens after repeated
+	// failures; zero when it is open.
+	CooldownUntil time.Time
+}
+
+// quizNotice returns the known notice named in ?notice=, as a message key.
+func quizNotice(c *fiber.Ctx) string {
+	switch n := c.Query("notice"); n {
+	case "no_answers", "saved", "cooldown":
+		return "quiz.notice_" + n
+	}
+	return ""
 }
 
 // courseModule returns the course and module named in the route.
@@ -120,9 +122,9 @@ func (s *server) modulePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := modulePage{Top: parts.top, Bottom: parts.bottom, Course: co, Module: m}
+	v := modulePage{Top: parts.top, Bottom: parts.bottom, Course: co, Module: m, Notice: quizNotice(c)}
 	if u := currentUser(c); u != nil {
-		st, err := s.store.ModuleState(c.UserContext(), u.ID, co.ID, m.ID)
+		st, err := s.app.ModuleState(c.UserContext(), u.ID, co.ID, m.ID)
 		if err != nil {
 			return err
 		}
@@ -133,6 +135,11 @@ func (s *server) modulePage(c *fiber.Ctx) error {
 			}
 		} else {
 			v.Last = st.Last
+			if v.Last != nil && !v.Last.Passed {
+				if v.CooldownUntil, err = s.app.QuizCooldown(c.UserContext(), u.ID, co.ID, m.ID); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return s.renderPage(c, fiber.StatusOK, "module", m.Title.Get(lang), nil, v)
@@ -157,11 +164,10 @@ func (s *server) apiCourses(c *fiber.Ctx) error {
 	}
 	out := []courseOut{}
 	for _, co := range s.catalog().Courses {
-		p, err := s.progress(c, co)
+		v, err := s.courseStatus(c, co)
 		if err != nil {
 			return err
 		}
-		v := newCourseView(co, p)
 		o := courseOut{ID: co.ID, Title: co.Title.Get(lang), Version: co.Version, ExamUnlocked: v.ExamUnlocked, Passed: v.ExamPassed, Modules: []moduleOut{}}
 		for _, ms := range v.Modules {
 			o.Modules = append(o.Modules, moduleOut{ID: ms.Module.ID, Title: ms.Module.Title.Get(lang), Minutes: ms.Module.Minutes[lang], Passed: ms.Passed})

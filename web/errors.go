@@ -27,6 +27,7 @@ var kindStatus = map[errs.Kind]int{
 	errs.Conflict:     fiber.StatusConflict,
 	errs.TooLarge:     fiber.StatusRequestEntityTooLarge,
 	errs.Throttled:    fiber.StatusTooManyRequests,
+	errs.Unavailable:  fiber.StatusServiceUnavailable,
 }
 
 var statusCode = map[int]string{

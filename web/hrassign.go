@@ -7,28 +7,28 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 )
 
 // assignmentAllowed reports whether an HR account limited to departments
 // (scope not nil) may see or change an assignment: only those for its
 // departments or for people in them.
-func assignmentAllowed(scope []string, a store.Assignment, personDept string) bool {
+func assignmentAllowed(scope []string, a app.Assignment, personDept string) bool {
 	switch {
 	case scope == nil:
 		return true
-	case a.Scope == store.ScopeDepartment:
+	case a.Scope == app.ScopeDepartment:
 		return slices.Contains(scope, a.Department)
-	case a.Scope == store.ScopeUser:
+	case a.Scope == app.ScopeUser:
 		return slices.Contains(scope, personDept)
 	}
 	return false
 }
 
 // visibleAssignments lists the assignments the caller may see.
-func (s *server) visibleAssignments(c *fiber.Ctx) ([]store.Assignment, map[int64]store.User, error) {
+func (s *server) visibleAssignments(c *fiber.Ctx) ([]app.Assignment, map[int64]app.User, error) {
 	scope, err := s.scope(c)
 	if err != nil {
 		return nil, nil, err
@@ -37,10 +37,10 @@ func (s *server) visibleAssignments(c *fiber.Ctx) ([]store.Assignment, map[int64
 	if err != nil {
 		return nil, nil, err
 	}
-	people := map[int64]store.User{}
-	var out []store.Assignment
+	people := map[int64]app.User{}
+	var out []app.Assignment
 	for _, a := range list {
-		if a.Scope == store.ScopeUser {
+		if a.Scope == app.ScopeUser {
 			if _, ok := people[a.UserID]; !ok {
 				u, err := s.store.UserByID(c.UserContext(), a.UserID)
 				if err != nil && errs.KindOf(err) != errs.NotFound {
@@ -68,7 +68,7 @@ func (s *server) assignmentViews(c *fiber.Ctx) ([]assignmentView, error) {
 		if co, ok := s.catalog().Course(a.CourseID); ok {
 			av.CourseTitle = co.Title.Get(lang)
 		}
-		if a.Scope == store.ScopeUser && !s.cfg.AggregateOnly {
+		if a.Scope == app.ScopeUser && !s.cfg.AggregateOnly {
 			av.Person = people[a.UserID].Name
 		}
 		out = append(out, av)
@@ -78,30 +78,30 @@ func (s *server) assignmentViews(c *fiber.Ctx) ([]assignmentView, error) {
 
 // newAssignment validates an assignment from the API or the form. person is
 // an email address that selects the account for scope "user" when userID is 0.
-func (s *server) newAssignment(c *fiber.Ctx, in assignmentIn, person string) (store.Assignment, error) {
+func (s *server) newAssignment(c *fiber.Ctx, in assignmentIn, person string) (app.Assignment, error) {
 	scope, err := s.scope(c)
 	if err != nil {
-		return store.Assignment{}, err
+		return app.Assignment{}, err
 	}
 	fields := map[string]string{}
 	if _, ok := s.catalog().Course(in.Course); !ok {
 		fields["course"] = "unknown"
 	}
-	a := store.Assignment{CourseID: in.Course, Scope: in.Scope, CreatedBy: currentUser(c).ID}
+	a := app.Assignment{CourseID: in.Course, Scope: in.Scope, CreatedBy: currentUser(c).ID}
 	personDept := ""
 	switch in.Scope {
-	case store.ScopeAll:
+	case app.ScopeAll:
 		if scope != nil {
 			fields["scope"] = "not_allowed"
 		}
-	case store.ScopeDepartment:
+	case app.ScopeDepartment:
 		a.Department = auth.CleanName(in.Department)
 		if why := auth.CheckName(a.Department, true, 100); why != "" {
 			fields["department"] = why
 		} else if scope != nil && !slices.Contains(scope, a.Department) {
 			fields["department"] = "not_allowed"
 		}
-	case store.ScopeUser:
+	case app.ScopeUser:
 		u, err := s.assignee(c, in.UserID, person)
 		if err != nil {
 			if errs.KindOf(err) != errs.NotFound {
@@ -128,7 +128,7 @@ func (s *server) newAssignment(c *fiber.Ctx, in assignmentIn, person string) (st
 }
 
 // assignee finds the person of a personal assignment by id or email.
-func (s *server) assignee(c *fiber.Ctx, id int64, email string) (store.User, error) {
+func (s *server) assignee(c *fiber.Ctx, id int64, email string) (app.User, error) {
 	if email != "" {
 		return s.store.UserByEmail(c.UserContext(), auth.NormalizeEmail(email))
 	}
@@ -136,13 +136,13 @@ func (s *server) assignee(c *fiber.Ctx, id int64, email string) (store.User, err
 }
 
 // createAssignment stores a validated assignment and audits it.
-func (s *server) createAssignment(c *fiber.Ctx, a store.Assignment) (int64, error) {
+func (s *server) createAssignment(c *fiber.Ctx, a app.Assignment) (int64, error) {
 	id, err := s.store.CreateAssignment(c.UserContext(), a)
 	if err != nil {
 		return 0, err
 	}
 	detail := "id=" + itoa(id) + " course=" + quoteDetail(a.CourseID) + " scope=" + a.Scope + " due=" + a.DueAt.UTC().Format("2006-01-02")
-	if a.Scope == store.ScopeDepartment {
+	if a.Scope == app.ScopeDepartment {
 		detail += " department=" + quoteDetail(a.Department)
 	}
 	return id, s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "assignment.created", a.UserID, detail)
@@ -159,7 +159,7 @@ func (s *server) deleteAssignment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(list, func(a store.Assignment) bool { return a.ID == id })
+	i := slices.IndexFunc(list, func(a app.Assignment) bool { return a.ID == id })
 	if i < 0 {
 		return notFound
 	}

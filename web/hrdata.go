@@ -10,20 +10,20 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
 	"kipass/internal/reports"
-	"kipass/internal/store"
 )
 
 // actorOf is the account as an audit-log actor.
-func actorOf(u *store.User) store.Actor { return store.Actor{ID: u.ID, Role: u.Role} }
+func actorOf(u *app.User) app.Actor { return app.Actor{ID: u.ID, Role: u.Role} }
 
 // scope returns the departments the caller may see in reports: nil means
 // all (admins, and HR accounts without a limit). It is looked up once per
 // request (the dashboard asks for it in several places).
 func (s *server) scope(c *fiber.Ctx) ([]string, error) {
 	u := currentUser(c)
-	if u.Role != store.RoleHR {
+	if u.Role != app.RoleHR {
 		return nil, nil
 	}
 	if d, ok := c.Locals(localScope).([]string); ok {
@@ -56,7 +56,7 @@ func narrow(scope []string, dept string) []string {
 
 // personRow is one person's status in one course.
 type personRow struct {
-	store.ReportRow
+	app.ReportRow
 	Course string
 	Status string
 	Due    time.Time // zero: not assigned

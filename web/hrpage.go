@@ -11,10 +11,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/charts"
 	"kipass/internal/evidence"
 	"kipass/internal/reports"
-	"kipass/internal/store"
 )
 
 // hrPageSize is the number of people per page of the dashboard table.
@@ -140,7 +140,7 @@ type hrView struct {
 type courseOption struct{ ID, Title string }
 
 type assignmentView struct {
-	store.Assignment
+	app.Assignment
 	CourseTitle string
 	Person      string
 }

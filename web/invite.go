@@ -3,9 +3,9 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 )
 
 // invitePage lets a new (imported) account set its password.
@@ -73,7 +73,7 @@ func (s *server) inviteForm(c *fiber.Ctx) error {
 		return err
 	}
 	s.sessions.dropUser(uid)
-	if _, _, err := s.startSession(c, uid, store.SessionBrowser); err != nil {
+	if _, _, err := s.startSession(c, uid, app.SessionBrowser); err != nil {
 		return err
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)

@@ -12,9 +12,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 )
 
 // Locals keys.
@@ -132,8 +132,8 @@ func bearerToken(c *fiber.Ctx) (string, bool) {
 	return "", false
 }
 
-func currentUser(c *fiber.Ctx) *store.User {
-	u, _ := c.Locals(localUser).(*store.User)
+func currentUser(c *fiber.Ctx) *app.User {
+	u, _ := c.Locals(localUser).(*app.User)
 	return u
 }
 

@@ -8,24 +8,24 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/certificates"
+	"kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 )
 
 // myData is the export of everything stored about the caller (Art. 15 and
 // 20 GDPR).
 type myData struct {
-	ExportedAt    string             `json:"exported_at"`
-	Profile       myProfile          `json:"profile"`
-	Progress      []myProgress       `json:"progress"`
-	Attempts      []myAttempt        `json:"attempts"`
-	Certificates  []certificateOut   `json:"certificates"`
-	Audit         []store.AuditEntry `json:"audit"`                    // audit entries about the caller or by them
-	Assignments   []assignmentOut    `json:"assignments"`              // assignments naming the caller
-	HRDepartments []string           `json:"hr_departments,omitempty"` // an HR account's department limit
-	LastReminded  string             `json:"last_reminded,omitempty"`
-	Sessions      []mySession        `json:"sessions"`
+	ExportedAt    string           `json:"exported_at"`
+	Profile       myProfile        `json:"profile"`
+	Progress      []myProgress     `json:"progress"`
+	Attempts      []myAttempt      `json:"attempts"`
+	Certificates  []certificateOut `json:"certificates"`
+	Audit         []app.AuditEntry `json:"audit"`                    // audit entries about the caller or by them
+	Assignments   []assignmentOut  `json:"assignments"`              // assignments naming the caller
+	HRDepartments []string         `json:"hr_departments,omitempty"` // an HR account's department limit
+	LastReminded  string           `json:"last_reminded,omitempty"`
+	Sessions      []mySession      `json:"sessions"`
 }
 
 type mySession struct {
@@ -135,7 +135,7 @@ func (s *server) eraseMe(c *fiber.Ctx, password string, keepCertificates bool) e
 		return &errs.Error{Kind: errs.Forbidden, Code: "wrong_password", Message: "The password is not correct.",
 			Fields: map[string]string{"password": "wrong_password"}}
 	}
-	if u.Role == store.RoleAdmin {
+	if u.Role == app.RoleAdmin {
 		n, err := s.store.CountAdmins(c.UserContext())
 		if err != nil {
 			return err

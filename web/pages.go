@@ -15,11 +15,11 @@ func (s *server) healthz(c *fiber.Ctx) error {
 func (s *server) home(c *fiber.Ctx) error {
 	var list []courseView
 	for _, co := range s.catalog().Courses {
-		p, err := s.progress(c, co)
+		v, err := s.courseStatus(c, co)
 		if err != nil {
 			return err
 		}
-		list = append(list, newCourseView(co, p))
+		list = append(list, v)
 	}
 	return s.render(c, fiber.StatusOK, "home", "home.title", nil, list)
 }

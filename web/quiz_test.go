@@ -52,7 +52,7 @@ func key(cat *courses.Catalog, qs []apiQuestion, right bool) map[string][]string
 		q, _ := co.Question(p.ID)
 		for _, o := range q.Options {
 			if o.Correct == right {
-				out[p.ID] = append(out[p.ID], o.ID)
+				out[p.ID] = append(out[p.ID], shownID(p, o))
 				if !right {
 					break
 				}
@@ -60,6 +60,19 @@ func key(cat *courses.Catalog, qs []apiQuestion, right bool) map[string][]string
 		}
 	}
 	return out
+}
+
+// shownID returns the id (the attempt's token) under which the presented
+// question shows the content option o, found by its text.
+func shownID(p apiQuestion, o quiz.Option) string {
+	for _, po := range p.Options {
+		for _, text := range o.Text {
+			if po.Text == text {
+				return po.ID
+			}
+		}
+	}
+	return "not-shown"
 }
 
 func (a *testApp) submitAPI(token, id string, answers any) (submitResult, resp) {
@@ -91,13 +104,26 @@ func TestModuleQuizAPI(t *testing.T) {
 		t.Fatal("question not in English")
 	}
 
-	// Wrong answers: not passed, with explanations and the correct options.
+	// Options are shown under tokens of this attempt, never the content's ids.
+	for _, q := range s.Questions {
+		cq, _ := co.Question(q.ID)
+		for _, o := range q.Options {
+			for _, co := range cq.Options {
+				if o.ID == co.ID {
+					t.Fatalf("question %s shows the content option id %q", q.ID, o.ID)
+				}
+			}
+		}
+	}
+
+	// Wrong answers: not passed, and the key stays secret until the module
+	// is passed: which answers were wrong, no correct options, no explanations.
 	res, r := a.submitAPI(tok, s.AttemptID, key(cat, s.Questions, false))
-	if r.status != 200 || res.Passed || res.ScorePercent != 0 || len(res.Results) != 5 {
+	if r.status != 200 || res.Passed || res.ScorePercent != 0 || len(res.Results) != 5 || res.KeyShown {
 		t.Fatalf("wrong answers: %d %s", r.status, r.body)
 	}
 	for _, qr := range res.Results {
-		if qr.Correct || len(qr.CorrectOptions) == 0 || qr.Explanation == "" {
+		if qr.Correct || len(qr.CorrectOptions) != 0 || qr.Explanation != "" {
 			t.Fatalf("result item %+v", qr)
 		}
 	}
@@ -109,7 +135,8 @@ func TestModuleQuizAPI(t *testing.T) {
 
 	// A new attempt with the key passes; the module shows as passed.
 	s2, _ := a.start(tok, modulePath("dsgvo-grundlagen"))
-	if res, _ := a.submitAPI(tok, s2.AttemptID, key(cat, s2.Questions, true)); !res.Passed || res.ScorePercent != 100 {
+	if res, _ := a.submitAPI(tok, s2.AttemptID, key(cat, s2.Questions, true)); !res.Passed || res.ScorePercent != 100 || !res.KeyShown ||
+		len(res.Results[0].CorrectOptions) == 0 || res.Results[0].Explanation == "" {
 		t.Fatalf("key: %+v", res)
 	}
 	r = a.do(req{method: "GET", path: "/api/v1/courses?lang=de", bearer: tok})
@@ -167,7 +194,8 @@ func TestQuizBadInput(t *testing.T) {
 		{"duplicate options", tok, "/api/v1/attempts/" + s.AttemptID + "/submit", req{json: map[string]any{"answers": map[string]any{q.ID: []string{q.Options[0].ID, q.Options[0].ID}}}}, 400, "invalid_answers"},
 		{"wrong types", tok, "/api/v1/attempts/" + s.AttemptID + "/submit", req{raw: `{"answers":{"x":5}}`, rawType: "application/json"}, 400, "invalid_answers"},
 		{"answers not an object", tok, "/api/v1/attempts/" + s.AttemptID + "/submit", req{raw: `{"answers":[1]}`, rawType: "application/json"}, 400, "invalid_answers"},
-		{"no answers", tok, "/api/v1/attempts/" + s.AttemptID + "/submit", req{raw: `{}`, rawType: "application/json"}, 400, "invalid_input"},
+		{"no answers", tok, "/api/v1/attempts/" + s.AttemptID + "/submit", req{raw: `{}`, rawType: "application/json"}, 400, "no_answers"},
+		{"empty answers", tok, "/api/v1/attempts/" + s.AttemptID + "/submit", req{json: map[string]any{"answers": map[string]any{q.ID: []string{}}}}, 400, "no_answers"},
 		{"malformed", tok, "/api/v1/attempts/" + s.AttemptID + "/submit", req{raw: `{"answers":`, rawType: "application/json"}, 400, "invalid_json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,9 +208,27 @@ func TestQuizBadInput(t *testing.T) {
 		})
 	}
 	// None of the bad submissions consumed the attempt.
-	if _, r := a.submitAPI(tok, s.AttemptID, map[string][]string{}); r.status != 200 {
+	if _, r := a.submitAPI(tok, s.AttemptID, map[string][]string{q.ID: {q.Options[0].ID}}); r.status != 200 {
 		t.Fatalf("attempt unusable after bad input: %d", r.status)
 	}
+}
+
+// formKey returns the form fields that answer every question of the
+// attempt correctly, under the attempt's option tokens.
+func formKey(co *courses.Course, att store.Attempt) url.Values {
+	var drawn []quiz.Drawn
+	json.Unmarshal(att.Questions, &drawn)
+	form := url.Values{}
+	for _, d := range drawn {
+		q, _ := co.Question(d.QuestionID)
+		for _, o := range q.Options {
+			if o.Correct {
+				id, _ := d.ShownID(o.ID)
+				form.Add("q-"+q.ID, id)
+			}
+		}
+	}
+	return form
 }
 
 // passAllModules passes every module quiz of the user through the API.
@@ -211,7 +257,7 @@ func TestExamAPI(t *testing.T) {
 	examPath := "/api/v1/courses/" + courseID + "/exam/attempts?lang=de"
 
 	s, r := a.start(tok, examPath)
-	if r.status != 201 || len(s.Questions) != 20 || s.ExpiresAt == nil {
+	if exam, _ := cat.Course(courseID); r.status != 201 || len(s.Questions) != exam.Exam.Questions || s.ExpiresAt == nil {
 		t.Fatalf("exam start: %d %s", r.status, r.body)
 	}
 	if exp, _ := time.Parse(time.RFC3339, *s.ExpiresAt); !exp.Equal(now.Add(30 * time.Minute)) {
@@ -228,10 +274,23 @@ func TestExamAPI(t *testing.T) {
 			t.Fatalf("module %s has %d exam questions", m.ID, perModule[m.ID])
 		}
 	}
-	// Too late: graded as expired, not passed, even with the key.
+	// Too late: the answers sent late do not count; the draft saved in
+	// time (half of the key) is graded, as of the deadline.
+	half := map[string][]string{}
+	for i, q := range s.Questions {
+		if i%2 == 0 {
+			half[q.ID] = key(cat, s.Questions[i:i+1], true)[q.ID]
+		}
+	}
+	if r := a.do(req{method: "PUT", path: "/api/v1/attempts/" + s.AttemptID + "/answers", bearer: tok, json: map[string]any{"answers": half}}); r.status != 204 {
+		t.Fatalf("draft: %d %s", r.status, r.body)
+	}
 	now = now.Add(31 * time.Minute)
+	if r := a.do(req{method: "PUT", path: "/api/v1/attempts/" + s.AttemptID + "/answers", bearer: tok, json: map[string]any{"answers": half}}); r.status != 409 || apiErrorCode(t, r.body) != "attempt_closed" {
+		t.Fatalf("draft after the deadline: %d %s", r.status, r.body)
+	}
 	res, _ := a.submitAPI(tok, s.AttemptID, key(cat, s.Questions, true))
-	if res.Passed || !res.Expired || res.ScorePercent != 100 {
+	if res.Passed || !res.Expired || res.ScorePercent != 50 || res.KeyShown {
 		t.Fatalf("late submission: %+v", res)
 	}
 	// Second attempt, in time, passes.
@@ -337,18 +396,8 @@ func TestBrowserQuizFlow(t *testing.T) {
 	if again, _ := a.db.OpenAttempt(context.Background(), u.ID, courseID, "bias-und-diskriminierung"); again.ID != att.ID {
 		t.Fatal("a second attempt was opened")
 	}
-	var drawn []quiz.Drawn
-	json.Unmarshal(att.Questions, &drawn)
-	form := url.Values{}
-	for _, d := range drawn {
-		q, _ := co.Question(d.QuestionID)
-		for _, o := range q.Options {
-			if o.Correct {
-				form.Add("q-"+q.ID, o.ID)
-			}
-		}
-	}
-	if r = b.post("/attempts/"+att.ID, form); r.status != 303 || r.header.Get("Location") != "/attempts/"+att.ID {
+	form := formKey(co, att)
+	if r = b.post("/attempts/"+att.ID, form); r.status != 303 || r.header.Get("Location") != "/attempts/"+att.ID+"#result" {
 		t.Fatalf("submit: %d %s", r.status, r.header.Get("Location"))
 	}
 	// A double click: the second post changes nothing and shows the same result.
@@ -434,7 +483,7 @@ func TestBrowserExamFlow(t *testing.T) {
 		t.Fatalf("start: %d", r.status)
 	}
 	r = b.get(exam)
-	if !strings.Contains(r.body, "Time left:") || !strings.Contains(r.body, "data-deadline=") || strings.Count(r.body, "<fieldset") != 20 {
+	if !strings.Contains(r.body, "Time left:") || !strings.Contains(r.body, "data-deadline=") || strings.Count(r.body, "<fieldset") != co.Exam.Questions {
 		t.Fatalf("exam form:\n%s", r.body)
 	}
 	u, _ := a.db.UserByEmail(context.Background(), "erika@example.com")
@@ -442,22 +491,12 @@ func TestBrowserExamFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var drawn []quiz.Drawn
-	json.Unmarshal(att.Questions, &drawn)
-	form := url.Values{}
-	for _, d := range drawn {
-		q, _ := co.Question(d.QuestionID)
-		for _, o := range q.Options {
-			if o.Correct {
-				form.Add("q-"+q.ID, o.ID)
-			}
-		}
-	}
+	form := formKey(co, att)
 	if r = b.post("/attempts/"+att.ID, form); r.status != 303 {
 		t.Fatalf("submit: %d", r.status)
 	}
 	r = b.get("/attempts/" + att.ID)
-	if !strings.Contains(r.body, "Final exam result") || !strings.Contains(r.body, "Passed: 20 of 20") || !strings.Contains(r.body, `href="/me"`) {
+	if !strings.Contains(r.body, "Final exam result") || !strings.Contains(r.body, fmt.Sprintf("Passed: %d of %d", co.Exam.Questions, co.Exam.Questions)) || !strings.Contains(r.body, `href="/me"`) {
 		t.Fatalf("result:\n%s", r.body)
 	}
 	if r = b.get("/me"); !strings.Contains(r.body, "Certificate: AI in the workplace") {
@@ -465,5 +504,148 @@ func TestBrowserExamFlow(t *testing.T) {
 	}
 	if r = b.get("/courses/" + courseID); !strings.Contains(r.body, "You passed the final exam") {
 		t.Fatal("course page does not show the pass")
+	}
+}
+
+// The exam never loses work: answers saved through the form (without
+// JavaScript) or the API come back after a reload and a language switch;
+// a partial submit goes to the review step and uses no attempt; an empty
+// one is not graded; the review's "submit anyway" grades the saved answers.
+func TestExamDraftsReviewAndEmptySubmit(t *testing.T) {
+	a := newTestApp(t, nil)
+	co, _ := realCatalog(t).Course(courseID)
+	b := a.browser()
+	b.post("/register", url.Values{"name": {"Erika"}, "email": {"erika@example.com"}, "password": {"correct horse battery"}})
+	r := a.do(req{method: "POST", path: "/api/v1/login", json: map[string]any{"email": "erika@example.com", "password": "correct horse battery"}})
+	var login struct{ Token string }
+	json.Unmarshal([]byte(r.body), &login)
+	passAllModules(t, a, login.Token)
+	exam := "/courses/" + courseID + "/exam"
+	b.post(exam, url.Values{})
+	u, _ := a.db.UserByEmail(context.Background(), "erika@example.com")
+	att, err := a.db.OpenAttempt(context.Background(), u.ID, courseID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := co.Exam.Questions
+	page := b.get(exam)
+	for _, q := range co.Questions() {
+		for _, o := range q.Options {
+			if strings.Contains(page.body, `value="`+o.ID+`"`) {
+				t.Fatalf("the exam form shows the content option id %q", o.ID)
+			}
+		}
+	}
+	// An empty submit is not graded and keeps the attempt open.
+	if r = b.post("/attempts/"+att.ID, url.Values{}); r.status != 303 || !strings.Contains(r.header.Get("Location"), "notice=no_answers") {
+		t.Fatalf("empty submit: %d %s", r.status, r.header.Get("Location"))
+	}
+	if r = b.get(exam + "?notice=no_answers"); !strings.Contains(r.body, "noch keine Frage beantwortet") {
+		t.Fatal("no notice after an empty submit")
+	}
+	// Save half of the answers with the button (no JavaScript).
+	key := formKey(co, att)
+	half := url.Values{}
+	n := 0
+	for k, v := range key {
+		if n < total/2 {
+			half[k] = v
+			n++
+		}
+	}
+	if r = b.post("/attempts/"+att.ID+"/draft", half); r.status != 303 || !strings.Contains(r.header.Get("Location"), "notice=saved") {
+		t.Fatalf("save: %d %s", r.status, r.header.Get("Location"))
+	}
+	answered := fmt.Sprintf("%d von %d Fragen beantwortet", total/2, total)
+	if r = b.get(exam); !strings.Contains(r.body, answered) || strings.Count(r.body, " checked>") < total/2 {
+		t.Fatalf("reload does not restore the answers (%q)", answered)
+	}
+	if r = b.get(exam + "?lang=en"); !strings.Contains(r.body, fmt.Sprintf("%d of %d questions answered", total/2, total)) {
+		t.Fatal("language switch loses the answers")
+	}
+	// The API sees the same draft.
+	r = a.do(req{method: "GET", path: "/api/v1/attempts/" + att.ID, bearer: login.Token})
+	var got struct {
+		Kind      string              `json:"kind"`
+		Answers   map[string][]string `json:"answers"`
+		Submitted bool                `json:"submitted"`
+	}
+	json.Unmarshal([]byte(r.body), &got)
+	if r.status != 200 || got.Kind != "exam" || len(got.Answers) != total/2 || got.Submitted {
+		t.Fatalf("GET attempt: %d %s", r.status, r.body)
+	}
+	// Drafts with content ids or with made-up tokens are refused, nothing changes.
+	for _, bad := range []map[string]any{{"answers": map[string]any{co.Modules[0].Questions[0].ID: []string{"a"}}}, {"answers": map[string]any{"x": 5}}} {
+		if r = a.do(req{method: "PUT", path: "/api/v1/attempts/" + att.ID + "/answers", bearer: login.Token, json: bad}); r.status != 400 {
+			t.Fatalf("bad draft %v: %d %s", bad, r.status, r.body)
+		}
+	}
+	// Submitting with open questions goes to the review step; nothing graded.
+	if r = b.post("/attempts/"+att.ID, half); r.status != 303 || r.header.Get("Location") != "/attempts/"+att.ID+"/review" {
+		t.Fatalf("partial submit: %d %s", r.status, r.header.Get("Location"))
+	}
+	if r = b.get("/attempts/" + att.ID + "/review"); r.status != 200 || strings.Count(r.body, `href="/courses/`+courseID+`/exam#q-`) < total-total/2 {
+		t.Fatalf("review page: %d\n%s", r.status, r.body)
+	}
+	if open, _ := a.db.OpenAttempt(context.Background(), u.ID, courseID, ""); open.ID != att.ID {
+		t.Fatal("the review step closed the attempt")
+	}
+	// The API says the same: 409 unanswered with their ids, unless confirmed.
+	r = a.do(req{method: "POST", path: "/api/v1/attempts/" + att.ID + "/submit", bearer: login.Token, json: map[string]any{"answers": got.Answers}})
+	if r.status != 409 || apiErrorCode(t, r.body) != "unanswered" {
+		t.Fatalf("unconfirmed API submit: %d %s", r.status, r.body)
+	}
+	// "Submit anyway" grades the saved answers.
+	if r = b.post("/attempts/"+att.ID, url.Values{"saved": {"1"}, "confirm": {"1"}}); r.status != 303 {
+		t.Fatalf("submit anyway: %d", r.status)
+	}
+	r = b.get("/attempts/" + att.ID)
+	// (The language switch above was remembered on the account: English.)
+	if want := fmt.Sprintf("%d of %d", total/2, total); r.status != 200 || !strings.Contains(r.body, want) || !strings.Contains(r.body, "Result by module") {
+		t.Fatalf("result after submit anyway (want %q):\n%s", want, r.body)
+	}
+	if strings.Contains(r.body, "Why:") || strings.Contains(r.body, "correct answer") {
+		t.Fatal("the exam result shows the key")
+	}
+	if r = a.do(req{method: "PUT", path: "/api/v1/attempts/" + att.ID + "/answers", bearer: login.Token, json: map[string]any{"answers": got.Answers}}); r.status != 409 {
+		t.Fatalf("draft for a submitted attempt: %d", r.status)
+	}
+}
+
+// A module quiz never shows content option ids, and before the module is
+// passed its result names no correct option.
+func TestModuleQuizKeepsKeySecretInHTML(t *testing.T) {
+	a := newTestApp(t, nil)
+	co, _ := realCatalog(t).Course(courseID)
+	b := a.browser()
+	b.post("/register", url.Values{"name": {"Erika"}, "email": {"erika@example.com"}, "password": {"correct horse battery"}})
+	mod := "/courses/" + courseID + "/daten-und-ki"
+	b.post(mod+"/quiz", url.Values{})
+	page := b.get(mod)
+	for _, v := range []string{`value="a"`, `value="b"`, `value="c"`, `value="true"`, `value="false"`} {
+		if strings.Contains(page.body, v) {
+			t.Fatalf("module quiz HTML shows %s", v)
+		}
+	}
+	u, _ := a.db.UserByEmail(context.Background(), "erika@example.com")
+	att, _ := a.db.OpenAttempt(context.Background(), u.ID, courseID, "daten-und-ki")
+	var drawn []quiz.Drawn
+	json.Unmarshal(att.Questions, &drawn)
+	wrong := url.Values{}
+	for _, d := range drawn {
+		q, _ := co.Question(d.QuestionID)
+		for _, o := range q.Options {
+			if !o.Correct {
+				id, _ := d.ShownID(o.ID)
+				wrong.Set("q-"+q.ID, id)
+				break
+			}
+		}
+	}
+	b.post("/attempts/"+att.ID, wrong)
+	r := b.get("/attempts/" + att.ID)
+	if r.status != 200 || strings.Contains(r.body, "richtige Antwort") || strings.Contains(r.body, "Warum:") ||
+		!strings.Contains(r.body, "Lesen Sie dazu noch einmal:") || !strings.Contains(r.body, "Ihre Wahl") {
+		t.Fatalf("failed quiz result:\n%s", r.body)
 	}
 }

@@ -1,14 +1,13 @@
 package web
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/courses"
+	"kipass/internal/app"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 	"kipass/quiz"
 )
 
@@ -19,11 +18,14 @@ type quizView struct {
 	Questions []apiQuestion
 	ExpiresAt time.Time
 	Remaining int // seconds left; 0 when untimed
+	// Draft holds the answers saved so far, in the shown option ids.
+	Draft    quiz.Answers
+	Answered int
 }
 
 // resultView is a graded attempt with its questions, for the result page.
 type resultView struct {
-	Attempt store.Attempt
+	Attempt app.Attempt
 	Result  submitResult
 	Items   []resultItem
 	Course  *courses.Course
@@ -32,6 +34,10 @@ type resultView struct {
 	Exam    bool
 	// ExamUnlocked is set when this pass completed the last module.
 	ExamUnlocked bool
+	// Modules is the exam's score per module.
+	Modules []moduleScore
+	// KeyShown is set when the result names the correct answers.
+	KeyShown bool
 }
 
 type resultItem struct {
@@ -40,6 +46,19 @@ type resultItem struct {
 	Options     []resultOption
 	Explanation string
 	Unanswered  bool
+	// KeyShown is set when the result names the correct options; before a
+	// module is passed (and always in the exam) it only says right or wrong.
+	KeyShown bool
+	// Objective is the learning objective the question tests: what to
+	// reread when the key is not shown.
+	Objective string
+}
+
+// moduleScore is the exam's result in one module, for the result page.
+type moduleScore struct {
+	Module         *courses.Module
+	Correct, Total int
+	Percent        int
 }
 
 type resultOption struct {
@@ -48,12 +67,17 @@ type resultOption struct {
 	Correct bool
 }
 
-func (s *server) quizView(co *courses.Course, a store.Attempt, lang string) (*quizView, error) {
-	var drawn []quiz.Drawn
-	if err := json.Unmarshal(a.Questions, &drawn); err != nil {
+func (s *server) quizView(co *courses.Course, a app.Attempt, lang string) (*quizView, error) {
+	drawn, err := app.DecodeDrawn(a)
+	if err != nil {
 		return nil, err
 	}
-	v := &quizView{AttemptID: a.ID, Exam: a.Kind == store.KindExam, Questions: presented(co, drawn, lang), ExpiresAt: a.ExpiresAt}
+	draft, err := app.DecodeDraft(a)
+	if err != nil {
+		return nil, err
+	}
+	v := &quizView{AttemptID: a.ID, Exam: a.Kind == app.KindExam, Questions: app.Present(co, drawn, lang), ExpiresAt: a.ExpiresAt,
+		Draft: quiz.FromContent(drawn, draft), Answered: app.Answered(drawn, draft)}
 	if !a.ExpiresAt.IsZero() {
 		v.Remaining = max(0, int(a.ExpiresAt.Sub(s.now()).Seconds()))
 	}
@@ -61,61 +85,78 @@ func (s *server) quizView(co *courses.Course, a store.Attempt, lang string) (*qu
 }
 
 // openQuiz returns the caller's open attempt for a module (or the exam).
-func (s *server) openQuiz(c *fiber.Ctx, u *store.User, co *courses.Course, moduleID string) (*quizView, error) {
-	a, err := s.store.OpenAttempt(c.UserContext(), u.ID, co.ID, moduleID)
-	if errs.KindOf(err) == errs.NotFound {
-		return nil, nil
-	}
-	if err != nil {
+func (s *server) openQuiz(c *fiber.Ctx, u *app.User, co *courses.Course, moduleID string) (*quizView, error) {
+	a, err := s.app.OpenAttempt(c.UserContext(), u.ID, co.ID, moduleID)
+	if err != nil || a == nil {
 		return nil, err
 	}
-	return s.quizView(co, a, langOf(c))
+	return s.quizView(co, *a, langOf(c))
 }
 
 // lastResult returns the caller's newest graded attempt of a module (or the exam).
-func (s *server) lastResult(c *fiber.Ctx, u *store.User, co *courses.Course, moduleID string) (*resultView, error) {
-	a, err := s.store.LatestSubmitted(c.UserContext(), u.ID, co.ID, moduleID)
-	if errs.KindOf(err) == errs.NotFound {
-		return nil, nil
+func (s *server) lastResult(c *fiber.Ctx, u *app.User, co *courses.Course, moduleID string) (*resultView, error) {
+	a, err := s.app.LatestSubmitted(c.UserContext(), u.ID, co.ID, moduleID)
+	if err != nil || a == nil {
+		return nil, err
 	}
+	return s.resultView(co, *a, langOf(c))
+}
+
+func (s *server) resultView(co *courses.Course, a app.Attempt, lang string) (*resultView, error) {
+	res, err := app.DecodeResult(a)
 	if err != nil {
 		return nil, err
 	}
-	return s.resultView(co, a, langOf(c))
-}
-
-func (s *server) resultView(co *courses.Course, a store.Attempt, lang string) (*resultView, error) {
-	v := &resultView{Attempt: a, Course: co, Exam: a.Kind == store.KindExam}
-	if err := json.Unmarshal(a.Result, &v.Result); err != nil {
-		return nil, err
-	}
+	v := &resultView{Attempt: a, Result: res, Course: co, Exam: a.Kind == app.KindExam}
 	if m, ok := co.Module(a.ModuleID); ok {
 		v.Module = m
 		if m.Index+1 < len(co.Modules) {
 			v.Next = co.Modules[m.Index+1]
 		}
 	}
-	var drawn []quiz.Drawn
-	if err := json.Unmarshal(a.Questions, &drawn); err != nil {
+	drawn, err := app.DecodeDrawn(a)
+	if err != nil {
 		return nil, err
 	}
-	order := map[string][]string{}
+	byQuestion := map[string]quiz.Drawn{}
 	for _, d := range drawn {
-		order[d.QuestionID] = d.OptionIDs
+		byQuestion[d.QuestionID] = d
 	}
 	for _, r := range v.Result.Results {
 		q, _ := co.Question(r.QuestionID)
-		it := resultItem{Text: q.Text.Get(lang), Correct: r.Correct, Explanation: q.Explanation.Get(lang), Unanswered: len(r.Chosen) == 0}
-		for _, oid := range order[r.QuestionID] {
+		d := byQuestion[r.QuestionID]
+		// Results stored before key secrecy carry the key; newer ones only
+		// where the rules showed it.
+		it := resultItem{Text: q.Text.Get(lang), Correct: r.Correct, Explanation: r.Explanation, Unanswered: len(r.Chosen) == 0,
+			KeyShown: len(r.CorrectOptions) > 0, Objective: objectiveText(co, q, lang)}
+		shown := d.Shown()
+		for i, oid := range d.OptionIDs {
 			for _, o := range q.Options {
 				if o.ID == oid {
-					it.Options = append(it.Options, resultOption{Text: o.Text.Get(lang), Chosen: contains(r.Chosen, oid), Correct: contains(r.CorrectOptions, oid)})
+					it.Options = append(it.Options, resultOption{Text: o.Text.Get(lang), Chosen: contains(r.Chosen, shown[i]), Correct: contains(r.CorrectOptions, shown[i])})
 				}
 			}
 		}
 		v.Items = append(v.Items, it)
+		v.KeyShown = v.KeyShown || it.KeyShown
+	}
+	for _, ms := range v.Result.Modules {
+		if m, ok := co.Module(ms.ModuleID); ok && ms.Total > 0 {
+			v.Modules = append(v.Modules, moduleScore{Module: m, Correct: ms.Correct, Total: ms.Total, Percent: ms.Correct * 100 / ms.Total})
+		}
 	}
 	return v, nil
+}
+
+// objectiveText returns the learning objective a question tests, in lang,
+// or "" when the content names none.
+func objectiveText(co *courses.Course, q quiz.Question, lang string) string {
+	m, ok := co.Module(q.Module)
+	n := co.Objective(q.ID)
+	if !ok || n < 1 || n > len(m.Objectives[lang]) {
+		return ""
+	}
+	return m.Objectives[lang][n-1]
 }
 
 func contains(list []string, s string) bool {
@@ -155,7 +196,10 @@ func (s *server) startQuizForm(c *fiber.Ctx) error {
 		}
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
-	if _, _, err := s.startAttempt(c, u, co, m.ID, langOf(c)); err != nil {
+	if _, err := s.app.StartAttempt(c.UserContext(), *u, co.ID, m.ID, langOf(c)); err != nil {
+		if e := errs.As(err); e != nil && e.Code == "quiz_cooldown" {
+			return c.Redirect("/courses/"+co.ID+"/"+m.ID+"?notice=cooldown#quiz", fiber.StatusSeeOther)
+		}
 		return err
 	}
 	return c.Redirect(target, fiber.StatusSeeOther)
@@ -171,16 +215,24 @@ type examPage struct {
 	Limit     int
 	LimitHit  bool
 	Exam      courses.Exam
-	Remaining int // attempts left today
+	Remaining int    // attempts left today
+	Notice    string // a message key after a redirect
 }
 
 func (s *server) examPage(c *fiber.Ctx) error {
+	// An exam whose time ran out is graded on its saved answers before the
+	// page shows it (the periodic job does it for those who never return).
+	if u := currentUser(c); u != nil {
+		if _, err := s.app.FinishExpired(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+	}
 	cv, err := s.courseView(c)
 	if err != nil {
 		return err
 	}
 	co := cv.Course
-	v := examPage{courseView: cv, Exam: co.Exam, Limit: s.cfg.ExamAttemptsPerDay}
+	v := examPage{courseView: cv, Exam: co.Exam, Limit: s.app.Config().ExamAttemptsPerDay, Notice: quizNotice(c)}
 	if u := currentUser(c); u != nil {
 		if v.Quiz, err = s.openQuiz(c, u, co, ""); err != nil {
 			return err
@@ -188,10 +240,11 @@ func (s *server) examPage(c *fiber.Ctx) error {
 		if v.Last, err = s.lastResult(c, u, co, ""); err != nil {
 			return err
 		}
-		if v.Used, err = s.store.ExamAttemptsSince(c.UserContext(), u.ID, co.ID, s.now().Add(-24*time.Hour)); err != nil {
+		al, err := s.app.ExamAllowance(c.UserContext(), u.ID, co.ID)
+		if err != nil {
 			return err
 		}
-		v.Remaining = max(0, v.Limit-v.Used)
+		v.Used, v.Limit, v.Remaining = al.Used, al.Limit, al.Remaining
 		v.LimitHit = v.Remaining == 0
 	}
 	return s.renderPage(c, fiber.StatusOK, "exam", s.views.t(langOf(c), "exam.title"), nil, v)
@@ -210,7 +263,7 @@ func (s *server) startExamForm(c *fiber.Ctx) error {
 		}
 		return c.Redirect(target, fiber.StatusSeeOther)
 	}
-	if _, _, err := s.startAttempt(c, u, co, "", langOf(c)); err != nil {
+	if _, err := s.app.StartAttempt(c.UserContext(), *u, co.ID, "", langOf(c)); err != nil {
 		if errs.KindOf(err) == errs.Throttled {
 			return c.Redirect(target, fiber.StatusSeeOther) // the page explains the limit
 		}
@@ -219,22 +272,106 @@ func (s *server) startExamForm(c *fiber.Ctx) error {
 	return c.Redirect(target, fiber.StatusSeeOther)
 }
 
-// submitForm grades the attempt and shows its result page.
+// submitForm grades the attempt and shows its result page. The answers
+// are saved as the draft first, so that nothing is lost when the rules
+// send the learner back: with no answer at all to the quiz with a notice,
+// with unanswered exam questions to the review step (where "submit
+// anyway" posts confirm=1 and grades the saved answers).
 func (s *server) submitForm(c *fiber.Ctx) error {
-	a, _, err := s.submit(c, currentUser(c), c.Params("attempt"), formAnswers(c))
+	u, id := *currentUser(c), c.Params("attempt")
+	var read app.AnswerReader = formAnswers(c)
+	if c.FormValue("saved") == "1" {
+		read = nil // the review step: grade what was saved
+	} else if _, err := s.app.SaveDraft(c.UserContext(), u, id, read); err != nil && errs.KindOf(err) != errs.Conflict {
+		return err // a closed attempt is graded (late) or shown by Submit below
+	}
+	a, _, err := s.app.Submit(c.UserContext(), u, id, read, c.FormValue("confirm") == "1")
+	switch e := errs.As(err); {
+	case e != nil && e.Code == "no_answers":
+		return c.Redirect(s.quizLocation(c, a, "no_answers"), fiber.StatusSeeOther)
+	case e != nil && e.Code == "unanswered":
+		return c.Redirect("/attempts/"+a.ID+"/review", fiber.StatusSeeOther)
+	case err != nil:
+		return err
+	}
+	return c.Redirect("/attempts/"+a.ID+"#result", fiber.StatusSeeOther)
+}
+
+// quizLocation is where an open attempt is taken, with a notice key.
+func (s *server) quizLocation(c *fiber.Ctx, a app.Attempt, notice string) string {
+	q := ""
+	if notice != "" {
+		q = "?notice=" + notice
+	}
+	if a.Kind == app.KindExam {
+		return "/courses/" + a.CourseID + "/exam" + q + "#quiz"
+	}
+	return "/courses/" + a.CourseID + "/" + a.ModuleID + q + "#quiz"
+}
+
+// saveDraftForm saves the answers so far ("save answers" without
+// JavaScript) and returns to the attempt.
+func (s *server) saveDraftForm(c *fiber.Ctx) error {
+	a, err := s.app.SaveDraft(c.UserContext(), *currentUser(c), c.Params("attempt"), formAnswers(c))
+	if errs.KindOf(err) == errs.Conflict {
+		return c.Redirect("/attempts/"+a.ID, fiber.StatusSeeOther) // graded meanwhile: show the result
+	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/attempts/"+a.ID, fiber.StatusSeeOther)
+	return c.Redirect(s.quizLocation(c, a, "saved"), fiber.StatusSeeOther)
+}
+
+// reviewPage lists the unanswered questions of an open exam before it is
+// submitted: answer them, or submit anyway.
+type reviewPage struct {
+	Attempt    app.Attempt
+	Course     *courses.Course
+	Unanswered []reviewItem
+	Answered   int
+	Total      int
+}
+
+type reviewItem struct {
+	Number int
+	ID     string
+	Text   string
+}
+
+func (s *server) reviewPage(c *fiber.Ctx) error {
+	a, err := s.app.Attempt(c.UserContext(), *currentUser(c), c.Params("attempt"))
+	if err != nil {
+		return err
+	}
+	if !a.Open() {
+		return c.Redirect("/attempts/"+a.ID, fiber.StatusSeeOther)
+	}
+	co, ok := s.catalog().Course(a.CourseID)
+	if !ok {
+		return errNoCourse
+	}
+	drawn, err := app.DecodeDrawn(a)
+	if err != nil {
+		return err
+	}
+	draft, err := app.DecodeDraft(a)
+	if err != nil {
+		return err
+	}
+	lang := langOf(c)
+	v := reviewPage{Attempt: a, Course: co, Answered: app.Answered(drawn, draft), Total: len(drawn)}
+	for i, d := range drawn {
+		if len(draft[d.QuestionID]) == 0 {
+			q, _ := co.Question(d.QuestionID)
+			v.Unanswered = append(v.Unanswered, reviewItem{Number: i + 1, ID: d.QuestionID, Text: q.Text.Get(lang)})
+		}
+	}
+	return s.renderPage(c, fiber.StatusOK, "review", s.views.t(lang, "review.title"), nil, v)
 }
 
 // attemptPage shows a graded attempt; an open one is shown where it is taken.
 func (s *server) attemptPage(c *fiber.Ctx) error {
-	id := c.Params("attempt")
-	if !attemptIDPattern.MatchString(id) {
-		return errNoAttempt
-	}
-	a, err := s.store.AttemptFor(c.UserContext(), id, currentUser(c).ID)
+	a, err := s.app.Attempt(c.UserContext(), *currentUser(c), c.Params("attempt"))
 	if err != nil {
 		return err
 	}
@@ -243,7 +380,7 @@ func (s *server) attemptPage(c *fiber.Ctx) error {
 		return errNoCourse
 	}
 	if a.Open() {
-		if a.Kind == store.KindExam {
+		if a.Kind == app.KindExam {
 			return c.Redirect("/courses/"+co.ID+"/exam", fiber.StatusSeeOther)
 		}
 		return c.Redirect("/courses/"+co.ID+"/"+a.ModuleID+"#quiz", fiber.StatusSeeOther)
@@ -253,11 +390,11 @@ func (s *server) attemptPage(c *fiber.Ctx) error {
 		return err
 	}
 	if !v.Exam && v.Result.Passed {
-		p, err := s.progress(c, co)
+		st, err := s.courseStatus(c, co)
 		if err != nil {
 			return err
 		}
-		v.ExamUnlocked = newCourseView(co, p).ExamUnlocked
+		v.ExamUnlocked = st.ExamUnlocked
 	}
 	title := "result.title"
 	return s.renderPage(c, fiber.StatusOK, "result", s.views.t(langOf(c), title), nil, v)

@@ -2,8 +2,6 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
-
-	"kipass/internal/store"
 )
 
 // routes lists every route of the app.
@@ -22,16 +20,18 @@ func (s *server) routes(app *fiber.App) {
 	api.Post("/courses/:course/exam/attempts", s.requireUser, s.apiStartAttempt)
 	api.Post("/courses/:course/modules/:module/attempts", s.requireUser, s.apiStartAttempt)
 	api.Post("/attempts/:attempt/submit", s.requireUser, s.apiSubmit)
+	api.Get("/attempts/:attempt", s.requireUser, s.apiAttempt)
+	api.Put("/attempts/:attempt/answers", s.requireUser, s.apiSaveDraft)
 	api.Get("/me/certificates", s.requireUser, s.apiMyCertificates)
 	api.Get("/me/export", s.requireUser, s.exportMe)
 	api.Delete("/me", s.requireUser, s.apiEraseMe)
 	api.Get("/verify/:id", s.apiVerifyID)
 	api.Post("/verify", s.apiVerify)
-	api.Post("/admin/certificates/:id/revoke", requireRole(store.RoleAdmin), s.apiRevoke)
-	api.Get("/hr/report", requireRole(store.RoleHR, store.RoleAdmin), s.apiHRReport)
-	api.Get("/hr/assignments", requireRole(store.RoleHR, store.RoleAdmin), s.apiAssignments)
-	api.Post("/hr/assignments", requireRole(store.RoleHR, store.RoleAdmin), s.apiCreateAssignment)
-	api.Delete("/hr/assignments/:id", requireRole(store.RoleHR, store.RoleAdmin), s.apiDeleteAssignment)
+	api.Post("/admin/certificates/:id/revoke", requireRole(roleAdmin), s.apiRevoke)
+	api.Get("/hr/report", requireRole(roleHR, roleAdmin), s.apiHRReport)
+	api.Get("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiAssignments)
+	api.Post("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiCreateAssignment)
+	api.Delete("/hr/assignments/:id", requireRole(roleHR, roleAdmin), s.apiDeleteAssignment)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
 	web.Get("/", s.home)
@@ -54,17 +54,19 @@ func (s *server) routes(app *fiber.App) {
 	web.Post("/courses/:course/:module/quiz", s.requirePageUser, s.startQuizForm)
 	web.Get("/attempts/:attempt", s.requirePageUser, s.attemptPage)
 	web.Post("/attempts/:attempt", s.requirePageUser, s.submitForm)
+	web.Post("/attempts/:attempt/draft", s.requirePageUser, s.saveDraftForm)
+	web.Get("/attempts/:attempt/review", s.requirePageUser, s.reviewPage)
 	web.Get("/certificates/:file", s.requirePageUser, s.certificateFile)
 	web.Get("/verify", s.verifyPage)
 	web.Post("/verify", s.verifyForm)
 	web.Get("/verify/:id", s.verifyIDPage)
 	web.Get("/privacy", s.privacyPage)
-	hr := requireRole(store.RoleHR, store.RoleAdmin)
+	hr := requireRole(roleHR, roleAdmin)
 	web.Get("/hr", hr, s.hrPage)
 	web.Get("/hr/evidence.pdf", hr, s.evidencePDF)
 	web.Post("/hr/assignments", hr, s.assignForm)
 	web.Post("/hr/assignments/:id/delete", hr, s.unassignForm)
-	admin := requireRole(store.RoleAdmin)
+	admin := requireRole(roleAdmin)
 	web.Get("/admin", admin, s.adminPage)
 	web.Post("/admin/users", admin, s.createUserForm)
 	web.Get("/admin/users/:id", admin, s.adminUserPage)

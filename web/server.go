@@ -13,57 +13,50 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"kipass/courses"
+	"kipass/internal/app"
 	"kipass/internal/auth"
-	"kipass/internal/store"
 )
 
-// Store is what the web layer needs from the database.
+// Store is what the web layer still reads and writes without a use case of
+// internal/app between (sessions, accounts, reports). The assessment path
+// (attempts, grading, certificates) goes through App only.
 type Store interface {
 	Ping(ctx context.Context) error
 	Generation() uint64
-	CreateUser(ctx context.Context, nu store.NewUser) (int64, error)
-	UserByEmail(ctx context.Context, email string) (store.User, error)
-	UserByID(ctx context.Context, id int64) (store.User, error)
+	CreateUser(ctx context.Context, nu app.NewUser) (int64, error)
+	UserByEmail(ctx context.Context, email string) (app.User, error)
+	UserByID(ctx context.Context, id int64) (app.User, error)
 	CountAdmins(ctx context.Context) (int, error)
 	SetUserLang(ctx context.Context, id int64, lang string) error
 	CreateSession(ctx context.Context, tokenHash []byte, userID int64, kind string, expiresAt time.Time) error
-	SessionByHash(ctx context.Context, tokenHash []byte, idle time.Duration) (store.Session, error)
+	SessionByHash(ctx context.Context, tokenHash []byte, idle time.Duration) (app.Session, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (bool, error)
-	CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu store.NewUser) (int64, error)
+	CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu app.NewUser) (int64, error)
 	RecordLoginFailure(ctx context.Context, emailHash []byte) error
 	LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error)
 	ClearLoginFailures(ctx context.Context, emailHash []byte) error
-	CreateAttempt(ctx context.Context, a store.Attempt, limit int, window time.Duration) error
-	AttemptFor(ctx context.Context, id string, userID int64) (store.Attempt, error)
-	OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (store.Attempt, error)
-	LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (store.Attempt, error)
-	SubmitAttempt(ctx context.Context, id string, userID int64, s store.Submission) (store.Attempt, bool, error)
-	CourseProgress(ctx context.Context, userID int64, courseID string) (store.Progress, error)
-	ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (store.ModuleState, error)
-	ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error)
-	CertificateByID(ctx context.Context, id string) (store.Certificate, error)
-	UserCertificates(ctx context.Context, userID int64) ([]store.Certificate, error)
-	RecentCertificates(ctx context.Context, limit int) ([]store.Certificate, error)
-	RevokeCertificate(ctx context.Context, id, reason string, by store.Actor) error
+	CertificateByID(ctx context.Context, id string) (app.Certificate, error)
+	UserCertificates(ctx context.Context, userID int64) ([]app.Certificate, error)
+	RecentCertificates(ctx context.Context, limit int) ([]app.Certificate, error)
 	RevokedIndexes(ctx context.Context) ([]int, error)
-	ExportUser(ctx context.Context, userID int64) (store.Export, error)
-	CourseReport(ctx context.Context, courseID string, departments []string) ([]store.ReportRow, error)
-	CreateAssignment(ctx context.Context, a store.Assignment) (int64, error)
-	Assignments(ctx context.Context) ([]store.Assignment, error)
+	ExportUser(ctx context.Context, userID int64) (app.Export, error)
+	CourseReport(ctx context.Context, courseID string, departments []string) ([]app.ReportRow, error)
+	CreateAssignment(ctx context.Context, a app.Assignment) (int64, error)
+	Assignments(ctx context.Context) ([]app.Assignment, error)
 	DeleteAssignment(ctx context.Context, id int64) error
 	InviteValid(ctx context.Context, tokenHash []byte) (bool, error)
 	SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error)
-	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte, by store.Actor) error
-	ListUsers(ctx context.Context, f store.UserFilter) ([]store.User, int, error)
+	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte, by app.Actor) error
+	ListUsers(ctx context.Context, f app.UserFilter) ([]app.User, int, error)
 	Departments(ctx context.Context) ([]string, error)
-	UpdateAccount(ctx context.Context, id int64, ch store.AccountChange, by store.Actor) error
+	UpdateAccount(ctx context.Context, id int64, ch app.AccountChange, by app.Actor) error
 	HRDepartments(ctx context.Context, userID int64) ([]string, error)
-	CreateInvitedUser(ctx context.Context, nu store.NewUser, inviteHash []byte, expires time.Time, by store.Actor) (int64, error)
-	CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by store.Actor) error
-	ImportUsers(ctx context.Context, users []store.ImportUser, inviteExpires time.Time, progress func(done int)) ([]bool, error)
-	Audit(ctx context.Context, by store.Actor, action string, subject int64, detail string) error
-	AuditLog(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, int, error)
+	CreateInvitedUser(ctx context.Context, nu app.NewUser, inviteHash []byte, expires time.Time, by app.Actor) (int64, error)
+	CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by app.Actor) error
+	ImportUsers(ctx context.Context, users []app.ImportUser, inviteExpires time.Time, progress func(done int)) ([]bool, error)
+	Audit(ctx context.Context, by app.Actor, action string, subject int64, detail string) error
+	AuditLog(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry, int, error)
 }
 
 // Config holds the web settings, read once at start.
@@ -73,12 +66,14 @@ type Config struct {
 	TrustedProxies []string // addresses whose X-Forwarded-For is believed
 	BodyLimit      int      // bytes; default 1 MiB
 	IdleTimeout    time.Duration
+	// RequestTimeout is each request's deadline (default 25s, below the
+	// server's 30s write timeout): its context ends then, and the work
+	// running on it stops.
+	RequestTimeout time.Duration
 	SessionTTL     time.Duration
 	LoginWindow    time.Duration
 	AccountLimit   int // failed logins per account and window
 	AddressLimit   int // failed logins, and apart from them invalid invitation links, per client address and window
-	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours.
-	ExamAttemptsPerDay int
 	// SessionCacheTTL is how long a session lookup is reused (default 2s;
 	// negative turns the cache off).
 	SessionCacheTTL time.Duration
@@ -109,7 +104,10 @@ type Privacy struct {
 
 // Deps are the server's collaborators.
 type Deps struct {
-	Config  Config
+	Config Config
+	// App runs the use cases (the rules); handlers call it with the
+	// request's context.
+	App     *app.App
 	Store   Store
 	Catalog func() *courses.Catalog // the current course catalogue
 	Signer  *Signer                 // keys and issuer for certificates
@@ -121,6 +119,7 @@ type Deps struct {
 // server holds the handlers' shared state. It lives as long as the app.
 type server struct {
 	cfg      Config
+	app      *app.App
 	store    Store
 	catalog  func() *courses.Catalog
 	signer   *Signer
@@ -147,6 +146,12 @@ type server struct {
 	evidenceSlots chan struct{}
 }
 
+// The roles, short for the route list.
+const (
+	roleHR    = app.RoleHR
+	roleAdmin = app.RoleAdmin
+)
+
 type cookieNames struct{ session, csrf string }
 
 // NewServer builds the fiber app with every route.
@@ -158,6 +163,9 @@ func NewServer(d Deps) (*fiber.App, error) {
 	if cfg.BaseURL == nil {
 		return nil, fmt.Errorf("web: no base URL")
 	}
+	if d.App == nil {
+		return nil, fmt.Errorf("web: no use cases (App)")
+	}
 	if d.Signer == nil || d.Signer.Keys == nil || d.Signer.Keys() == nil {
 		return nil, fmt.Errorf("web: no signing keys")
 	}
@@ -166,11 +174,11 @@ func NewServer(d Deps) (*fiber.App, error) {
 	// the multipart envelope); limitBody holds every other route to BodyLimit.
 	serverLimit := max(cfg.BodyLimit, MaxUpload+64<<10)
 	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 30*time.Minute)
+	cfg.RequestTimeout = cmpOr(cfg.RequestTimeout, 25*time.Second)
 	cfg.SessionTTL = cmpOr(cfg.SessionTTL, 12*time.Hour)
 	cfg.LoginWindow = cmpOr(cfg.LoginWindow, 15*time.Minute)
 	cfg.AccountLimit = cmpOr(cfg.AccountLimit, 10)
 	cfg.AddressLimit = cmpOr(cfg.AddressLimit, 100)
-	cfg.ExamAttemptsPerDay = cmpOr(cfg.ExamAttemptsPerDay, 3)
 	cfg.SessionCacheTTL = cmpOr(cfg.SessionCacheTTL, 2*time.Second)
 	cfg.MinGroup = cmpOr(cfg.MinGroup, 5)
 	cfg.InviteTTL = cmpOr(cfg.InviteTTL, 14*24*time.Hour)
@@ -182,7 +190,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
+	s := &server{cfg: cfg, app: d.App, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
@@ -208,7 +216,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 		// one is answered by the app (JSON on the API), not by fasthttp.
 		DisablePreParseMultipartForm: true,
 	})
-	app.Use(s.logRequests, recover.New(), s.securityHeaders, s.limitBody)
+	app.Use(s.logRequests, recover.New(), s.requestContext, s.securityHeaders, s.limitBody)
 	s.routes(app)
 	return app, nil
 }

@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"kipass/internal/store"
+	"kipass/internal/app"
 )
 
 // sessionCache remembers session lookups for a moment, so a burst of page
@@ -20,7 +20,7 @@ type sessionCache struct {
 }
 
 type cachedSession struct {
-	s       store.Session
+	s       app.Session
 	fetched time.Time
 }
 
@@ -31,20 +31,20 @@ func newSessionCache(ttl time.Duration, now func() time.Time) *sessionCache {
 	return &sessionCache{ttl: ttl, now: now, entries: map[string]cachedSession{}}
 }
 
-func (c *sessionCache) get(hash []byte) (store.Session, bool) {
+func (c *sessionCache) get(hash []byte) (app.Session, bool) {
 	if c.ttl <= 0 {
-		return store.Session{}, false
+		return app.Session{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[string(hash)]
 	if !ok || c.now().Sub(e.fetched) >= c.ttl {
-		return store.Session{}, false
+		return app.Session{}, false
 	}
 	return e.s, true
 }
 
-func (c *sessionCache) put(hash []byte, s store.Session) {
+func (c *sessionCache) put(hash []byte, s app.Session) {
 	if c.ttl <= 0 {
 		return
 	}

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"strings"
 
-	"kipass/internal/store"
+	"kipass/internal/app"
 )
 
 // The placeholders of the page shell. They are plain letters, so every
@@ -33,18 +33,18 @@ const numShells = 4
 
 // shellRole is the role of shell i ("" for anonymous visitors).
 func shellRole(i int) string {
-	return [numShells]string{"", store.RoleEmployee, store.RoleHR, store.RoleAdmin}[i]
+	return [numShells]string{"", app.RoleEmployee, app.RoleHR, app.RoleAdmin}[i]
 }
 
 // shellIndex picks the shell for the visitor.
-func shellIndex(u *store.User) int {
+func shellIndex(u *app.User) int {
 	if u == nil {
 		return 0
 	}
 	switch u.Role {
-	case store.RoleHR:
+	case app.RoleHR:
 		return 2
-	case store.RoleAdmin:
+	case app.RoleAdmin:
 		return 3
 	}
 	return 1
@@ -57,7 +57,7 @@ func buildShell(t *template.Template, lang, role string) (shell, error) {
 	}
 	pd := pageData{Lang: lang, OtherLang: other, LangURL: holeLang, Title: holeTitle, CSRF: holeCSRF}
 	if role != "" {
-		pd.User = &store.User{Role: role}
+		pd.User = &app.User{Role: role}
 	}
 	var head, foot bytes.Buffer
 	if err := t.ExecuteTemplate(&head, "head", pd); err != nil {

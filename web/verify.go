@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/certificates"
+	"kipass/internal/app"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 )
 
 // MaxUpload is the largest PDF accepted for verification.
@@ -41,7 +41,7 @@ func (v *verification) add(name string, ok bool) { v.Checks = append(v.Checks, c
 
 // fromRecord fills in what the issuer's record says. A certificate whose
 // holder erased the account and withdrew it shows no name.
-func (s *server) fromRecord(v *verification, rec store.Certificate, lang string) {
+func (s *server) fromRecord(v *verification, rec app.Certificate, lang string) {
 	now := s.now()
 	v.ID = rec.ID
 	v.Status = certStatus(rec, now)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
-	"kipass/internal/store"
 	"kipass/quiz"
 )
 
@@ -166,6 +166,8 @@ func (v *views) funcs(lang string) template.FuncMap {
 			return t.Format("2 January 2006")
 		},
 		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
+		// clocktime is the time of day of t (hours and minutes).
+		"clocktime": func(t time.Time) string { return t.Format("15:04") },
 		// field passes a form and the settings of one input to the field partial.
 		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
 			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}
@@ -196,7 +198,7 @@ type pageData struct {
 	OtherLang string
 	LangURL   string
 	Title     string
-	User      *store.User
+	User      *app.User
 	CSRF      string
 	Form      *form
 	Status    int

@@ -25,6 +25,7 @@ import (
 
 	"kipass/certificates"
 	"kipass/courses"
+	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/store"
 )
@@ -75,7 +76,8 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	}
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
 	ta.hasher = auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
-	app, err := NewServer(Deps{Config: cfg, Store: db, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
+	uc := kapp.New(kapp.Deps{Attempts: db, Certificates: db, Users: db, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
+	app, err := NewServer(Deps{Config: cfg, App: uc, Store: db, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
 		Hasher: ta.hasher})
 	if err != nil {
 		tb.Fatal(err)

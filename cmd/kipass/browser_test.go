@@ -160,10 +160,21 @@ func answerQuiz(ctx context.Context, t *testing.T, correct bool) {
 	cat, err := courses.Load(content.FS())
 	must(t, err)
 	co, _ := cat.Course("ki-am-arbeitsplatz")
-	names, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...new Set([...document.querySelectorAll("form.quiz input[name^='q-']")].map(i => i.name))]`))
+	// Each input's name, value (the attempt's token) and the option text
+	// beside it: the test finds the content option by its text.
+	inputs, err := chromedp.Run(ctx, chromedp.Evaluate[[][3]string](`[...document.querySelectorAll("form.quiz input[name^='q-']")].map(i => [i.name, i.value, i.parentElement.querySelector("span").textContent])`))
 	must(t, err)
-	if len(names) == 0 {
+	if len(inputs) == 0 {
 		t.Fatal("no quiz questions on the page")
+	}
+	shown := map[string]map[string]string{} // name -> text -> token
+	var names []string
+	for _, in := range inputs {
+		if shown[in[0]] == nil {
+			shown[in[0]] = map[string]string{}
+			names = append(names, in[0])
+		}
+		shown[in[0]][in[2]] = in[1]
 	}
 	for _, n := range names {
 		q, ok := co.Question(strings.TrimPrefix(n, "q-"))
@@ -172,7 +183,8 @@ func answerQuiz(ctx context.Context, t *testing.T, correct bool) {
 		}
 		for _, o := range q.Options {
 			if o.Correct == correct {
-				must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name="`+n+`"][value="`+o.ID+`"]`))))
+				token := shown[n][o.Text["de"]] + shown[n][o.Text["en"]]
+				must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name="`+n+`"][value="`+token+`"]`))))
 				if !correct {
 					break
 				}

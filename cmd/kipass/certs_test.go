@@ -14,6 +14,7 @@ import (
 
 	"kipass/content"
 	"kipass/courses"
+	"kipass/quiz"
 )
 
 // apiCall sends a JSON request to a running server.
@@ -62,6 +63,29 @@ func earnCertificate(t *testing.T, base string) (string, string) {
 	return tok, passCourse(t, base, tok)
 }
 
+// shownItem is a question of a started attempt as the API shows it: its
+// options under the attempt's tokens, with their texts.
+type shownItem struct {
+	ID      string `json:"id"`
+	Options []struct {
+		ID   string `json:"id"`
+		Text string `json:"text"`
+	} `json:"options"`
+}
+
+// token returns the id under which the attempt shows the content option o
+// (found by its text in any language).
+func (q shownItem) token(o quiz.Option) string {
+	for _, so := range q.Options {
+		for _, text := range o.Text {
+			if so.Text == text {
+				return so.ID
+			}
+		}
+	}
+	return "not-shown"
+}
+
 // passCourse passes every module quiz and the final exam with the caller's
 // token and returns the certificate id.
 func passCourse(t *testing.T, base, tok string) string {
@@ -72,8 +96,8 @@ func passCourse(t *testing.T, base, tok string) string {
 	answer := func(path string) map[string]any {
 		code, b := apiCall(t, "POST", base+path, tok, nil)
 		var att struct {
-			AttemptID string                `json:"attempt_id"`
-			Questions []struct{ ID string } `json:"questions"`
+			AttemptID string      `json:"attempt_id"`
+			Questions []shownItem `json:"questions"`
 		}
 		json.Unmarshal(b, &att)
 		if code != 201 {
@@ -84,7 +108,7 @@ func passCourse(t *testing.T, base, tok string) string {
 			cq, _ := co.Question(q.ID)
 			for _, o := range cq.Options {
 				if o.Correct {
-					ans[q.ID] = append(ans[q.ID], o.ID)
+					ans[q.ID] = append(ans[q.ID], q.token(o))
 				}
 			}
 		}

@@ -42,7 +42,7 @@ func testCrashSafety(t *testing.T, bin string) {
 		t.Fatal("no embedded course")
 	}
 	data := t.TempDir()
-	args := []string{"--data", data, "--exam-attempts", "10000"}
+	args := []string{"--data", data, "--exam-attempts", "10000", "--quiz-cooldown", "0"}
 	started := time.Now()
 
 	p := startProc(t, bin, args...)
@@ -191,8 +191,8 @@ func (c *loadClient) call(method, path string, body any, out any) (int, error) {
 }
 
 type startedAttempt struct {
-	AttemptID string                `json:"attempt_id"`
-	Questions []struct{ ID string } `json:"questions"`
+	AttemptID string      `json:"attempt_id"`
+	Questions []shownItem `json:"questions"`
 }
 
 type submitResult struct {
@@ -209,7 +209,7 @@ func (c *loadClient) answers(a startedAttempt, n int) map[string][]string {
 		cq, _ := c.co.Question(q.ID)
 		for _, o := range cq.Options {
 			if o.Correct {
-				ans[q.ID] = append(ans[q.ID], o.ID)
+				ans[q.ID] = append(ans[q.ID], q.token(o))
 			}
 		}
 	}
@@ -243,7 +243,7 @@ func (c *loadClient) attempt(path string, correct int, l *ledger) (submitResult,
 func (c *loadClient) moduleLoop(l *ledger) error {
 	for {
 		m := c.co.Modules[rand.N(len(c.co.Modules))]
-		if _, err := c.attempt("/api/v1/courses/"+c.co.ID+"/modules/"+m.ID+"/attempts", rand.N(6), l); err != nil {
+		if _, err := c.attempt("/api/v1/courses/"+c.co.ID+"/modules/"+m.ID+"/attempts", 1+rand.N(5), l); err != nil {
 			return err
 		}
 	}

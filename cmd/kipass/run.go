@@ -53,8 +53,9 @@ const usage = `kipass: training and certificates for "AI in the workplace"
 Usage:
   kipass serve [flags]             run the web app
   kipass admin create [flags]      create an account from the shell
-  kipass content check [DIR]       validate a content folder (default: the embedded course)
+  kipass content check [DIR]       validate a content folder and lint its questions (default: the embedded course)
   kipass content export [DIR]      print the course catalogue as JSON, answer keys included
+  kipass content stats [DIR]       the figures behind the lints and the chance that guessing passes the exam
   kipass verify FILE.pdf|TOKEN     verify a certificate (--jwks FILE|URL, --offline, --json)
   kipass keys rotate               make a new signing key; old certificates keep verifying
   kipass users import FILE.csv     create or update accounts (email,name,department,role)

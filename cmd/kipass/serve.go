@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 
 	"kipass/certificates"
 	"kipass/courses"
+	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/mail"
 	"kipass/internal/store"
@@ -34,6 +36,7 @@ type serveConfig struct {
 	SigningKey     string
 	PDFCert        string
 	ExamAttempts   int
+	QuizCooldown   time.Duration
 	Backup         backupConfig
 	Privacy        privacyOptions
 }
@@ -64,6 +67,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	fs.StringVar(&cfg.SigningKey, "signing-key", "", "PEM `file` with the ECDSA P-256 signing key (default: keys created in DATA/keys)")
 	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
 	fs.IntVar(&cfg.ExamAttempts, "exam-attempts", 3, "final exam attempts allowed per person in 24 hours")
+	fs.DurationVar(&cfg.QuizCooldown, "quiz-cooldown", kapp.DefaultCooldown, "wait before the next module quiz after 3 failed attempts within an hour (0 turns it off)")
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
 	if err := parseFlags(fs, args, e); err != nil {
@@ -170,9 +174,12 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 		}
 	}
 
+	// The use cases get the store's parts they need; web gets the use cases.
+	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)}, Attempts: db, Certificates: db, Users: db, Catalog: catalogs.Get})
 	app, err := web.NewServer(web.Deps{
-		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies, ExamAttemptsPerDay: cfg.ExamAttempts,
+		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies,
 			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
+		App:     uc,
 		Signer:  signer,
 		Store:   db,
 		Catalog: catalogs.Get,
@@ -201,6 +208,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	defer jobs.Wait()
 	defer stopJobs()
 	jobs.Go(func() { purgeLoop(jobsCtx, db, logger) })
+	jobs.Go(func() { finishExpiredLoop(jobsCtx, uc, time.Minute, logger) })
 	jobs.Go(func() {
 		runJobs(jobsCtx, db, time.Hour, time.Now, logger, retentionJob(db, cfg.Privacy.retention(), logger),
 			reminderJob(db, catalogs.Get, sender, base.String(), logger), hrSummaryJob(db, catalogs.Get, sender, base.String(), logger))
@@ -247,6 +255,27 @@ func setupLink(ctx context.Context, db *store.DB, base *url.URL) (string, error)
 		return "", err
 	}
 	return fmt.Sprintf("No administrator yet. Open this one-time link within 24 hours to create one:\n  %s/setup?token=%s\n", base, token), nil
+}
+
+// finishExpiredLoop grades, every tick, the exams whose time ran out on
+// the answers saved before the deadline, so that a learner who never comes
+// back still gets the result of the work saved. Grading is idempotent, so
+// two instances on one database may both run it.
+func finishExpiredLoop(ctx context.Context, uc *kapp.App, tick time.Duration, log *slog.Logger) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		if n, err := uc.FinishExpired(ctx, 0); err != nil && ctx.Err() == nil {
+			log.Error("grade expired exams", "err", err)
+		} else if n > 0 {
+			log.Info("graded expired exams", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // purgeLoop deletes ended sessions and stale throttling rows every hour.

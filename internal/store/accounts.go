@@ -11,15 +11,6 @@ import (
 	"kipass/internal/errs"
 )
 
-// UserFilter selects accounts for the admin list. Empty fields match all.
-type UserFilter struct {
-	Query      string // part of the name or email
-	Department string
-	Role       string
-	Limit      int // default 50
-	Offset     int
-}
-
 // ListUsers returns one page of accounts matching f, ordered by name, and
 // the number of all matches.
 func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error) {
@@ -76,17 +67,6 @@ func (db *DB) strings(ctx context.Context, q string, args ...any) ([]string, err
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// AccountChange is an admin's edit of an account.
-type AccountChange struct {
-	Email      string // normalised; "" keeps the address
-	Name       string
-	Department string
-	Role       string
-	Active     bool
-	// HRDepartments limits an HR account to these departments (none: all).
-	HRDepartments []string
 }
 
 var errLastAdmin = errs.New(errs.Conflict, "last_admin", "This is the last active administrator; make another account an administrator first.")

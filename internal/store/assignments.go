@@ -8,25 +8,6 @@ import (
 	"kipass/internal/errs"
 )
 
-// Assignment scopes.
-const (
-	ScopeAll        = "all"
-	ScopeDepartment = "department"
-	ScopeUser       = "user"
-)
-
-// Assignment assigns a course with a due date.
-type Assignment struct {
-	ID         int64
-	CourseID   string
-	Scope      string
-	Department string
-	UserID     int64
-	DueAt      time.Time
-	CreatedBy  int64
-	CreatedAt  time.Time
-}
-
 // CreateAssignment stores an assignment and returns its id.
 func (db *DB) CreateAssignment(ctx context.Context, a Assignment) (int64, error) {
 	var id int64

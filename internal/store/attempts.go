@@ -7,50 +7,22 @@ import (
 	"fmt"
 	"time"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
 )
 
-// Attempt kinds.
-const (
-	KindModule = "module"
-	KindExam   = "exam"
-)
-
-// Attempt is a quiz or exam attempt. Questions, Answers and Result are JSON
-// documents owned by the caller; the store keeps them as they are.
-type Attempt struct {
-	ID             string
-	UserID         int64
-	CourseID       string
-	ModuleID       string // "" for the exam
-	Kind           string
-	Lang           string
-	ContentVersion string
-	Questions      []byte
-	StartedAt      time.Time
-	ExpiresAt      time.Time // zero: no time limit
-	SubmittedAt    time.Time // zero: open
-	Answers        []byte
-	ScorePercent   int
-	Passed         bool
-	Result         []byte
-}
-
-// Open reports whether the attempt has not been submitted.
-func (a Attempt) Open() bool { return a.SubmittedAt.IsZero() }
-
 const attemptColumns = `id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at,
-	expires_at, submitted_at, answers, score_percent, passed, result`
+	expires_at, submitted_at, answers, score_percent, passed, result, draft`
 
 func scanAttempt(r row) (Attempt, error) {
 	var a Attempt
 	var started int64
 	var expires, submitted, score sql.NullInt64
 	var passed sql.NullBool
-	var answers, result sql.NullString
+	var answers, result, draft sql.NullString
 	var questions string
 	err := r.Scan(&a.ID, &a.UserID, &a.CourseID, &a.ModuleID, &a.Kind, &a.Lang, &a.ContentVersion, &questions, &started,
-		&expires, &submitted, &answers, &score, &passed, &result)
+		&expires, &submitted, &answers, &score, &passed, &result, &draft)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, errs.New(errs.NotFound, "not_found", "No such attempt.")
 	}
@@ -71,6 +43,9 @@ func scanAttempt(r row) (Attempt, error) {
 	if result.Valid {
 		a.Result = []byte(result.String)
 	}
+	if draft.Valid {
+		a.Draft = []byte(draft.String)
+	}
 	a.ScorePercent = int(score.Int64)
 	a.Passed = passed.Bool
 	return a, nil
@@ -83,19 +58,20 @@ func unixOrNull(t time.Time) any {
 	return t.Unix()
 }
 
-// CreateAttempt stores a new attempt. For the exam, limit > 0 caps the
-// attempts started within the window before now; the check and the insert
-// are one transaction, so parallel starts cannot exceed it.
+// CreateAttempt stores a new attempt. limit > 0 caps the attempts of the
+// same course and kind started within the window before a.StartedAt
+// (app.ErrAttemptLimit); the check and the insert are one transaction, so
+// parallel starts cannot exceed it.
 func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window time.Duration) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if limit > 0 {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = ? AND started_at > ?`,
 				a.UserID, a.CourseID, a.Kind, a.StartedAt.Add(-window).Unix()).Scan(&n); err != nil {
-				return err
+				return fmt.Errorf("store: count attempts: %w", err)
 			}
 			if n >= limit {
-				return errs.New(errs.Throttled, "exam_limit_reached", fmt.Sprintf("You have used your %d exam attempts for the last 24 hours. Please try again later.", limit))
+				return app.ErrAttemptLimit
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO attempts (id, user_id, course_id, module_id, kind, lang, content_version, questions, started_at, expires_at)
@@ -131,47 +107,31 @@ func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, modul
 		ORDER BY submitted_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID))
 }
 
-// Submission is the graded outcome of an attempt.
-type Submission struct {
-	Answers      []byte
-	ScorePercent int
-	Passed       bool
-	// Result returns the stored result document; it gets the id of the
-	// certificate issued (or kept) by this submission, or "".
-	Result      func(certificateID string) ([]byte, error)
-	SubmittedAt time.Time
-	// Certificate is issued when a passed exam is recorded (see issueCertificate).
-	Certificate *NewCertificate
-}
-
 // SubmitAttempt records the graded submission once. When the attempt was
 // submitted already (a double click, a retry), it changes nothing and
 // returns the stored attempt with first=false. A passed module attempt
 // records the module pass in the same transaction, so a pass is never
-// recorded without what it triggers. A passed exam issues the certificate in
-// the same transaction: a crash never leaves a pass without its certificate
-// or a certificate without its pass.
+// recorded without what it triggers. A passed exam inserts s.Certificate
+// (when set) in the same transaction: a crash never leaves a pass without
+// its certificate or a certificate without its pass. When the holder's
+// current certificate is no longer s.CurrentCertificate, nothing is
+// written and the error is app.ErrStale: the caller decides again.
 func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Submission) (a Attempt, first bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
 		if err != nil || !a.Open() {
 			return err
 		}
-		certID := ""
-		if s.Passed && a.Kind == KindExam && s.Certificate != nil {
-			if certID, err = issueCertificate(ctx, tx, a, *s.Certificate); err != nil {
+		if s.Passed && a.Kind == KindExam {
+			if err := insertCertificate(ctx, tx, a, s); err != nil {
 				return err
 			}
 		}
-		result, err := s.Result(certID)
-		if err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?, draft = NULL, draft_at = NULL
+			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(s.Result), id); err != nil {
+			return fmt.Errorf("store: submit attempt: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?
-			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(result), id); err != nil {
-			return err
-		}
-		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, result
+		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, s.Result
 		first = true
 		if !s.Passed {
 			return nil
@@ -179,17 +139,13 @@ func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Subm
 		if a.Kind == KindModule {
 			_, err := tx.ExecContext(ctx, `INSERT INTO module_passes (user_id, course_id, module_id, attempt_id, passed_at)
 				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, userID, a.CourseID, a.ModuleID, id, s.SubmittedAt.Unix())
-			return err
+			if err != nil {
+				return fmt.Errorf("store: record module pass: %w", err)
+			}
 		}
 		return nil
 	})
 	return a, first, err
-}
-
-// Progress is a user's state in one course.
-type Progress struct {
-	ModulesPassed map[string]time.Time // module id -> first pass
-	ExamPassedAt  time.Time            // zero: not passed
 }
 
 // CourseProgress returns the modules the user passed and the newest exam pass.
@@ -220,28 +176,13 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 	return p, err
 }
 
-// ModuleState is a user's state in one module: whether it is passed, the
-// open attempt and the newest graded one (nil when there is none).
-type ModuleState struct {
-	Passed bool
-	Open   *Attempt
-	Last   *Graded
-}
-
-// Graded is the outcome of a graded attempt, without its details.
-type Graded struct {
-	ID           string
-	ScorePercent int
-	Passed       bool
-}
-
 // ModuleState returns the user's state in a module (or the exam, module "")
 // in one query over the newest attempts: the module page needs it on every
 // view. Last carries only the id, score and pass of the graded attempt.
 func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error) {
 	var st ModuleState
 	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, 0),
-			started_at, EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
+			started_at, coalesce(draft, ''), EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
 		FROM attempts WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3
 		ORDER BY started_at DESC, rowid DESC LIMIT 20`, userID, courseID, moduleID)
 	if err != nil {
@@ -253,14 +194,17 @@ func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID 
 		var a Attempt
 		var open bool
 		var expires, started int64
-		var questions string
-		if err := rows.Scan(&a.ID, &open, &expires, &questions, &a.ScorePercent, &a.Passed, &started, &st.Passed); err != nil {
+		var questions, draft string
+		if err := rows.Scan(&a.ID, &open, &expires, &questions, &a.ScorePercent, &a.Passed, &started, &draft, &st.Passed); err != nil {
 			return st, err
 		}
 		switch {
 		case open && st.Open == nil && (expires == 0 || expires > now):
 			a.UserID, a.CourseID, a.ModuleID, a.StartedAt = userID, courseID, moduleID, time.Unix(started, 0)
 			a.Kind, a.Questions = KindModule, []byte(questions)
+			if draft != "" {
+				a.Draft = []byte(draft)
+			}
 			if moduleID == "" {
 				a.Kind = KindExam
 			}
@@ -281,4 +225,72 @@ func (db *DB) ExamAttemptsSince(ctx context.Context, userID int64, courseID stri
 	err := db.queryRow(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND started_at > ?`,
 		userID, courseID, t.Unix()).Scan(&n)
 	return n, err
+}
+
+// SaveDraft stores the answers so far of an open attempt. It changes
+// nothing and answers app.ErrAttemptClosed when the attempt is submitted or
+// its time ran out by now; anyone else's attempt is not found.
+func (db *DB) SaveDraft(ctx context.Context, id string, userID int64, draft []byte, now time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE attempts SET draft = ?, draft_at = ?
+			WHERE id = ? AND user_id = ? AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+			string(draft), now.Unix(), id, userID, now.Unix())
+		if err != nil {
+			return fmt.Errorf("store: save draft: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM attempts WHERE id = ? AND user_id = ?)`, id, userID).Scan(&exists); err != nil {
+			return fmt.Errorf("store: save draft: %w", err)
+		}
+		if !exists {
+			return errs.New(errs.NotFound, "not_found", "No such attempt.")
+		}
+		return app.ErrAttemptClosed
+	})
+}
+
+// ExpiredExams returns up to limit open exam attempts whose time ran out
+// before t, oldest first; userID 0 means everyone's.
+func (db *DB) ExpiredExams(ctx context.Context, userID int64, t time.Time, limit int) ([]Attempt, error) {
+	q := `SELECT ` + attemptColumns + ` FROM attempts WHERE submitted_at IS NULL AND kind = 'exam' AND expires_at < ?`
+	args := []any{t.Unix()}
+	if userID != 0 {
+		q += ` AND user_id = ?`
+		args = append(args, userID)
+	}
+	rows, err := db.query(ctx, q+` ORDER BY expires_at LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: expired exams: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: expired exams: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ModuleFailures counts the user's failed, submitted attempts of a module
+// since t and returns when the newest of them was submitted.
+func (db *DB) ModuleFailures(ctx context.Context, userID int64, courseID, moduleID string, since time.Time) (int, time.Time, error) {
+	var n int
+	var last sql.NullInt64
+	err := db.queryRow(ctx, `SELECT count(*), max(submitted_at) FROM attempts
+		WHERE user_id = ? AND course_id = ? AND module_id = ? AND kind = 'module' AND submitted_at > ? AND passed = 0`,
+		userID, courseID, moduleID, since.Unix()).Scan(&n, &last)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: module failures: %w", err)
+	}
+	var at time.Time
+	if last.Valid {
+		at = time.Unix(last.Int64, 0)
+	}
+	return n, at, nil
 }

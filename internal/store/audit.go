@@ -6,27 +6,6 @@ import (
 	"time"
 )
 
-// Actor is who does something: an account with its role, or the system
-// (ID 0, role "system") for scheduled jobs.
-type Actor struct {
-	ID   int64
-	Role string
-}
-
-// RoleSystem is the actor role of scheduled jobs (retention, reminders).
-const RoleSystem = "system"
-
-// AuditEntry is one line of the audit log.
-type AuditEntry struct {
-	ID        int64     `json:"id"`
-	At        time.Time `json:"at"`
-	ActorID   int64     `json:"actor_id,omitempty"`
-	ActorRole string    `json:"actor_role"`
-	Action    string    `json:"action"`
-	SubjectID int64     `json:"subject_id,omitempty"`
-	Detail    string    `json:"detail,omitempty"`
-}
-
 // Audit records an action. subject is the account concerned (0: none).
 // detail must not hold names or email addresses.
 func (db *DB) Audit(ctx context.Context, by Actor, action string, subject int64, detail string) error {
@@ -46,15 +25,6 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
-}
-
-// AuditFilter selects audit entries; zero fields match all.
-type AuditFilter struct {
-	SubjectID int64 // entries about this account
-	ActorID   int64 // entries by this account
-	Action    string
-	Limit     int // default 100
-	Offset    int
 }
 
 // AuditLog returns audit entries, newest first, and the number of matches.

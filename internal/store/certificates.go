@@ -4,43 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
 )
-
-// RenewWindow is how long before a certificate expires a new pass issues a
-// new certificate.
-const RenewWindow = 60 * 24 * time.Hour
-
-// Certificate is a stored certificate record.
-type Certificate struct {
-	ID             string
-	UserID         int64 // 0 when the holder's account was erased
-	AttemptID      string
-	HolderName     string
-	CourseID       string
-	ContentVersion string
-	Lang           string
-	IssuedAt       time.Time
-	ExpiresAt      time.Time
-	StatusIndex    int
-	RevokedAt      time.Time // zero: not revoked
-	RevokeReason   string
-}
-
-// Revoked reports whether the certificate was revoked.
-func (c Certificate) Revoked() bool { return !c.RevokedAt.IsZero() }
-
-// NewCertificate is what the caller decides about a certificate to issue.
-type NewCertificate struct {
-	ID             string
-	HolderName     string
-	ContentVersion string
-	Lang           string
-	IssuedAt       time.Time
-	ExpiresAt      time.Time
-}
 
 const certColumns = `id, coalesce(user_id, 0), coalesce(attempt_id, ''), holder_name, course_id, content_version, lang,
 	issued_at, expires_at, status_index, revoked_at, coalesce(revoke_reason, '')`
@@ -61,28 +30,54 @@ func scanCertificate(r row) (Certificate, error) {
 	return c, err
 }
 
-// issueCertificate writes a certificate for a passed exam inside the
-// submission's transaction, unless the holder has a valid certificate for
-// the course that expires later than RenewWindow from now. It returns the id
-// of the new certificate, or of the valid one that made a new one needless.
-func issueCertificate(ctx context.Context, tx *sql.Tx, a Attempt, nc NewCertificate) (string, error) {
-	var current string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM certificates WHERE user_id = ? AND course_id = ? AND revoked_at IS NULL AND expires_at > ?
-		ORDER BY expires_at DESC LIMIT 1`, a.UserID, a.CourseID, nc.IssuedAt.Add(RenewWindow).Unix()).Scan(&current)
-	if err == nil {
-		return current, nil
+// currentCertificateQuery finds the holder's unrevoked certificate of a
+// course that runs longest: the one a renewal decision looks at.
+const currentCertificateQuery = `SELECT ` + certColumns + ` FROM certificates WHERE user_id = ? AND course_id = ? AND revoked_at IS NULL
+	ORDER BY expires_at DESC, id LIMIT 1`
+
+// CurrentCertificate returns the holder's unrevoked certificate of the
+// course that expires last, expired or not; a zero Certificate (ID "")
+// when there is none.
+func (db *DB) CurrentCertificate(ctx context.Context, userID int64, courseID string) (Certificate, error) {
+	c, err := scanCertificate(db.queryRow(ctx, currentCertificateQuery, userID, courseID))
+	if errs.KindOf(err) == errs.NotFound {
+		return Certificate{}, nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", err
+	if err != nil {
+		return c, fmt.Errorf("store: current certificate: %w", err)
+	}
+	return c, nil
+}
+
+// insertCertificate writes the certificate that a passed exam issues,
+// inside the submission's transaction, at the next status list position.
+// It first checks that the holder's current certificate is still the one
+// the caller decided on; otherwise it returns app.ErrStale.
+func insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission) error {
+	var current string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM certificates WHERE user_id = ? AND course_id = ? AND revoked_at IS NULL
+		ORDER BY expires_at DESC, id LIMIT 1`, a.UserID, a.CourseID).Scan(&current)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: current certificate: %w", err)
+	}
+	if current != s.CurrentCertificate {
+		return app.ErrStale
+	}
+	nc := s.Certificate
+	if nc == nil {
+		return nil
 	}
 	var next int
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(status_index), -1) + 1 FROM certificates`).Scan(&next); err != nil {
-		return "", err
+		return fmt.Errorf("store: next status index: %w", err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, nc.ID, a.UserID, a.ID, nc.HolderName, a.CourseID, nc.ContentVersion, nc.Lang,
 		nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), next)
-	return nc.ID, err
+	if err != nil {
+		return fmt.Errorf("store: insert certificate: %w", err)
+	}
+	return nil
 }
 
 // CertificateByID returns a certificate record.

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"kipass/internal/app"
 )
 
 // passExam stores a passed exam attempt with a certificate request and
@@ -18,14 +21,23 @@ func passExam(t *testing.T, db *DB, userID int64, n int, now time.Time) string {
 	if err := db.CreateAttempt(ctx, a, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	var got string
-	_, first, err := db.SubmitAttempt(ctx, a.ID, userID, Submission{Answers: []byte("{}"), ScorePercent: 100, Passed: true, SubmittedAt: now,
-		Result: func(id string) ([]byte, error) {
-			got = id
-			return json.Marshal(map[string]string{"certificate_id": id})
-		},
-		Certificate: &NewCertificate{ID: fmt.Sprintf("cert-%d", n), HolderName: "Erika", ContentVersion: "sha256:x", Lang: "de",
-			IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0)}})
+	// The renewal decision is the use case's (app.KeepsCertificate); the
+	// store records it.
+	cur, err := db.CurrentCertificate(ctx, userID, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := Submission{Answers: []byte("{}"), ScorePercent: 100, Passed: true, SubmittedAt: now, CurrentCertificate: cur.ID}
+	got := cur.ID
+	if !app.KeepsCertificate(cur, now) {
+		sub.Certificate = &NewCertificate{ID: fmt.Sprintf("cert-%d", n), HolderName: "Erika", ContentVersion: "sha256:x", Lang: "de",
+			IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0)}
+		got = sub.Certificate.ID
+	}
+	if sub.Result, err = json.Marshal(map[string]string{"certificate_id": got}); err != nil {
+		t.Fatal(err)
+	}
+	_, first, err := db.SubmitAttempt(ctx, a.ID, userID, sub)
 	if err != nil || !first {
 		t.Fatalf("submit: %v %v", first, err)
 	}
@@ -93,7 +105,7 @@ func TestCertificateFailureRollsBackPass(t *testing.T) {
 	a := Attempt{ID: "exam-x", UserID: uid, CourseID: "c", Kind: KindExam, Lang: "de", ContentVersion: "v", Questions: []byte("[]"), StartedAt: now}
 	db.CreateAttempt(ctx, a, 0, 0)
 	_, _, err := db.SubmitAttempt(ctx, a.ID, uid, Submission{Answers: []byte("{}"), ScorePercent: 100, Passed: true, SubmittedAt: now,
-		Result:      func(id string) ([]byte, error) { return []byte("{}"), nil },
+		Result: []byte("{}"), CurrentCertificate: "cert-1",
 		Certificate: &NewCertificate{ID: "cert-1", HolderName: "Erika", IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0)}}) // duplicate id
 	if err == nil {
 		t.Fatal("duplicate certificate id accepted")
@@ -101,5 +113,30 @@ func TestCertificateFailureRollsBackPass(t *testing.T) {
 	got, _ := db.AttemptFor(ctx, "exam-x", uid)
 	if !got.Open() {
 		t.Fatal("the pass was recorded without its certificate")
+	}
+}
+
+// A submission whose certificate decision rests on a current certificate
+// that changed meanwhile (here: revoked) writes nothing and says so.
+func TestSubmitStaleCertificateDecision(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	uid, _ := db.CreateUser(ctx, NewUser{Email: "e@example.com", Name: "Erika", Role: RoleEmployee, PasswordHash: "x"})
+	now := time.Now()
+	passExam(t, db, uid, 1, now)
+	a := Attempt{ID: "exam-y", UserID: uid, CourseID: "c", Kind: KindExam, Lang: "de", ContentVersion: "v", Questions: []byte("[]"), StartedAt: now}
+	if err := db.CreateAttempt(ctx, a, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RevokeCertificate(ctx, "cert-1", "issued in error", Actor{ID: 1, Role: RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := db.SubmitAttempt(ctx, a.ID, uid, Submission{Answers: []byte("{}"), ScorePercent: 100, Passed: true, SubmittedAt: now,
+		Result: []byte(`{"certificate_id":"cert-1"}`), CurrentCertificate: "cert-1"})
+	if !errors.Is(err, app.ErrStale) {
+		t.Fatalf("stale decision: %v", err)
+	}
+	if got, _ := db.AttemptFor(ctx, a.ID, uid); !got.Open() {
+		t.Fatal("a stale decision was recorded")
 	}
 }

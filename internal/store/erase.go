@@ -6,31 +6,6 @@ import (
 	"time"
 )
 
-// Export is everything stored about one person.
-type Export struct {
-	User          User
-	ModulePasses  []ModulePass
-	Attempts      []Attempt
-	Certificates  []Certificate
-	Audit         []AuditEntry // entries about the person or by them
-	Assignments   []Assignment // assignments that name the person
-	HRDepartments []string     // departments an HR account is limited to
-	LastReminded  time.Time    // zero: never
-	Sessions      []SessionInfo
-}
-
-// SessionInfo is a session without its token.
-type SessionInfo struct {
-	Kind                           string
-	CreatedAt, LastSeen, ExpiresAt time.Time
-}
-
-// ModulePass is a passed module.
-type ModulePass struct {
-	CourseID, ModuleID, AttemptID string
-	PassedAt                      time.Time
-}
-
 // ExportUser collects everything stored about the user.
 func (db *DB) ExportUser(ctx context.Context, userID int64) (Export, error) {
 	var ex Export

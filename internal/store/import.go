@@ -7,13 +7,6 @@ import (
 	"time"
 )
 
-// ImportUser is one account of an import. InviteHash is the hash of the
-// invitation token used when the account is new.
-type ImportUser struct {
-	Email, Name, Department, Role string
-	InviteHash                    []byte
-}
-
 // ImportUsers creates or updates all accounts in one transaction: all or
 // nothing. New accounts have no password until their invitation is used.
 // progress, when set, is called after each row. created[i] reports whether

@@ -9,20 +9,6 @@ import (
 	"time"
 )
 
-// ReportRow is one person's facts for one course.
-type ReportRow struct {
-	UserID         int64
-	Name           string
-	Email          string
-	Department     string
-	Lang           string
-	Started        bool
-	CertificateID  string
-	IssuedAt       time.Time // zero: no certificate
-	CertificateEnd time.Time
-	DueAt          time.Time // earliest due date of the assignments that cover the person; zero: not assigned
-}
-
 // CourseReport returns, for every active account (of the given departments
 // when departments is not nil), its progress facts in the course: whether
 // it has begun, and its newest unrevoked certificate, ordered by

@@ -40,6 +40,13 @@ func (db *DB) ApplyRetention(ctx context.Context, r Retention, now time.Time) (R
 				return err
 			}
 			res.AnswersCleared = n
+			// Drafts of attempts never submitted go after the same period.
+			d, err := exec(ctx, tx, `UPDATE attempts SET draft = NULL, draft_at = NULL
+				WHERE submitted_at IS NULL AND draft_at < ?`, cut)
+			if err != nil {
+				return err
+			}
+			res.AnswersCleared += d
 		}
 		if r.AuditMonths > 0 {
 			n, err := exec(ctx, tx, `DELETE FROM audit_log WHERE at < ?`, now.AddDate(0, -r.AuditMonths, 0).Unix())

@@ -10,21 +10,6 @@ import (
 	"kipass/internal/errs"
 )
 
-// Session kinds.
-const (
-	SessionBrowser = "browser"
-	SessionAPI     = "api"
-)
-
-// Session is a logged-in session with its user.
-type Session struct {
-	Kind       string
-	CreatedAt  int64
-	LastSeenAt int64
-	ExpiresAt  int64
-	User       User
-}
-
 // CreateSession stores a session under the SHA-256 of its token.
 func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, kind string, expiresAt time.Time) error {
 	now := db.now()

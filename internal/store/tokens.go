@@ -9,13 +9,6 @@ import (
 	"kipass/internal/errs"
 )
 
-// One-time token purposes.
-const (
-	TokenSetup  = "setup"
-	TokenInvite = "invite"
-	TokenReset  = "reset"
-)
-
 var errTokenInvalid = errs.New(errs.NotFound, "invalid_token", "This link is not valid (any more).")
 
 // CreateOneTimeToken stores a single-use token (by its hash). For the setup

@@ -12,46 +12,6 @@ import (
 	"kipass/internal/errs"
 )
 
-// Roles of an account.
-const (
-	RoleEmployee = "employee"
-	RoleHR       = "hr"
-	RoleAdmin    = "admin"
-)
-
-// ValidRole reports whether r is one of the three roles.
-func ValidRole(r string) bool { return r == RoleEmployee || r == RoleHR || r == RoleAdmin }
-
-// User is an account.
-type User struct {
-	ID           int64
-	Email        string
-	Name         string
-	Department   string
-	Role         string
-	PasswordHash string
-	Lang         string
-	Active       bool
-	CreatedAt    int64
-	// DeactivatedAt is when the account was deactivated (Unix seconds; 0
-	// while active).
-	DeactivatedAt int64
-}
-
-// NewUser holds what is needed to create an account. Email must already be
-// normalised; PasswordHash is an encoded argon2id hash.
-type NewUser struct {
-	Email        string
-	Name         string
-	Department   string
-	Role         string
-	PasswordHash string
-	Lang         string
-	// HRDepartments limits an HR account to these departments (none: it
-	// sees every department); ignored for other roles.
-	HRDepartments []string
-}
-
 const userColumns = `id, email, name, department, role, password_hash, lang, active, created_at, deactivated_at`
 
 // userDest returns the scan destinations for userColumns.

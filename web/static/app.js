@@ -16,8 +16,57 @@
     update();
   }
 
+  // Move focus to a result or review heading after a submit, so that
+  // screen readers start there.
+  var focusTarget = document.querySelector("[data-autofocus]");
+  if (focusTarget) { focusTarget.focus(); }
+
+  // Quiz and exam forms: count the answered questions and save the answers
+  // on every change (the server keeps the draft; the "save answers" button
+  // does the same without this script).
+  var quiz = document.querySelector("form.quiz[data-draft]");
+  if (quiz) {
+    var total = parseInt(quiz.getAttribute("data-total"), 10);
+    var fmt = quiz.getAttribute("data-answered-fmt") || "%d / %d";
+    var counters = quiz.querySelectorAll("[data-answered]");
+    var note = quiz.querySelector("[data-saved]");
+    var csrf = quiz.querySelector("input[name=_csrf]");
+    var collect = function () {
+      var answers = {};
+      var n = 0;
+      quiz.querySelectorAll("fieldset.question").forEach(function (fs) {
+        var chosen = [];
+        fs.querySelectorAll("input:checked").forEach(function (i) { chosen.push(i.value); });
+        if (chosen.length) { answers[fs.id.slice(2)] = chosen; n++; }
+      });
+      return { answers: answers, n: n };
+    };
+    var count = function (n) {
+      var text = fmt.replace("%d", n).replace("%d", total);
+      counters.forEach(function (el) { el.textContent = text; });
+    };
+    var pending = null;
+    var save = function () {
+      var c = collect();
+      count(c.n);
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(function () {
+        pending = null;
+        fetch(quiz.getAttribute("data-draft"), {
+          method: "PUT", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf ? csrf.value : "" },
+          body: JSON.stringify({ answers: c.answers })
+        }).then(function (r) {
+          if (note) { note.textContent = r.ok ? (note.getAttribute("data-ok") || "\u2713") : ""; }
+        }).catch(function () { if (note) { note.textContent = ""; } });
+      }, 300);
+    };
+    quiz.addEventListener("change", save);
+  }
+
   // Exam countdown. The server enforces the limit; this only shows it and
-  // sends the form when the time is up so that answers are not lost.
+  // sends the form when the time is up (confirmed, so that the review step
+  // does not stop it) so that answers are not lost.
   var form = document.querySelector("form[data-deadline]");
   var shown = document.querySelector("[data-countdown]");
   if (form && shown) {
@@ -28,7 +77,14 @@
       var m = Math.floor(left / 60), s = left % 60;
       shown.textContent = m + ":" + (s < 10 ? "0" : "") + s;
       if (left <= 60) { shown.classList.add("urgent"); }
-      if (left === 0 && !sent) { sent = true; form.submit(); return; }
+      if (left === 0 && !sent) {
+        sent = true;
+        var confirm = document.createElement("input");
+        confirm.type = "hidden"; confirm.name = "confirm"; confirm.value = "1";
+        form.appendChild(confirm);
+        form.submit();
+        return;
+      }
       if (left > 0) { setTimeout(tick, 1000); }
     };
     tick();

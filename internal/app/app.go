@@ -1,0 +1,160 @@
+// Package app holds kipass's use cases: the rules of registering, taking
+// quizzes and the exam, issuing and revoking certificates, reporting to HR
+// and managing accounts, each written once. Its functions take a
+// context.Context and plain values; they know neither HTTP nor SQL. The
+// handlers (web) and the command line (cmd/kipass) call them; the store
+// implements the small interfaces declared here, next to the use cases
+// that need them.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	mrand "math/rand/v2"
+	"time"
+
+	"kipass/courses"
+	"kipass/internal/errs"
+)
+
+// ErrStale is what a store answers when the state a decision was based on
+// changed before it could be recorded; the use case decides again.
+var ErrStale = errs.New(errs.Conflict, "stale", "The data changed meanwhile; please try again.")
+
+// ErrAttemptClosed is what AttemptStore.SaveDraft answers for an attempt
+// that is submitted or whose time ran out: nothing was changed.
+var ErrAttemptClosed = errs.New(errs.Conflict, "attempt_closed", "This attempt is closed: it was submitted or its time ran out.")
+
+// ErrAttemptLimit is what AttemptStore.CreateAttempt answers when the
+// attempts in the window reached the limit.
+var ErrAttemptLimit = errs.New(errs.Throttled, "attempt_limit", "Too many attempts.")
+
+// AttemptStore keeps quiz and exam attempts.
+type AttemptStore interface {
+	// CreateAttempt stores a new attempt. When limit > 0 it first counts
+	// the user's attempts of the same course and kind started within the
+	// window before a.StartedAt, and answers ErrAttemptLimit when they
+	// reached limit; the count and the insert are one transaction.
+	CreateAttempt(ctx context.Context, a Attempt, limit int, window time.Duration) error
+	// AttemptFor returns the user's attempt; anyone else's is not found.
+	AttemptFor(ctx context.Context, id string, userID int64) (Attempt, error)
+	// SubmitAttempt records s once (see Submission); first is false when
+	// the attempt was submitted already, and the stored attempt is returned.
+	SubmitAttempt(ctx context.Context, id string, userID int64, s Submission) (a Attempt, first bool, err error)
+	// CourseProgress returns the modules the user passed and the newest exam pass.
+	CourseProgress(ctx context.Context, userID int64, courseID string) (Progress, error)
+	// OpenAttempt returns the user's newest unsubmitted, unexpired attempt
+	// of a module (or the exam, module ""), or an errs.NotFound.
+	OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error)
+	// LatestSubmitted returns the user's newest submitted attempt of a
+	// module (or the exam), or an errs.NotFound.
+	LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error)
+	// ModuleState returns the user's state in a module (or the exam) in one
+	// read: the module page needs it on every view.
+	ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error)
+	// ExamAttemptsSince counts the user's exam attempts started after t.
+	ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error)
+	// SaveDraft stores the answers so far (JSON, content ids) of the
+	// user's open attempt; ErrAttemptClosed once it is submitted or its
+	// time ran out by now, not found for anyone else's.
+	SaveDraft(ctx context.Context, id string, userID int64, draft []byte, now time.Time) error
+	// ExpiredExams returns up to limit open exam attempts whose time ran
+	// out before t, oldest first; userID 0 means everyone's.
+	ExpiredExams(ctx context.Context, userID int64, t time.Time, limit int) ([]Attempt, error)
+	// ModuleFailures counts the user's failed module attempts submitted
+	// since t, and when the newest was submitted.
+	ModuleFailures(ctx context.Context, userID int64, courseID, moduleID string, since time.Time) (int, time.Time, error)
+}
+
+// UserLookup finds an account by id (the holder of an exam graded by the
+// timeout job, who is not the caller of a request).
+type UserLookup interface {
+	UserByID(ctx context.Context, id int64) (User, error)
+}
+
+// CertificateStore keeps certificate records.
+type CertificateStore interface {
+	// CurrentCertificate returns the holder's unrevoked certificate of the
+	// course that expires last, or a zero Certificate.
+	CurrentCertificate(ctx context.Context, userID int64, courseID string) (Certificate, error)
+	// RevokeCertificate marks a certificate revoked and audits it; the
+	// first reason is kept.
+	RevokeCertificate(ctx context.Context, id, reason string, by Actor) error
+}
+
+// Config holds the rules' settings, read once at start.
+type Config struct {
+	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours
+	// (default 3).
+	ExamAttemptsPerDay int
+	// QuizCooldown is the wait before the next module quiz after
+	// CooldownFailures failures within CooldownWindow; 0 means
+	// DefaultCooldown, a negative value turns the wait off.
+	QuizCooldown time.Duration
+}
+
+// Deps are the use cases' collaborators.
+type Deps struct {
+	Config       Config
+	Attempts     AttemptStore
+	Certificates CertificateStore
+	Users        UserLookup
+	Catalog      func() *courses.Catalog // the current course catalogue
+	Now          func() time.Time        // default time.Now
+	// Rand returns the source of a draw; default a ChaCha8 seeded from
+	// crypto/rand. Tests pass a fixed seed.
+	Rand func() *mrand.Rand
+}
+
+// App runs the use cases. It holds no request state and is safe for
+// concurrent use.
+type App struct {
+	cfg     Config
+	att     AttemptStore
+	certs   CertificateStore
+	users   UserLookup
+	catalog func() *courses.Catalog
+	now     func() time.Time
+	rand    func() *mrand.Rand
+}
+
+// New returns the use cases over the given collaborators.
+func New(d Deps) *App {
+	a := &App{cfg: d.Config, att: d.Attempts, certs: d.Certificates, users: d.Users, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+	if a.cfg.ExamAttemptsPerDay <= 0 {
+		a.cfg.ExamAttemptsPerDay = 3
+	}
+	if a.cfg.QuizCooldown == 0 {
+		a.cfg.QuizCooldown = DefaultCooldown
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.rand == nil {
+		a.rand = newRand
+	}
+	return a
+}
+
+// Config returns the settings in effect, defaults filled in.
+func (a *App) Config() Config { return a.cfg }
+
+// Now returns the use cases' current time.
+func (a *App) Now() time.Time { return a.now() }
+
+func newRand() *mrand.Rand {
+	var seed [32]byte
+	rand.Read(seed[:])
+	return mrand.New(mrand.NewChaCha8(seed))
+}
+
+// newID returns a random 128-bit id, URL-safe (22 characters).
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Course returns a course of the current catalogue.
+func (a *App) Course(id string) (*courses.Course, bool) { return a.catalog().Course(id) }
