@@ -11,6 +11,7 @@ import (
 
 	"kipass/certificates"
 	"kipass/courses"
+	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 )
 
@@ -127,7 +128,9 @@ func TestCSRFTokensWorkAcrossInstances(t *testing.T) {
 	a := newTestApp(t, nil)
 	a.do(req{method: "POST", path: "/api/v1/register", json: registration})
 	twin := func(signer *Signer) *testApp {
-		app, err := NewServer(Deps{Config: Config{BaseURL: mustURL(t, "http://kipass.test"), Registration: true}, Store: a.db,
+		cat := realCatalog(t)
+		uc := kapp.New(kapp.Deps{Attempts: a.db, Certificates: a.db, Users: a.db, Catalog: func() *courses.Catalog { return cat }})
+		app, err := NewServer(Deps{Config: Config{BaseURL: mustURL(t, "http://kipass.test"), Registration: true}, App: uc, Store: a.db,
 			Logger: slog.New(slog.DiscardHandler), Catalog: func() *courses.Catalog { return realCatalog(t) }, Signer: signer, Hasher: a.hasher})
 		if err != nil {
 			t.Fatal(err)
