@@ -295,6 +295,8 @@ func credentialFrom(c *credentialClaims, kid string) (*Credential, error) {
 	switch {
 	case c.Issuer == "" || c.ID == "":
 		return nil, errors.New("iss and jti are required")
+	case issuerIDShape(c.Issuer) != nil:
+		return nil, issuerIDShape(c.Issuer)
 	case c.ExpiresAt == nil || c.NotBefore == nil:
 		return nil, errors.New("exp and nbf are required")
 	case !c.ExpiresAt.After(c.NotBefore.Time):

@@ -87,6 +87,14 @@ type Config struct {
 	MinGroup      int // default 5
 	// InviteTTL is how long invitation and reset links work (default 14 days).
 	InviteTTL time.Duration
+	// VerifyLimit is how many public verifications (POST /verify and
+	// /api/v1/verify) one client address may send a minute (default 60);
+	// VerifyConcurrency how many PDFs are checked at once (default 3), and
+	// VerifyQueueWait how long an upload waits for a slot before 503
+	// (default 2s).
+	VerifyLimit       int
+	VerifyConcurrency int
+	VerifyQueueWait   time.Duration
 	// Privacy is what the privacy notice at /privacy says.
 	Privacy Privacy
 }
@@ -138,6 +146,8 @@ type server struct {
 	reports reportCache
 	// evidenceSlots bounds the evidence PDFs built at once.
 	evidenceSlots chan struct{}
+	// verifyGate bounds public verification per address and at once.
+	verifyGate verifyGate
 }
 
 type cookieNames struct{ session, csrf string }
@@ -167,6 +177,9 @@ func NewServer(d Deps) (*fiber.App, error) {
 	cfg.SessionCacheTTL = cmpOr(cfg.SessionCacheTTL, 2*time.Second)
 	cfg.MinGroup = cmpOr(cfg.MinGroup, 5)
 	cfg.InviteTTL = cmpOr(cfg.InviteTTL, 14*24*time.Hour)
+	cfg.VerifyLimit = cmpOr(cfg.VerifyLimit, 60)
+	cfg.VerifyConcurrency = cmpOr(cfg.VerifyConcurrency, 3)
+	cfg.VerifyQueueWait = cmpOr(cfg.VerifyQueueWait, 2*time.Second)
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -178,6 +191,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions: newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
+	s.verifyGate = newVerifyGate(cfg, now)
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}
 	if s.secure {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}
