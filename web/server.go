@@ -95,6 +95,12 @@ type Config struct {
 	VerifyLimit       int
 	VerifyConcurrency int
 	VerifyQueueWait   time.Duration
+	// UploadsAtOnce is how many bodies over BodyLimit (PDFs to verify,
+	// CSV imports) are received at once (default 8); another waits up
+	// to UploadQueueWait (default 10s), then gets 503 before its body is
+	// read (see uploadGate).
+	UploadsAtOnce   int
+	UploadQueueWait time.Duration
 	// Privacy is what the privacy notice at /privacy says.
 	Privacy Privacy
 }
@@ -148,6 +154,8 @@ type server struct {
 	evidenceSlots chan struct{}
 	// verifyGate bounds public verification per address and at once.
 	verifyGate verifyGate
+	// uploads admits large bodies before they are read.
+	uploads *uploadGate
 }
 
 type cookieNames struct{ session, csrf string }
@@ -180,6 +188,8 @@ func NewServer(d Deps) (*fiber.App, error) {
 	cfg.VerifyLimit = cmpOr(cfg.VerifyLimit, 60)
 	cfg.VerifyConcurrency = cmpOr(cfg.VerifyConcurrency, 3)
 	cfg.VerifyQueueWait = cmpOr(cfg.VerifyQueueWait, 2*time.Second)
+	cfg.UploadsAtOnce = cmpOr(cfg.UploadsAtOnce, 8)
+	cfg.UploadQueueWait = cmpOr(cfg.UploadQueueWait, 10*time.Second)
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -191,7 +201,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	s := &server{cfg: cfg, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions: newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
-	s.verifyGate = newVerifyGate(cfg, now)
+	s.verifyGate, s.uploads = newVerifyGate(cfg, now), newUploadGate(cfg, now)
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}
 	if s.secure {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}
@@ -212,7 +222,8 @@ func NewServer(d Deps) (*fiber.App, error) {
 		// one is answered by the app (JSON on the API), not by fasthttp.
 		DisablePreParseMultipartForm: true,
 	})
-	app.Use(s.logRequests, recover.New(), s.securityHeaders, s.limitBody)
+	app.Server().HeaderReceived = s.uploads.headerReceived
+	app.Use(s.uploads.release, s.logRequests, recover.New(), s.securityHeaders, s.limitBody)
 	s.routes(app)
 	return app, nil
 }

@@ -259,7 +259,10 @@ func (s *server) apiVerify(c *fiber.Ctx) error {
 	switch {
 	case strings.HasPrefix(ct, "application/pdf"):
 		err = s.withPDFSlot(c, func() (err error) {
-			v, err = s.verifyPDF(c, c.Body(), apiLang(c))
+			// The request's own buffer, not c.Body(): with Immutable that
+			// is a copy, 4 MB more per upload in flight. The bytes are
+			// not kept beyond this call.
+			v, err = s.verifyPDF(c, c.Request().Body(), apiLang(c))
 			return err
 		})
 		if err != nil {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
@@ -153,5 +156,61 @@ func TestVerifyBusy(t *testing.T) {
 	<-s.verifyGate.slots
 	if res, err := app.Test(httptest.NewRequest("POST", "/api/v1/verify", nil)); err != nil || res.StatusCode != 200 || ran != 2 {
 		t.Fatalf("slot free again: %v %v", res, err)
+	}
+}
+
+// rawRequest sends the head of a POST with a large Content-Length and
+// only the first bytes of its body over a new connection.
+func rawRequest(t *testing.T, base, path string, length int, body string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: kipass.test\r\nContent-Type: application/pdf\r\nContent-Length: %d\r\n\r\n%s", path, length, body)
+	return c
+}
+
+// A large body is admitted before fasthttp reads it: it needs a lease,
+// and without one it gets 503 busy, its body unread. A lease whose
+// request never completes (the client went away mid-body) expires.
+func TestUploadGate(t *testing.T) {
+	a := newTestApp(t, func(c *Config) { c.UploadsAtOnce, c.UploadQueueWait = 1, 50*time.Millisecond })
+	base := a.listen()
+	read := func(c net.Conn) *http.Response {
+		t.Helper()
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		res, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// One upload holds the only lease while it trickles in.
+	rawRequest(t, base, "/api/v1/verify", 2<<20, "%PDF-1.4\n")
+	time.Sleep(100 * time.Millisecond)
+	res := read(rawRequest(t, base, "/api/v1/verify/", 2<<20, ""))
+	var e apiError
+	if json.NewDecoder(res.Body).Decode(&e); res.StatusCode != 503 || e.Error.Code != "busy" || res.Header.Get("Retry-After") == "" {
+		t.Errorf("second upload: %d %+v %v", res.StatusCode, e, res.Header)
+	}
+	// The form, spelt as fiber also routes it: the error page.
+	if res := read(rawRequest(t, base, "/Verify?lang=en", 2<<20, "")); res.StatusCode != 503 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("second upload to the form: %d %v", res.StatusCode, res.Header)
+	}
+	// Small bodies are not held up, large ones on any route are.
+	if res := read(rawRequest(t, base, "/api/v1/login", 2<<20, "")); res.StatusCode != 503 {
+		t.Errorf("large body to /api/v1/login: %d", res.StatusCode)
+	}
+	if r := a.do(req{method: "POST", path: "/api/v1/verify", json: map[string]string{"token": "x.y.z"}}); r.status != 200 {
+		t.Errorf("token while the lease is taken: %d", r.status)
+	}
+	// The stalled upload's lease expires.
+	now := time.Now().Add(time.Minute)
+	a.setClock(func() time.Time { return now })
+	pdf := hostilePDF(2 << 20)
+	if v := a.verify("/api/v1/verify", req{method: "POST", raw: string(pdf), rawType: "application/pdf"}); v.Reason != "pdf_signature_invalid" {
+		t.Errorf("after the lease expired: %+v", v)
 	}
 }
