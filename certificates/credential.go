@@ -277,7 +277,7 @@ func VerifyCredential(token string, keys func(kid string) (*ecdsa.PublicKey, boo
 	}
 	cred, err := credentialFrom(&claims, kid)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if now.Add(clockSkew).Before(cred.IssuedAt) {
 		return nil, fmt.Errorf("%w: valid from %s", ErrNotYetValid, cred.IssuedAt.Format(time.RFC3339))

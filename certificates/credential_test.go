@@ -646,3 +646,44 @@ func TestVerifyCredentialRefusesLibraryHS256(t *testing.T) {
 		t.Errorf("err = %v, want ErrAlgorithm", err)
 	}
 }
+
+// An issuer id that shows one host and means another (user info), or
+// carries a query or fragment, is refused even when the signature is by a
+// known key: a reader could take "http://real.example@attacker.example"
+// for real.example.
+func TestVerifyCredentialRefusesDeceptiveIssuer(t *testing.T) {
+	k := credTestKey(t)
+	token := credIssue(t, credTestCert())
+	header, _ := credDecode(t, token)
+	parts := strings.Split(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(credTestIssuer.URL, "https://")
+	for _, fake := range []string{"http://real.example@" + host, "https://real.example@" + host, credTestIssuer.URL + "?x=1", credTestIssuer.URL + "#x", "ftp://" + host} {
+		var payload map[string]any
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(string(raw), credTestIssuer.URL, fake)), &payload); err != nil {
+			t.Fatal(err)
+		}
+		forged := credES256(t, credSegment(t, header), credSegment(t, payload), k.Private)
+		if cred, err := VerifyCredential(forged, credLookup(t), credValidAt); !errors.Is(err, ErrMalformed) || !errors.Is(err, ErrIssuerID) || cred != nil {
+			t.Errorf("iss %q: %+v, %v; want ErrMalformed (ErrIssuerID)", fake, cred, err)
+		}
+	}
+}
+
+func TestCheckIssuerID(t *testing.T) {
+	for _, ok := range []string{"https://kipass.example", "https://kipass.example/org", "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:9"} {
+		if err := CheckIssuerID(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "kipass.example", "http://kipass.example", "https://a@kipass.example", "https://a:b@kipass.example",
+		"https://kipass.example?", "https://kipass.example?a", "https://kipass.example#", "https://kipass.example#a", "ftp://kipass.example",
+		"https://", "https:kipass.example", "https://kipass.example/\\evil", "https://kipass.example /x", "javascript:alert(1)", "http://127.0.0.1.evil.example"} {
+		if err := CheckIssuerID(bad); !errors.Is(err, ErrIssuerID) {
+			t.Errorf("%q: %v, want ErrIssuerID", bad, err)
+		}
+	}
+}
