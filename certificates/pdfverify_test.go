@@ -229,6 +229,21 @@ func TestCheckPDFIncrementalUpdates(t *testing.T) {
 	}
 
 	// An update that swaps the holder's name: valid structure, old signature.
+	upd := pdfUpdateTitle(t, signed, "Zertifikat - Mallory")
+	if _, err := pdfscan.Parse(upd, pdfscan.Limits{}); err != nil {
+		t.Fatalf("the update is not a readable PDF: %v", err)
+	}
+	res, err = CheckPDF(upd, pdfTrust(k))
+	if !errors.Is(err, ErrPDFSignature) || res != nil || !strings.Contains(err.Error(), "whole document") {
+		t.Errorf("updated after signing: %+v, %v", res, err)
+	}
+}
+
+// pdfUpdateTitle appends an incremental update to signed that replaces
+// the document information's /Title: what a forger does to change what a
+// reader shows, leaving the signed bytes as they were.
+func pdfUpdateTitle(t *testing.T, signed []byte, title string) []byte {
+	t.Helper()
 	trailer := signed[bytes.LastIndex(signed, []byte("trailer")):]
 	ref := func(key string) int {
 		m := regexp.MustCompile(`/` + key + `\s+(\d+)\s+0\s+R`).FindSubmatch(trailer)
@@ -244,16 +259,45 @@ func TestCheckPDFIncrementalUpdates(t *testing.T) {
 	var upd bytes.Buffer
 	upd.Write(signed)
 	off := upd.Len()
-	fmt.Fprintf(&upd, "%d 0 obj\n<< /Title (Zertifikat - Mallory) >>\nendobj\n", info)
+	fmt.Fprintf(&upd, "%d 0 obj\n<< /Title (%s) >>\nendobj\n", info, title)
 	xref := upd.Len()
 	fmt.Fprintf(&upd, "xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
 		info, off, size, root, info, startxref, xref)
-	if _, err := pdfscan.Parse(upd.Bytes(), pdfscan.Limits{}); err != nil {
-		t.Fatalf("the update is not a readable PDF: %v", err)
-	}
-	res, err = CheckPDF(upd.Bytes(), pdfTrust(k))
-	if !errors.Is(err, ErrPDFSignature) || res != nil || !strings.Contains(err.Error(), "whole document") {
-		t.Errorf("updated after signing: %+v, %v", res, err)
+	return upd.Bytes()
+}
+
+// What docs/CERTIFICATES.md tells third parties about pdfsig: it reports
+// "Signature is Valid" also for a file with an update after the
+// signature, and only its "Total document signed" line tells the two
+// apart. kipass refuses the update.
+func TestPdfsigTotalDocumentSigned(t *testing.T) {
+	pdfNeedTool(t, "pdfsig")
+	k := pdfTestKey(t)
+	signed := pdfRenderSigned(t, k, pdfTestCert("Anna Beispiel"), "de", pdfTestJWT)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		pdf   []byte
+		total bool
+	}{
+		{"as issued", signed, true},
+		{"updated after signing", pdfUpdateTitle(t, signed, "Zertifikat - Mallory"), false},
+	} {
+		file := filepath.Join(dir, "c.pdf")
+		if err := os.WriteFile(file, tc.pdf, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := exec.Command("pdfsig", file).CombinedOutput()
+		if !strings.Contains(string(out), "Signature is Valid") {
+			t.Errorf("%s: pdfsig does not say valid:\n%s", tc.name, out)
+		}
+		total := strings.Contains(string(out), "- Total document signed")
+		if total != tc.total || !total && !strings.Contains(string(out), "Not total document signed") {
+			t.Errorf("%s: pdfsig:\n%s", tc.name, out)
+		}
+		if _, err := CheckPDF(tc.pdf, pdfTrust(k)); (err == nil) != tc.total {
+			t.Errorf("%s: CheckPDF = %v", tc.name, err)
+		}
 	}
 }
 

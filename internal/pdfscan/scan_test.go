@@ -133,3 +133,15 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkVerifyHostile: what a 4 MB hostile unsigned upload costs.
+func BenchmarkVerifyHostile(b *testing.B) {
+	pdf := hostile(4 << 20)
+	b.SetBytes(int64(len(pdf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Verify(pdf, trustAll, "credential.jwt", Limits{}); !errors.Is(err, ErrNotSigned) {
+			b.Fatal(err)
+		}
+	}
+}
