@@ -13,13 +13,13 @@ import (
 // embeddedFile returns the embedded file called name: the file
 // specification of that name in the /EmbeddedFiles name tree (by tree key,
 // /UF or /F), its /EF stream, FlateDecode or unfiltered, at most limit
-// bytes. errNoFile when there is none.
+// bytes; ErrNoFile when there is none.
 func (f *pdfFile) embeddedFile(name string, limit int) ([]byte, error) {
 	root := f.dict(f.trailer["Root"])
 	names := f.dict(root["Names"])
 	tree := f.dict(names["EmbeddedFiles"])
 	if tree == nil {
-		return nil, errNoFile
+		return nil, ErrNoFile
 	}
 	nodes := 0
 	var walk func(n pdfDict, depth int) pdfDict
@@ -52,7 +52,7 @@ func (f *pdfFile) embeddedFile(name string, limit int) ([]byte, error) {
 	}
 	spec := walk(tree, 0)
 	if spec == nil {
-		return nil, errNoFile
+		return nil, ErrNoFile
 	}
 	ef := f.dict(spec["EF"])
 	ref := ef["F"]

@@ -46,8 +46,6 @@ var (
 	ErrNoFile = errors.New("pdfscan: no such embedded file")
 )
 
-var errNoFile = ErrNoFile
-
 // Limits bound what one file may cost. Zero fields take the defaults of
 // DefaultLimits.
 type Limits struct {
