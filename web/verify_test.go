@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
 
 	"kipass/certificates"
 )
@@ -212,5 +214,72 @@ func TestUploadGate(t *testing.T) {
 	pdf := hostilePDF(2 << 20)
 	if v := a.verify("/api/v1/verify", req{method: "POST", raw: string(pdf), rawType: "application/pdf"}); v.Reason != "pdf_signature_invalid" {
 		t.Errorf("after the lease expired: %+v", v)
+	}
+}
+
+// oldShapeToken rewrites a credential token into the shape issued before
+// December 2026 (credential in "vc", jti the bare id, typ vc+jwt, kid the
+// bare thumbprint), signed again with key.
+func oldShapeToken(t *testing.T, token string, key *certificates.Key) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p jwt.MapClaims
+	if err := json.Unmarshal(payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	vc := map[string]any{}
+	for _, k := range []string{"@context", "id", "type", "issuer", "validFrom", "validUntil", "name", "credentialSubject", "credentialStatus"} {
+		vc[k] = p[k]
+		delete(p, k)
+	}
+	id := vc["id"].(string)
+	p["vc"], p["jti"], p["iat"] = vc, id[strings.LastIndex(id, "/")+1:], p["nbf"]
+	j := jwt.NewWithClaims(jwt.SigningMethodES256, p)
+	j.Header["typ"], j.Header["kid"] = "vc+jwt", key.ID
+	s, err := j.SignedString(key.Private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The server verifies credentials of the new shape (issue 19) and of the
+// old one, and refuses a token whose claims disagree with the credential
+// even when its signature is valid.
+func TestVerifyCredentialShapes(t *testing.T) {
+	a := newTestApp(t, nil)
+	tok := a.apiUser("erika@example.com")
+	id := passExam(t, a, tok)
+	jwtBody := a.do(req{method: "GET", path: "/certificates/" + id + ".jwt", bearer: tok}).body
+	parts := strings.Split(jwtBody, ".")
+	header, _ := base64.RawURLEncoding.DecodeString(parts[0])
+	if !strings.Contains(string(header), `"typ":"JWT"`) || !strings.Contains(string(header), `"kid":"http://kipass.test/.well-known/jwks/`) {
+		t.Errorf("new header: %s", header)
+	}
+	key := a.signer.Keys().Current()
+	for name, token := range map[string]string{"new": jwtBody, "old": oldShapeToken(t, jwtBody, key)} {
+		v := a.verify("/api/v1/verify", req{method: "POST", json: map[string]string{"token": token}})
+		if v.Status != "valid" || v.Signature != "valid" || v.ID != id {
+			t.Errorf("%s shape: %+v", name, v)
+		}
+	}
+	// Signed by the server's own key, but jti names another certificate
+	// than the credential's id.
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var p jwt.MapClaims
+	json.Unmarshal(payload, &p)
+	p["jti"] = "http://kipass.test/verify/AAAAAAAAAAAAAAAAAAAAAA"
+	j := jwt.NewWithClaims(jwt.SigningMethodES256, p)
+	j.Header["typ"], j.Header["kid"] = "JWT", certificates.KeyURL("http://kipass.test", key.ID)
+	forged, err := j.SignedString(key.Private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := a.verify("/api/v1/verify", req{method: "POST", json: map[string]string{"token": forged}}); v.Status == "valid" || v.Signature != "invalid" || v.Reason != "malformed_token" {
+		t.Errorf("claims disagreeing: %+v", v)
 	}
 }

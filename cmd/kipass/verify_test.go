@@ -189,3 +189,49 @@ func reissue(t *testing.T, si *selfMadeIssuer, iss string) string {
 	}
 	return s
 }
+
+// oldShape rewrites a new credential token into the shape kipass issued
+// before December 2026 (credential in "vc", jti the bare certificate id,
+// typ vc+jwt, kid the bare thumbprint) and signs it again with key.
+func oldShape(t *testing.T, token string, key *certificates.Key) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p jwt.MapClaims
+	must(t, json.Unmarshal(payload, &p))
+	vc := map[string]any{}
+	for _, k := range []string{"@context", "id", "type", "issuer", "validFrom", "validUntil", "name", "credentialSubject", "credentialStatus"} {
+		vc[k] = p[k]
+		delete(p, k)
+	}
+	id := vc["id"].(string)
+	p["vc"], p["jti"], p["iat"] = vc, id[strings.LastIndex(id, "/")+1:], p["nbf"]
+	j := jwt.NewWithClaims(jwt.SigningMethodES256, p)
+	j.Header["typ"], j.Header["kid"] = "vc+jwt", key.ID
+	s, err := j.SignedString(key.Private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Certificates issued before the credential shape changed keep verifying
+// with kipass verify.
+func TestVerifyOldShapeCredential(t *testing.T) {
+	si := newSelfMadeIssuer(t)
+	tok, err := certificates.IssueCredential(si.certificate(), si.issuer(), si.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "old.jwt")
+	must(t, os.WriteFile(file, []byte(oldShape(t, tok, si.key)), 0o600))
+	if code, out, errOut := runCmd(t, "verify", file, "--issuer", si.url); code != 0 || !strings.Contains(out, "VALID: certificate SelfMadeCertificate0001") {
+		t.Errorf("old shape: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCmd(t, "verify", file); code != 1 || !strings.Contains(out, "untrusted_issuer") {
+		t.Errorf("old shape without anchor: exit %d\n%s", code, out)
+	}
+}
