@@ -6,7 +6,10 @@
 # mark of the resident set) before and after.
 #
 #   usage: scripts/hostile-verify.sh
-#   environment: N (48), SIZE (4194304), ADDR (127.0.0.1:8097), ROUNDS (1)
+#   environment: N (48), SIZE (4194304), ADDR (127.0.0.1:8097), ROUNDS (1);
+#                SERVE_ENV runs the server through a prefix, e.g.
+#                SERVE_ENV="env GODEBUG=gctrace=1"; SHOW_LOG=1 prints its log
+#                at the end
 #
 # Linux only (reads /proc). Loopback only. docs/PERFORMANCE.md records the
 # results.
@@ -39,7 +42,7 @@ for round in $(seq "${ROUNDS:-1}"); do
   "$tmp/hostile-verify" -url "http://$addr" -n "${N:-48}" -size "${SIZE:-4194304}" || rc=$?
   echo "server after round $round: $(mem)"
 done
-[ -n "${SHOW_LOG:-}" ] && cat "$tmp/serve.log"
+if [ -n "${SHOW_LOG:-}" ]; then cat "$tmp/serve.log"; fi
 if grep -q 'level=ERROR' "$tmp/serve.log"; then
   echo "server logged errors:"
   grep 'level=ERROR' "$tmp/serve.log" | head -n 20
