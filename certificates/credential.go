@@ -48,8 +48,23 @@ const (
 	contextOB3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 )
 
-// jwsType is the JOSE "typ" of kipass credentials (W3C VC-JOSE-COSE).
-const jwsType = "vc+jwt"
+// jwsType is the JOSE "typ" of kipass credentials and status lists: "JWT",
+// as Open Badges 3.0 section 8.2.3 requires of the VC-JWT that the
+// credential claims to be (docs/decisions/0004-vc-jwt-typ.md).
+// legacyJWSType is what tokens issued before December 2026 carry (W3C
+// VC-JOSE-COSE's "vc+jwt"); they keep verifying.
+const (
+	jwsType       = "JWT"
+	legacyJWSType = "vc+jwt"
+)
+
+// KeyURL is the kid of the key with RFC 7638 thumbprint tp of the issuer at
+// base: a URL that dereferences to the JWK (Open Badges 3.0 section 8.2.3).
+func KeyURL(base, tp string) string { return base + "/.well-known/jwks/" + tp }
+
+// keyURLPath is what comes between the issuer's base URL and the
+// thumbprint in a kid.
+const keyURLPath = "/.well-known/jwks/"
 
 // clockSkew is how far a verifier's clock may be behind the issuer's before
 // a fresh credential counts as not yet valid. Expiry gets no leeway: the
@@ -84,21 +99,36 @@ type profile struct {
 	Name string   `json:"name"`
 }
 
+// credentialClaims is the payload of a credential token. A new token is
+// the credential itself (Open Badges 3.0 section 8.2.4.1; VC-JOSE-COSE
+// forbids a "vc" claim) with the registered claims beside its fields, iss,
+// jti, sub, nbf and exp equal to issuer.id, id, credentialSubject.id,
+// validFrom and validUntil. Tokens issued before December 2026 carry the
+// credential in "vc" instead, and jti is the bare certificate id; VC is
+// read for them only.
 type credentialClaims struct {
+	openBadgeCredential
 	jwt.RegisteredClaims
-	VC openBadgeCredential `json:"vc"`
+	VC *openBadgeCredential `json:"vc,omitempty"`
 }
 
 type openBadgeCredential struct {
-	Context           []string           `json:"@context"`
-	ID                string             `json:"id"`
-	Type              []string           `json:"type"`
-	Issuer            profile            `json:"issuer"`
-	ValidFrom         string             `json:"validFrom"`
-	ValidUntil        string             `json:"validUntil"`
-	Name              string             `json:"name"`
-	CredentialSubject achievementSubject `json:"credentialSubject"`
-	CredentialStatus  *statusListEntry   `json:"credentialStatus"`
+	Context           []string            `json:"@context,omitempty"`
+	ID                string              `json:"id,omitempty"`
+	Type              []string            `json:"type,omitempty"`
+	Issuer            *profile            `json:"issuer,omitempty"`
+	ValidFrom         string              `json:"validFrom,omitempty"`
+	ValidUntil        string              `json:"validUntil,omitempty"`
+	Name              string              `json:"name,omitempty"`
+	CredentialSubject *achievementSubject `json:"credentialSubject,omitempty"`
+	CredentialStatus  *statusListEntry    `json:"credentialStatus,omitempty"`
+}
+
+// empty reports whether none of the credential's fields is set: the
+// payload of an old token, whose credential is in "vc".
+func (c *openBadgeCredential) empty() bool {
+	return c.Context == nil && c.ID == "" && c.Type == nil && c.Issuer == nil && c.ValidFrom == "" &&
+		c.ValidUntil == "" && c.Name == "" && c.CredentialSubject == nil && c.CredentialStatus == nil
 }
 
 type achievementSubject struct {
@@ -167,16 +197,18 @@ func credentialWordsFor(lang string) (credentialWords, string) {
 }
 
 // IssueCredential returns the certificate as a verifiable credential: an
-// Open Badges 3.0 OpenBadgeCredential (W3C VC 2.0 data model) in the "vc"
-// claim of a JWT, signed as a compact JWS with ES256 by k, with header
-// {"alg":"ES256","kid":k.ID,"typ":"vc+jwt"}. The claims are iss (the
-// issuer's base URL), jti (the certificate id), sub (a urn:uuid derived
-// from the certificate id, so that it says nothing about the person),
-// nbf/iat (issue time) and exp (end of validity). Texts are in c.Lang
-// (German or English; other languages get English sentences). It holds the
-// holder's display name and nothing else about them: no email, score or
-// user id. credentialStatus points at index c.StatusIndex of the issuer's
-// Bitstring Status List.
+// Open Badges 3.0 OpenBadgeCredential (W3C VC 2.0 data model) as a VC-JWT
+// (Open Badges 3.0 section 8.2): the payload is the credential itself, with
+// the registered claims iss (= issuer.id, the issuer's base URL), jti
+// (= id, the certificate's verify URL), sub (= credentialSubject.id, a
+// urn:uuid derived from the certificate id, so that it says nothing about
+// the person), nbf (= validFrom) and exp (= validUntil) beside its fields,
+// signed as a compact JWS with ES256 by k, with header
+// {"alg":"ES256","kid":KeyURL(iss.URL, k.ID),"typ":"JWT"}. Texts are in
+// c.Lang (German or English; other languages get English sentences). It
+// holds the holder's display name and nothing else about them: no email,
+// score or user id. credentialStatus points at index c.StatusIndex of the
+// issuer's Bitstring Status List.
 func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
 	if err := checkSigner(iss, k); err != nil {
 		return "", fmt.Errorf("certificates: issue credential: %w", err)
@@ -202,24 +234,17 @@ func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
 	index := strconv.Itoa(c.StatusIndex)
 	subject := subjectID(c.ID)
 
+	id := VerifyURL(iss.URL, c.ID)
 	claims := credentialClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    iss.URL,
-			Subject:   subject,
-			ExpiresAt: jwt.NewNumericDate(expires),
-			NotBefore: jwt.NewNumericDate(issued),
-			IssuedAt:  jwt.NewNumericDate(issued),
-			ID:        c.ID,
-		},
-		VC: openBadgeCredential{
+		openBadgeCredential: openBadgeCredential{
 			Context:    []string{contextVC2, contextOB3},
-			ID:         VerifyURL(iss.URL, c.ID),
+			ID:         id,
 			Type:       []string{"VerifiableCredential", "OpenBadgeCredential"},
-			Issuer:     profile{ID: iss.URL, Type: []string{"Profile"}, Name: iss.Name},
+			Issuer:     &profile{ID: iss.URL, Type: []string{"Profile"}, Name: iss.Name},
 			ValidFrom:  issued.Format(time.RFC3339),
 			ValidUntil: expires.Format(time.RFC3339),
 			Name:       title,
-			CredentialSubject: achievementSubject{
+			CredentialSubject: &achievementSubject{
 				ID:   subject,
 				Type: []string{"AchievementSubject"},
 				Name: c.HolderName,
@@ -246,8 +271,15 @@ func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
 				StatusListCredential: statusURL,
 			},
 		},
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    iss.URL,
+			ID:        id,
+			Subject:   subject,
+			NotBefore: jwt.NewNumericDate(issued),
+			ExpiresAt: jwt.NewNumericDate(expires),
+		},
 	}
-	token, err := signJWS(claims, k)
+	token, err := signJWS(claims, iss, k)
 	if err != nil {
 		return "", fmt.Errorf("certificates: issue credential %q: %w", c.ID, err)
 	}
@@ -271,13 +303,13 @@ func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
 // Bit(list, StatusIndex).
 func VerifyCredential(token string, keys func(kid string) (*ecdsa.PublicKey, bool), now time.Time) (*Credential, error) {
 	var claims credentialClaims
-	kid, err := verifyJWS(token, keys, &claims)
+	h, err := verifyJWS(token, keys, &claims)
 	if err != nil {
 		return nil, err
 	}
-	cred, err := credentialFrom(&claims, kid)
+	cred, err := credentialFrom(&claims, h)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if now.Add(clockSkew).Before(cred.IssuedAt) {
 		return nil, fmt.Errorf("%w: valid from %s", ErrNotYetValid, cred.IssuedAt.Format(time.RFC3339))
@@ -289,32 +321,74 @@ func VerifyCredential(token string, keys func(kid string) (*ecdsa.PublicKey, boo
 }
 
 // credentialFrom checks that verified claims are a kipass credential and
-// extracts it.
-func credentialFrom(c *credentialClaims, kid string) (*Credential, error) {
-	vc := &c.VC
+// extracts it: a new token (the credential as payload) or an old one (in
+// "vc"), each with its own header, and the registered claims agreeing with
+// the credential's fields.
+func credentialFrom(c *credentialClaims, h jwsHeader) (*Credential, error) {
+	rc := &c.RegisteredClaims
+	vc := &c.openBadgeCredential
+	legacy := c.VC != nil
 	switch {
-	case c.Issuer == "" || c.ID == "":
+	case legacy && !vc.empty():
+		return nil, errors.New("both a vc claim and a credential at the top level")
+	case legacy:
+		vc = c.VC
+	}
+	switch {
+	case rc.Issuer == "" || rc.ID == "":
 		return nil, errors.New("iss and jti are required")
-	case c.ExpiresAt == nil || c.NotBefore == nil:
+	case issuerIDShape(rc.Issuer) != nil:
+		return nil, issuerIDShape(rc.Issuer)
+	case rc.ExpiresAt == nil || rc.NotBefore == nil:
 		return nil, errors.New("exp and nbf are required")
-	case !c.ExpiresAt.After(c.NotBefore.Time):
+	case !rc.ExpiresAt.After(rc.NotBefore.Time):
 		return nil, errors.New("exp is not after nbf")
 	case len(vc.Context) == 0 || vc.Context[0] != contextVC2:
 		return nil, errors.New("not a VC 2.0 credential")
 	case !slices.Contains(vc.Type, "VerifiableCredential") || !slices.Contains(vc.Type, "OpenBadgeCredential"):
 		return nil, errors.New("not an OpenBadgeCredential")
-	case vc.Issuer.ID != c.Issuer:
-		return nil, errors.New("vc.issuer differs from iss")
-	case vc.ID != VerifyURL(c.Issuer, c.ID):
-		return nil, errors.New("vc.id differs from the issuer's verify URL for jti")
+	case vc.Issuer == nil || vc.CredentialSubject == nil:
+		return nil, errors.New("issuer or credentialSubject missing")
 	case vc.CredentialSubject.Name == "" || vc.CredentialSubject.Achievement.Name == "":
 		return nil, errors.New("holder or course missing")
+	}
+	// The claims must say what the credential says, even under a valid
+	// signature: a verifier that reads only one of them must not be told
+	// something else.
+	if err := claimsAgree(rc, vc.Issuer.ID, vc.CredentialSubject.ID, vc.ValidFrom, vc.ValidUntil); err != nil {
+		return nil, err
+	}
+	var certID string
+	if legacy {
+		// Before December 2026: jti is the certificate id that ends the
+		// credential's id URL; typ vc+jwt, kid the bare thumbprint.
+		certID = rc.ID
+		switch {
+		case !urlSafe(certID, false) || vc.ID != VerifyURL(rc.Issuer, certID):
+			return nil, errors.New("vc.id differs from the issuer's verify URL for jti")
+		case !strings.EqualFold(h.typ, legacyJWSType) && !strings.EqualFold(h.typ, "application/"+legacyJWSType):
+			return nil, fmt.Errorf("typ %q with a vc claim, want %q", clip(h.typ), legacyJWSType)
+		case h.kid != h.keyID:
+			return nil, errors.New("a vc claim with a kid URL")
+		}
+	} else {
+		certID = strings.TrimPrefix(vc.ID, VerifyURL(rc.Issuer, ""))
+		switch {
+		case rc.ID != vc.ID:
+			return nil, errors.New("jti differs from the credential's id")
+		case !urlSafe(certID, false) || vc.ID != VerifyURL(rc.Issuer, certID):
+			return nil, errors.New("the credential's id is not the issuer's verify URL of a certificate")
+		case h.typ != jwsType:
+			return nil, fmt.Errorf("typ %q, want %q", clip(h.typ), jwsType)
+		case h.kid != KeyURL(rc.Issuer, h.keyID):
+			return nil, errors.New("the kid is not a key URL of the issuer")
+		}
 	}
 	st := vc.CredentialStatus
 	if st == nil || st.Type != "BitstringStatusListEntry" || st.StatusPurpose != "revocation" {
 		return nil, errors.New("no revocation status list entry")
 	}
-	if st.StatusListCredential != StatusListURL(c.Issuer) {
+	if st.StatusListCredential != StatusListURL(rc.Issuer) {
 		return nil, errors.New("the status list is not the issuer's")
 	}
 	index, err := parseStatusIndex(st.StatusListIndex)
@@ -323,21 +397,21 @@ func credentialFrom(c *credentialClaims, kid string) (*Credential, error) {
 	}
 	a := &vc.CredentialSubject.Achievement
 	cred := &Credential{
-		ID:               c.ID,
-		Issuer:           c.Issuer,
+		ID:               certID,
+		Issuer:           rc.Issuer,
 		IssuerName:       vc.Issuer.Name,
 		HolderName:       vc.CredentialSubject.Name,
-		CourseID:         strings.TrimPrefix(a.ID, c.Issuer+"/courses/"),
+		CourseID:         strings.TrimPrefix(a.ID, rc.Issuer+"/courses/"),
 		CourseTitle:      a.Name,
 		CertificateTitle: vc.Name,
 		Competences:      a.Tag,
 		ContentVersion:   a.Version,
 		Lang:             a.InLanguage,
-		IssuedAt:         c.NotBefore.UTC(),
-		ExpiresAt:        c.ExpiresAt.UTC(),
+		IssuedAt:         rc.NotBefore.UTC(),
+		ExpiresAt:        rc.ExpiresAt.UTC(),
 		StatusIndex:      index,
 		StatusListURL:    st.StatusListCredential,
-		Kid:              kid,
+		Kid:              h.keyID,
 	}
 	if cred.CourseID == a.ID {
 		cred.CourseID = ""
@@ -358,11 +432,40 @@ func parseStatusIndex(s string) (int, error) {
 	return n, nil
 }
 
-// signJWS signs claims as a compact JWS with ES256 and the kipass header.
-func signJWS(claims jwt.Claims, k *Key) (string, error) {
+// claimsAgree checks the registered claims against the credential's own
+// fields: iss = issuer.id, sub = credentialSubject.id, nbf = validFrom,
+// exp = validUntil (to the second).
+func claimsAgree(rc *jwt.RegisteredClaims, issuerID, subjectID, validFrom, validUntil string) error {
+	same := func(d *jwt.NumericDate, s string) bool {
+		t, err := time.Parse(time.RFC3339, s)
+		return err == nil && d != nil && d.Unix() == t.Unix()
+	}
+	switch {
+	case issuerID != rc.Issuer:
+		return errors.New("iss differs from issuer.id")
+	case subjectID != rc.Subject:
+		return errors.New("sub differs from credentialSubject.id")
+	case !same(rc.NotBefore, validFrom):
+		return errors.New("nbf differs from validFrom")
+	case !same(rc.ExpiresAt, validUntil):
+		return errors.New("exp differs from validUntil")
+	}
+	return nil
+}
+
+// jwsHeader is what verifyJWS read from a token's header: kid as written,
+// keyID the key it names (the thumbprint at the end of a kid URL, or the
+// bare kid of an old token), typ.
+type jwsHeader struct {
+	kid, keyID, typ string
+}
+
+// signJWS signs claims as a compact JWS with ES256 and the kipass header:
+// typ "JWT", kid the key's URL under the issuer.
+func signJWS(claims jwt.Claims, iss Issuer, k *Key) (string, error) {
 	t := jwt.NewWithClaims(jwt.SigningMethodES256, claims)
 	t.Header["typ"] = jwsType
-	t.Header["kid"] = k.ID
+	t.Header["kid"] = KeyURL(iss.URL, k.ID)
 	token, err := t.SignedString(k.Private)
 	if err != nil {
 		return "", err
@@ -374,38 +477,45 @@ func signJWS(claims jwt.Claims, k *Key) (string, error) {
 }
 
 // verifyJWS checks a compact JWS of kipass (size, ES256, typ, known kid,
-// signature) and decodes its claims. It returns the kid. Times and claim
-// contents are the caller's to check.
-func verifyJWS(token string, keys func(string) (*ecdsa.PublicKey, bool), claims jwt.Claims) (string, error) {
+// signature) and decodes its claims. keys is asked for the key by its
+// thumbprint: a kid URL ".../.well-known/jwks/{thumbprint}" names the
+// thumbprint at its end (the caller checks that the URL is the issuer's).
+// Times and claim contents are the caller's to check.
+func verifyJWS(token string, keys func(string) (*ecdsa.PublicKey, bool), claims jwt.Claims) (jwsHeader, error) {
+	var h jwsHeader
 	if len(token) > MaxTokenSize {
-		return "", fmt.Errorf("%w: larger than %d KiB", ErrMalformed, MaxTokenSize>>10)
+		return h, fmt.Errorf("%w: larger than %d KiB", ErrMalformed, MaxTokenSize>>10)
 	}
 	if strings.Count(token, ".") != 2 {
-		return "", fmt.Errorf("%w: not a compact JWS", ErrMalformed)
+		return h, fmt.Errorf("%w: not a compact JWS", ErrMalformed)
 	}
-	var kid string
 	var keyErr error // the precise reason the key lookup failed
 	keyFunc := func(t *jwt.Token) (any, error) {
 		if _, ok := t.Header["crit"]; ok {
 			keyErr = fmt.Errorf("%w: unsupported critical header parameters", ErrMalformed)
 			return nil, keyErr
 		}
-		if typ, _ := t.Header["typ"].(string); !isCredentialType(typ) {
-			keyErr = fmt.Errorf("%w: typ %q, want %q", ErrMalformed, typ, jwsType)
+		h.typ, _ = t.Header["typ"].(string)
+		if !isCredentialType(h.typ) {
+			keyErr = fmt.Errorf("%w: typ %q, want %q", ErrMalformed, clip(h.typ), jwsType)
 			return nil, keyErr
 		}
-		kid, _ = t.Header["kid"].(string)
-		if kid == "" {
+		h.kid, _ = t.Header["kid"].(string)
+		h.keyID = h.kid
+		if i := strings.LastIndex(h.kid, keyURLPath); i >= 0 {
+			h.keyID = h.kid[i+len(keyURLPath):]
+		}
+		if h.keyID == "" {
 			keyErr = fmt.Errorf("%w: no kid in the header", ErrUnknownKey)
 			return nil, keyErr
 		}
 		var pub *ecdsa.PublicKey
 		ok := keys != nil
 		if ok {
-			pub, ok = keys(kid)
+			pub, ok = keys(h.keyID)
 		}
 		if !ok || pub == nil || pub.Curve != elliptic.P256() {
-			keyErr = fmt.Errorf("%w: kid %q", ErrUnknownKey, clip(kid))
+			keyErr = fmt.Errorf("%w: kid %q", ErrUnknownKey, clip(h.kid))
 			return nil, keyErr
 		}
 		return pub, nil
@@ -418,26 +528,27 @@ func verifyJWS(token string, keys func(string) (*ecdsa.PublicKey, bool), claims 
 	t, err := p.ParseWithClaims(token, claims, keyFunc)
 	switch {
 	case err == nil:
-		return kid, nil
+		return h, nil
 	case keyErr != nil:
-		return "", keyErr
+		return h, keyErr
 	case t != nil && t.Method != nil && t.Method.Alg() != jwt.SigningMethodES256.Alg():
-		return "", fmt.Errorf("%w: %q", ErrAlgorithm, clip(t.Method.Alg()))
+		return h, fmt.Errorf("%w: %q", ErrAlgorithm, clip(t.Method.Alg()))
 	case errors.Is(err, jwt.ErrTokenUnverifiable) && t != nil: // alg missing or unknown
 		alg, _ := t.Header["alg"].(string)
-		return "", fmt.Errorf("%w: %q", ErrAlgorithm, clip(alg))
+		return h, fmt.Errorf("%w: %q", ErrAlgorithm, clip(alg))
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return "", ErrBadSignature
+		return h, ErrBadSignature
 	default:
-		return "", fmt.Errorf("%w: %v", ErrMalformed, err)
+		return h, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 }
 
-// isCredentialType accepts the typ of VC-JOSE-COSE, "vc+jwt", also in its
-// full media type form (RFC 7515 section 4.1.9).
+// isCredentialType accepts "JWT" (new tokens) and the "vc+jwt" of old
+// ones, also in its full media type form (RFC 7515 section 4.1.9). Which
+// one goes with which payload shape is checked by the caller.
 func isCredentialType(typ string) bool {
 	typ = strings.ToLower(typ)
-	return typ == jwsType || typ == "application/"+jwsType
+	return typ == "jwt" || typ == legacyJWSType || typ == "application/"+legacyJWSType
 }
 
 // checkSigner checks the issuer and the signing key.

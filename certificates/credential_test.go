@@ -148,14 +148,26 @@ func TestIssueVerifyCredential(t *testing.T) {
 func TestCredentialHeaderAndClaims(t *testing.T) {
 	c := credTestCert()
 	header, payload := credDecode(t, credIssue(t, c))
-	wantHeader := map[string]any{"alg": "ES256", "typ": "vc+jwt", "kid": credTestKey(t).ID}
+	// Open Badges 3.0 section 8.2.3: typ "JWT", kid a URL of the key.
+	wantHeader := map[string]any{"alg": "ES256", "typ": "JWT", "kid": "https://kipass.muster.example/.well-known/jwks/" + credTestKey(t).ID}
 	if !reflect.DeepEqual(header, wantHeader) {
 		t.Errorf("header %v, want %v", header, wantHeader)
 	}
-	if payload["iss"] != credTestIssuer.URL || payload["jti"] != c.ID {
-		t.Errorf("iss %v jti %v", payload["iss"], payload["jti"])
+	// Section 8.2.4.1: the payload is the credential, the registered
+	// claims beside its fields and equal to them; no vc claim, no iat.
+	id := "https://kipass.muster.example/verify/" + c.ID
+	subject, _ := payload["credentialSubject"].(map[string]any)
+	issuer, _ := payload["issuer"].(map[string]any)
+	if payload["iss"] != credTestIssuer.URL || issuer["id"] != payload["iss"] || payload["jti"] != id || payload["id"] != id ||
+		subject["id"] != payload["sub"] || payload["validFrom"] != "2026-11-29T10:30:00Z" || payload["validUntil"] != "2027-11-29T10:30:00Z" {
+		t.Errorf("claims and credential disagree: %v", payload)
 	}
-	for claim, want := range map[string]time.Time{"nbf": c.IssuedAt, "iat": c.IssuedAt, "exp": c.ExpiresAt} {
+	for _, absent := range []string{"vc", "iat"} {
+		if _, ok := payload[absent]; ok {
+			t.Errorf("payload has %q", absent)
+		}
+	}
+	for claim, want := range map[string]time.Time{"nbf": c.IssuedAt, "exp": c.ExpiresAt} {
 		if got, _ := payload[claim].(float64); int64(got) != want.Unix() {
 			t.Errorf("%s = %v, want %d", claim, payload[claim], want.Unix())
 		}
@@ -254,7 +266,7 @@ func TestCredentialLanguage(t *testing.T) {
 		t.Errorf("English credential: %+v", cred)
 	}
 	_, payload := credDecode(t, credIssue(t, c))
-	a := payload["vc"].(map[string]any)["credentialSubject"].(map[string]any)["achievement"].(map[string]any)
+	a := payload["credentialSubject"].(map[string]any)["achievement"].(map[string]any)
 	if n := a["criteria"].(map[string]any)["narrative"].(string); !strings.HasPrefix(n, "Passed the final exam") {
 		t.Errorf("narrative %q", n)
 	}
@@ -345,8 +357,9 @@ func TestVerifyCredentialRefusesForgeries(t *testing.T) {
 	k := credTestKey(t)
 	good := credIssue(t, credTestCert())
 	parts := strings.Split(good, ".")
+	kid := KeyURL(credTestIssuer.URL, k.ID)
 	hdr := func(alg string) string {
-		return credSegment(t, map[string]any{"alg": alg, "typ": "vc+jwt", "kid": k.ID})
+		return credSegment(t, map[string]any{"alg": alg, "typ": "JWT", "kid": kid})
 	}
 	pubPEM, _ := MarshalKeyPEM(&Key{Public: k.Public})
 	pubDER, _ := x509.MarshalPKIXPublicKey(k.Public)
@@ -373,7 +386,7 @@ func TestVerifyCredentialRefusesForgeries(t *testing.T) {
 		change(p)
 		return credES256(t, parts[0], credSegment(t, p), k.Private)
 	}
-	vc := func(p map[string]any) map[string]any { return p["vc"].(map[string]any) }
+	vc := func(p map[string]any) map[string]any { return p }
 
 	tests := []struct {
 		name  string
@@ -383,7 +396,7 @@ func TestVerifyCredentialRefusesForgeries(t *testing.T) {
 		{"alg none", hdr("none") + "." + parts[1] + ".", ErrAlgorithm},
 		{"alg none with signature", hdr("none") + "." + parts[1] + "." + parts[2], ErrAlgorithm},
 		{"alg NONE", hdr("NONE") + "." + parts[1] + ".", ErrAlgorithm},
-		{"no alg", credSegment(t, map[string]any{"typ": "vc+jwt", "kid": k.ID}) + "." + parts[1] + "." + parts[2], ErrAlgorithm},
+		{"no alg", credSegment(t, map[string]any{"typ": "JWT", "kid": kid}) + "." + parts[1] + "." + parts[2], ErrAlgorithm},
 		{"HS256 keyed with the public key PEM", credHS256(hdr("HS256"), parts[1], pubPEM), ErrAlgorithm},
 		{"HS256 keyed with the public key DER", credHS256(hdr("HS256"), parts[1], pubDER), ErrAlgorithm},
 		{"HS256 keyed with the public point", credHS256(hdr("HS256"), parts[1], pubPoint), ErrAlgorithm},
@@ -391,17 +404,39 @@ func TestVerifyCredentialRefusesForgeries(t *testing.T) {
 		{"ES384", hdr("ES384") + "." + parts[1] + "." + parts[2], ErrAlgorithm},
 		{"EdDSA", hdr("EdDSA") + "." + parts[1] + "." + parts[2], ErrAlgorithm},
 		{"unknown key", mustIssueWith(t, stranger), ErrUnknownKey},
-		{"no kid", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "vc+jwt"}), parts[1], k.Private), ErrUnknownKey},
-		{"kid not a string", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "vc+jwt", "kid": 7}), parts[1], k.Private), ErrUnknownKey},
+		{"no kid", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "JWT"}), parts[1], k.Private), ErrUnknownKey},
+		{"kid not a string", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "JWT", "kid": 7}), parts[1], k.Private), ErrUnknownKey},
+		{"kid URL with no thumbprint", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "JWT", "kid": credTestIssuer.URL + "/.well-known/jwks/"}), parts[1], k.Private), ErrUnknownKey},
 		{"our kid, stranger's signature", credES256(t, parts[0], parts[1], stranger.Private), ErrBadSignature},
 		{"changed payload byte", parts[0] + "." + changedPayload + "." + parts[2], ErrBadSignature},
 		{"changed signature byte", parts[0] + "." + parts[1] + "." + changedSig, ErrBadSignature},
 		{"truncated signature", parts[0] + "." + parts[1] + "." + parts[2][:40], ErrBadSignature},
 		{"empty signature", parts[0] + "." + parts[1] + ".", ErrBadSignature},
 		{"DER signature", parts[0] + "." + parts[1] + "." + derSig(t, parts[0]+"."+parts[1], k.Private), ErrBadSignature},
-		{"typ JWT", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "JWT", "kid": k.ID}), parts[1], k.Private), ErrMalformed},
-		{"no typ", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "kid": k.ID}), parts[1], k.Private), ErrMalformed},
-		{"crit header", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "vc+jwt", "kid": k.ID, "crit": []string{"b64"}, "b64": false}), parts[1], k.Private), ErrMalformed},
+		{"typ vc+jwt on the new shape", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "vc+jwt", "kid": kid}), parts[1], k.Private), ErrMalformed},
+		{"typ jwt in lower case", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "jwt", "kid": kid}), parts[1], k.Private), ErrMalformed},
+		{"no typ", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "kid": kid}), parts[1], k.Private), ErrMalformed},
+		{"bare thumbprint kid on the new shape", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "JWT", "kid": k.ID}), parts[1], k.Private), ErrMalformed},
+		{"kid URL of another host", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "JWT", "kid": KeyURL("https://evil.example", k.ID)}), parts[1], k.Private), ErrMalformed},
+		{"crit header", credES256(t, credSegment(t, map[string]any{"alg": "ES256", "typ": "JWT", "kid": kid, "crit": []string{"b64"}, "b64": false}), parts[1], k.Private), ErrMalformed},
+		// Issue 19 item 3: the claims must agree with the credential,
+		// whatever the signature says.
+		{"jti differs from id", inconsistent(func(p map[string]any) { p["jti"] = "q8VYzB3kTn2Xc5Rw7pLm1A" }), ErrMalformed},
+		{"id differs from jti", inconsistent(func(p map[string]any) { p["id"] = credTestIssuer.URL + "/verify/AAAAAAAAAAAAAAAAAAAAAA" }), ErrMalformed},
+		{"iss differs from issuer.id", inconsistent(func(p map[string]any) { p["iss"] = "https://evil.example" }), ErrMalformed},
+		{"sub differs from credentialSubject.id", inconsistent(func(p map[string]any) { p["sub"] = "urn:uuid:00000000-0000-8000-8000-000000000000" }), ErrMalformed},
+		{"nbf differs from validFrom", inconsistent(func(p map[string]any) { p["nbf"] = p["nbf"].(float64) - 86400 }), ErrMalformed},
+		{"exp differs from validUntil", inconsistent(func(p map[string]any) { p["exp"] = p["exp"].(float64) + 86400*365 }), ErrMalformed},
+		{"validUntil differs from exp", inconsistent(func(p map[string]any) { p["validUntil"] = "2099-01-01T00:00:00Z" }), ErrMalformed},
+		{"a vc claim beside the credential", inconsistent(func(p map[string]any) {
+			inner := map[string]any{}
+			for k, v := range p {
+				inner[k] = v
+			}
+			p["vc"] = inner
+		}), ErrMalformed},
+		{"no credentialSubject", inconsistent(func(p map[string]any) { delete(p, "credentialSubject") }), ErrMalformed},
+		{"issuer not an object", inconsistent(func(p map[string]any) { p["issuer"] = credTestIssuer.URL }), ErrMalformed},
 		{"status list instead of credential", statusToken, ErrMalformed},
 		{"issuer differs from iss", inconsistent(func(p map[string]any) { vc(p)["issuer"].(map[string]any)["id"] = "https://evil.example" }), ErrMalformed},
 		{"foreign status list", inconsistent(func(p map[string]any) {
@@ -644,5 +679,106 @@ func TestVerifyCredentialRefusesLibraryHS256(t *testing.T) {
 	}
 	if _, err := VerifyCredential(s, credLookup(t), credValidAt); !errors.Is(err, ErrAlgorithm) {
 		t.Errorf("err = %v, want ErrAlgorithm", err)
+	}
+}
+
+// An issuer id that shows one host and means another (user info), or
+// carries a query or fragment, is refused even when the signature is by a
+// known key: a reader could take "http://real.example@attacker.example"
+// for real.example.
+func TestVerifyCredentialRefusesDeceptiveIssuer(t *testing.T) {
+	k := credTestKey(t)
+	token := credIssue(t, credTestCert())
+	header, _ := credDecode(t, token)
+	parts := strings.Split(token, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(credTestIssuer.URL, "https://")
+	for _, fake := range []string{"http://real.example@" + host, "https://real.example@" + host, credTestIssuer.URL + "?x=1", credTestIssuer.URL + "#x", "ftp://" + host} {
+		var payload map[string]any
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(string(raw), credTestIssuer.URL, fake)), &payload); err != nil {
+			t.Fatal(err)
+		}
+		forged := credES256(t, credSegment(t, header), credSegment(t, payload), k.Private)
+		if cred, err := VerifyCredential(forged, credLookup(t), credValidAt); !errors.Is(err, ErrMalformed) || !errors.Is(err, ErrIssuerID) || cred != nil {
+			t.Errorf("iss %q: %+v, %v; want ErrMalformed (ErrIssuerID)", fake, cred, err)
+		}
+	}
+}
+
+func TestCheckIssuerID(t *testing.T) {
+	for _, ok := range []string{"https://kipass.example", "https://kipass.example/org", "http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:9"} {
+		if err := CheckIssuerID(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "kipass.example", "http://kipass.example", "https://a@kipass.example", "https://a:b@kipass.example",
+		"https://kipass.example?", "https://kipass.example?a", "https://kipass.example#", "https://kipass.example#a", "ftp://kipass.example",
+		"https://", "https:kipass.example", "https://kipass.example/\\evil", "https://kipass.example /x", "javascript:alert(1)", "http://127.0.0.1.evil.example"} {
+		if err := CheckIssuerID(bad); !errors.Is(err, ErrIssuerID) {
+			t.Errorf("%q: %v, want ErrIssuerID", bad, err)
+		}
+	}
+}
+
+// Issue 19 item 2: a credential of the shape issued before December 2026
+// (the credential in a "vc" claim, jti the bare certificate id, typ
+// vc+jwt, kid the bare thumbprint), kept as issued in
+// testdata/cred-v1.jwt, still verifies and states the same as a new one.
+// For it the old rule stays: jti is the certificate id that ends vc.id,
+// and iss, sub, nbf and exp match the credential's fields.
+func TestVerifyCredentialOldShape(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "cred-v1.jwt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := strings.TrimSpace(string(b))
+	header, payload := credDecode(t, old)
+	if header["typ"] != "vc+jwt" || header["kid"] != credTestKey(t).ID || payload["vc"] == nil || payload["jti"] != credTestCert().ID {
+		t.Fatalf("testdata/cred-v1.jwt is not of the old shape: %v %v", header, payload)
+	}
+	got, err := VerifyCredential(old, credLookup(t), credValidAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := VerifyCredential(credIssue(t, credTestCert()), credLookup(t), credValidAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("old shape states\n%+v\nnew shape\n%+v", got, want)
+	}
+
+	parts := strings.Split(old, ".")
+	resigned := func(h map[string]any, change func(p, vc map[string]any)) string {
+		var p map[string]any
+		if err := json.Unmarshal(mustB64(t, parts[1]), &p); err != nil {
+			t.Fatal(err)
+		}
+		change(p, p["vc"].(map[string]any))
+		if h == nil {
+			h = header
+		}
+		return credES256(t, credSegment(t, h), credSegment(t, p), credTestKey(t).Private)
+	}
+	if _, err := VerifyCredential(resigned(nil, func(p, vc map[string]any) {}), credLookup(t), credValidAt); err != nil {
+		t.Fatalf("re-signed unchanged: %v", err)
+	}
+	for name, token := range map[string]string{
+		"jti not ending vc.id":      resigned(nil, func(p, vc map[string]any) { p["jti"] = "AAAAAAAAAAAAAAAAAAAAAA" }),
+		"jti as the URL":            resigned(nil, func(p, vc map[string]any) { p["jti"] = vc["id"] }),
+		"sub differs":               resigned(nil, func(p, vc map[string]any) { p["sub"] = "urn:uuid:00000000-0000-8000-8000-000000000000" }),
+		"nbf differs":               resigned(nil, func(p, vc map[string]any) { p["nbf"] = p["nbf"].(float64) - 3600 }),
+		"exp differs":               resigned(nil, func(p, vc map[string]any) { p["exp"] = p["exp"].(float64) + 86400 }),
+		"iss differs":               resigned(nil, func(p, vc map[string]any) { vc["issuer"].(map[string]any)["id"] = "https://evil.example" }),
+		"typ JWT with a vc claim":   resigned(map[string]any{"alg": "ES256", "typ": "JWT", "kid": credTestKey(t).ID}, func(p, vc map[string]any) {}),
+		"kid URL with a vc claim":   resigned(map[string]any{"alg": "ES256", "typ": "vc+jwt", "kid": KeyURL(credTestIssuer.URL, credTestKey(t).ID)}, func(p, vc map[string]any) {}),
+		"credential also top level": resigned(nil, func(p, vc map[string]any) { p["id"] = vc["id"] }),
+	} {
+		if cred, err := VerifyCredential(token, credLookup(t), credValidAt); !errors.Is(err, ErrMalformed) || cred != nil {
+			t.Errorf("%s: %+v, %v; want ErrMalformed", name, cred, err)
+		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/image/font/gofont/goitalic"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
+
+	"kipass/internal/pdfscan"
 )
 
 func TestSafeText(t *testing.T) {
@@ -141,7 +143,7 @@ func TestRenderHostileNames(t *testing.T) {
 			if err != nil {
 				t.Fatalf("RenderPDF(%.40q): %v", name, err)
 			}
-			if _, err := parsePDF(b); err != nil {
+			if _, err := pdfscan.Parse(b, pdfscan.Limits{}); err != nil {
 				t.Fatalf("RenderPDF(%.40q) gives an unreadable PDF: %v", name, err)
 			}
 		}

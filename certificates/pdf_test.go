@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kipass/internal/pdfscan"
 )
 
 // -update-pdf rewrites testdata/pdf-golden-de.pdf and pdf-sample-de.pdf.
@@ -72,6 +75,14 @@ func pdfRenderSigned(t testing.TB, k *Key, c Certificate, lang, jwt string) []by
 	}
 	return signed
 }
+
+// pdfTrust trusts k only; pdfTrustAny trusts every signer, for tests of
+// the structure.
+func pdfTrust(k *Key) PDFTrust {
+	return TrustKeys(func(kid string) (*ecdsa.PublicKey, bool) { return k.Public, kid == Thumbprint(k.Public) })
+}
+
+var pdfTrustAny PDFTrust = func(*ecdsa.PublicKey, *x509.Certificate) error { return nil }
 
 // pdfNeedTool skips the test when a command-line tool is missing.
 func pdfNeedTool(t *testing.T, name string) {
@@ -198,11 +209,11 @@ func TestCertificatePDFWithRealTools(t *testing.T) {
 				}
 			})
 			t.Run("CheckPDF", func(t *testing.T) {
-				res, err := CheckPDF(signed)
+				res, err := CheckPDF(signed, pdfTrust(k))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !res.SignatureValid || res.Credential != pdfTestJWT || !res.SignerKey.Equal(k.Public) {
+				if res.Credential != pdfTestJWT || !res.SignerKey.Equal(k.Public) {
 					t.Errorf("CheckPDF = %+v", res)
 				}
 			})
@@ -282,45 +293,44 @@ func TestRenderPDFMetadataAndAttachment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := parsePDF(b)
+	f, err := pdfscan.Parse(b, pdfscan.Limits{})
 	if err != nil {
-		t.Fatalf("parsePDF: %v", err)
+		t.Fatalf("parse: %v", err)
 	}
-	info := f.dict(f.trailer["Info"])
-	for key, want := range map[pdfName]string{
+	info := f.Trailer().Key("Info")
+	for key, want := range map[string]string{
 		"Title":        "Certificate: AI in the workplace – Anna Beispiel",
 		"Author":       "Muster GmbH",
 		"Creator":      "kipass",
 		"CreationDate": "D:20261129103000",
 	} {
-		if got := pdfText(f.resolve(info[key])); got != want {
+		if got := info.Key(key).Text(); got != want {
 			t.Errorf("Info /%s = %q, want %q", key, got, want)
 		}
 	}
-	if s := pdfText(f.resolve(info["Subject"])); !strings.Contains(s, "q8VYzB3kTn2Xc5Rw7pLm1A") {
+	if s := info.Key("Subject").Text(); !strings.Contains(s, "q8VYzB3kTn2Xc5Rw7pLm1A") {
 		t.Errorf("Info /Subject = %q, want the certificate id in it", s)
 	}
-	root := f.dict(f.trailer["Root"])
-	if got := pdfText(f.resolve(root["Lang"])); got != "en" {
+	if got := f.Trailer().Key("Root").Key("Lang").Text(); got != "en" {
 		t.Errorf("catalog /Lang = %q", got)
 	}
-	cred, err := f.credential()
-	if err != nil || cred != pdfTestJWT {
+	cred, err := f.EmbeddedFile(CredentialFileName)
+	if err != nil || string(cred) != pdfTestJWT {
 		t.Fatalf("credential = %q, %v", cred, err)
 	}
 	// The file specification names the file and its media type.
-	var spec pdfDict
-	for _, def := range f.objects {
-		if d, ok := def.obj.(pdfDict); ok && d["Type"] == pdfName("Filespec") {
-			spec = d
+	var spec pdfscan.Value
+	for _, o := range f.Objects() {
+		if o.Key("Type").Name() == "Filespec" {
+			spec = o
 		}
 	}
-	if pdfText(spec["F"]) != CredentialFileName || pdfText(spec["UF"]) != CredentialFileName || pdfText(spec["Desc"]) == "" {
-		t.Errorf("file spec = %v", spec)
+	if spec.Key("F").Text() != CredentialFileName || spec.Key("UF").Text() != CredentialFileName || spec.Key("Desc").Text() == "" {
+		t.Errorf("file spec: F %q, UF %q, Desc %q", spec.Key("F").Text(), spec.Key("UF").Text(), spec.Key("Desc").Text())
 	}
-	ef, ok := f.resolve(f.dict(spec["EF"])["F"]).(pdfStream)
-	if !ok || ef.dict["Subtype"] != pdfName("application/vc+jwt") {
-		t.Errorf("embedded file stream = %v", ef.dict)
+	ef := spec.Key("EF").Key("F")
+	if !ef.IsStream() || ef.Key("Subtype").Name() != "application/vc+jwt" {
+		t.Errorf("embedded file stream: stream %v, subtype %q", ef.IsStream(), ef.Key("Subtype").Name())
 	}
 }
 
@@ -332,8 +342,8 @@ func TestRenderPDFWithoutCredential(t *testing.T) {
 	if bytes.Contains(b, []byte("EmbeddedFile ")) {
 		t.Error("an empty credential was embedded")
 	}
-	res, err := CheckPDF(b)
-	if err != ErrNoCredential || res == nil || res.SignatureValid || res.Problem == "" {
+	res, err := CheckPDF(b, pdfTrustAny)
+	if !errors.Is(err, ErrPDFNotSigned) || res != nil {
 		t.Errorf("CheckPDF(unsigned, no credential) = %+v, %v", res, err)
 	}
 }
@@ -376,7 +386,7 @@ func TestRenderPDFOddContent(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s/%s: %v", name, lang, err)
 			}
-			if _, err := parsePDF(b); err != nil {
+			if _, err := pdfscan.Parse(b, pdfscan.Limits{}); err != nil {
 				t.Errorf("%s/%s: %v", name, lang, err)
 			}
 		}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kipass/internal/pdfscan"
 )
 
 func TestSelfSignedCert(t *testing.T) {
@@ -208,11 +210,11 @@ func TestSignPDFWithOrganisationChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := CheckPDF(signed)
+	res, err := CheckPDF(signed, pdfTrust(k))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.SignatureValid || !res.SignerKey.Equal(k.Public) || !res.SignerCert.Equal(leaf) {
+	if !res.SignerKey.Equal(k.Public) || !res.SignerCert.Equal(leaf) {
 		t.Errorf("CheckPDF = %+v", res)
 	}
 
@@ -246,18 +248,18 @@ func TestSignPDFSignatureFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := parsePDF(signed)
+		f, err := pdfscan.Parse(signed, pdfscan.Limits{})
 		if err != nil {
 			t.Fatalf("%s: %v", iss.Name, err)
 		}
-		res, err := CheckPDF(signed)
-		if err != nil || !res.SignatureValid || !res.SignedAt.Equal(now) {
+		res, err := CheckPDF(signed, pdfTrust(k))
+		if err != nil || !res.SignedAt.Equal(now) {
 			t.Fatalf("%s: CheckPDF = %+v, %v", iss.Name, res, err)
 		}
-		var sig pdfDict
-		for _, def := range f.objects {
-			if d, ok := def.obj.(pdfDict); ok && d["Type"] == pdfName("Sig") {
-				sig = d
+		var sig pdfscan.Value
+		for _, o := range f.Objects() {
+			if o.Key("Type").Name() == "Sig" {
+				sig = o
 			}
 		}
 		wantName := map[string]string{
@@ -267,8 +269,8 @@ func TestSignPDFSignatureFields(t *testing.T) {
 		if wantName == "" {
 			wantName = iss.Name
 		}
-		for key, want := range map[pdfName]string{"Name": wantName, "Reason": PDFSignReason, "Location": iss.URL} {
-			if got := pdfText(sig[key]); got != want {
+		for key, want := range map[string]string{"Name": wantName, "Reason": PDFSignReason, "Location": iss.URL} {
+			if got := sig.Key(key).Text(); got != want {
 				t.Errorf("%s: /%s = %q, want %q", iss.Name, key, got, want)
 			}
 		}

@@ -29,19 +29,24 @@ const maxStatusListBytes = 16 << 20
 // a revocation is visible as soon as the list is served again.
 const StatusListValidity = 24 * time.Hour
 
+// statusListClaims is the payload of a status list token: the
+// BitstringStatusListCredential itself with iss, jti, sub, nbf and exp
+// beside its fields (as credentialClaims), or, in lists signed before
+// December 2026, the credential in "vc".
 type statusListClaims struct {
+	statusListCredential
 	jwt.RegisteredClaims
-	VC statusListCredential `json:"vc"`
+	VC *statusListCredential `json:"vc,omitempty"`
 }
 
 type statusListCredential struct {
-	Context           []string            `json:"@context"`
-	ID                string              `json:"id"`
-	Type              []string            `json:"type"`
-	Issuer            profile             `json:"issuer"`
-	ValidFrom         string              `json:"validFrom"`
-	ValidUntil        string              `json:"validUntil"`
-	CredentialSubject bitstringStatusList `json:"credentialSubject"`
+	Context           []string             `json:"@context,omitempty"`
+	ID                string               `json:"id,omitempty"`
+	Type              []string             `json:"type,omitempty"`
+	Issuer            *profile             `json:"issuer,omitempty"`
+	ValidFrom         string               `json:"validFrom,omitempty"`
+	ValidUntil        string               `json:"validUntil,omitempty"`
+	CredentialSubject *bitstringStatusList `json:"credentialSubject,omitempty"`
 }
 
 type bitstringStatusList struct {
@@ -122,7 +127,8 @@ func Bit(list []byte, index int) bool {
 }
 
 // IssueStatusList returns the issuer's revocation list as a signed
-// BitstringStatusListCredential (vc+jwt, ES256, kid of k), with id
+// BitstringStatusListCredential (a VC-JWT like IssueCredential's: typ JWT,
+// ES256, kid the key URL of k, the credential as payload), with id
 // StatusListURL(iss.URL) and the given indexes revoked. It is valid from
 // now for StatusListValidity (24 hours): serve a freshly signed list rather
 // than a stored one.
@@ -138,29 +144,29 @@ func IssueStatusList(iss Issuer, revoked []int, k *Key, now time.Time) (string, 
 	until := from.Add(StatusListValidity)
 	listURL := StatusListURL(iss.URL)
 	claims := statusListClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    iss.URL,
-			Subject:   listURL + "#list",
-			ExpiresAt: jwt.NewNumericDate(until),
-			NotBefore: jwt.NewNumericDate(from),
-			IssuedAt:  jwt.NewNumericDate(from),
-		},
-		VC: statusListCredential{
+		statusListCredential: statusListCredential{
 			Context:    []string{contextVC2},
 			ID:         listURL,
 			Type:       []string{"VerifiableCredential", "BitstringStatusListCredential"},
-			Issuer:     profile{ID: iss.URL, Type: []string{"Profile"}, Name: iss.Name},
+			Issuer:     &profile{ID: iss.URL, Type: []string{"Profile"}, Name: iss.Name},
 			ValidFrom:  from.Format(time.RFC3339),
 			ValidUntil: until.Format(time.RFC3339),
-			CredentialSubject: bitstringStatusList{
+			CredentialSubject: &bitstringStatusList{
 				ID:            listURL + "#list",
 				Type:          "BitstringStatusList",
 				StatusPurpose: "revocation",
 				EncodedList:   encoded,
 			},
 		},
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    iss.URL,
+			ID:        listURL,
+			Subject:   listURL + "#list",
+			NotBefore: jwt.NewNumericDate(from),
+			ExpiresAt: jwt.NewNumericDate(until),
+		},
 	}
-	token, err := signJWS(claims, k)
+	token, err := signJWS(claims, iss, k)
 	if err != nil {
 		return "", fmt.Errorf("certificates: issue status list: %w", err)
 	}
@@ -176,23 +182,41 @@ func IssueStatusList(iss Issuer, revoked []int, k *Key, now time.Time) (string, 
 // as for the credential, so that only its issuer's list is accepted.
 func VerifyStatusList(token string, keys func(string) (*ecdsa.PublicKey, bool), now time.Time) ([]byte, error) {
 	var c statusListClaims
-	if _, err := verifyJWS(token, keys, &c); err != nil {
+	h, err := verifyJWS(token, keys, &c)
+	if err != nil {
 		return nil, err
 	}
-	vc := &c.VC
+	rc, vc := &c.RegisteredClaims, &c.statusListCredential
+	legacy := c.VC != nil
+	if legacy {
+		vc = c.VC
+	}
 	switch {
-	case c.Issuer == "" || c.ExpiresAt == nil || c.NotBefore == nil:
+	case legacy && (c.statusListCredential.ID != "" || c.statusListCredential.CredentialSubject != nil):
+		return nil, fmt.Errorf("%w: status list: both a vc claim and a credential at the top level", ErrMalformed)
+	case rc.Issuer == "" || rc.ExpiresAt == nil || rc.NotBefore == nil:
 		return nil, fmt.Errorf("%w: status list: iss, exp and nbf are required", ErrMalformed)
+	case vc.Issuer == nil || vc.CredentialSubject == nil:
+		return nil, fmt.Errorf("%w: status list: issuer or credentialSubject missing", ErrMalformed)
 	case !slices.Contains(vc.Type, "BitstringStatusListCredential") || vc.CredentialSubject.Type != "BitstringStatusList":
 		return nil, fmt.Errorf("%w: not a BitstringStatusListCredential", ErrMalformed)
 	case vc.CredentialSubject.StatusPurpose != "revocation":
 		return nil, fmt.Errorf("%w: status list purpose %q, want revocation", ErrMalformed, clip(vc.CredentialSubject.StatusPurpose))
-	case vc.ID != StatusListURL(c.Issuer) || vc.Issuer.ID != c.Issuer:
+	case vc.ID != StatusListURL(rc.Issuer) || vc.Issuer.ID != rc.Issuer:
 		return nil, fmt.Errorf("%w: the status list is not its issuer's", ErrMalformed)
-	case now.Add(clockSkew).Before(c.NotBefore.Time):
-		return nil, fmt.Errorf("%w: status list valid from %s", ErrNotYetValid, c.NotBefore.UTC().Format(time.RFC3339))
-	case !now.Before(c.ExpiresAt.Time):
-		return nil, fmt.Errorf("%w: status list expired on %s", ErrExpired, c.ExpiresAt.UTC().Format(time.RFC3339))
+	case !legacy && (rc.ID != vc.ID || h.typ != jwsType || h.kid != KeyURL(rc.Issuer, h.keyID)):
+		return nil, fmt.Errorf("%w: status list: jti, typ or kid do not match the list", ErrMalformed)
+	case legacy && h.kid != h.keyID:
+		return nil, fmt.Errorf("%w: status list: a vc claim with a kid URL", ErrMalformed)
+	}
+	if err := claimsAgree(rc, vc.Issuer.ID, vc.CredentialSubject.ID, vc.ValidFrom, vc.ValidUntil); err != nil {
+		return nil, fmt.Errorf("%w: status list: %v", ErrMalformed, err)
+	}
+	switch {
+	case now.Add(clockSkew).Before(rc.NotBefore.Time):
+		return nil, fmt.Errorf("%w: status list valid from %s", ErrNotYetValid, rc.NotBefore.UTC().Format(time.RFC3339))
+	case !now.Before(rc.ExpiresAt.Time):
+		return nil, fmt.Errorf("%w: status list expired on %s", ErrExpired, rc.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	list, err := DecodeStatusList(vc.CredentialSubject.EncodedList)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -195,12 +196,15 @@ func TestIssueVerifyStatusList(t *testing.T) {
 		t.Fatal(err)
 	}
 	header, payload := credDecode(t, token)
-	if header["alg"] != "ES256" || header["typ"] != "vc+jwt" || header["kid"] != k.ID {
+	if header["alg"] != "ES256" || header["typ"] != "JWT" || header["kid"] != KeyURL(credTestIssuer.URL, k.ID) {
 		t.Errorf("header %v", header)
 	}
-	vc := payload["vc"].(map[string]any)
+	vc := payload // the list credential is the payload, as a credential's
 	subject := vc["credentialSubject"].(map[string]any)
 	listURL := "https://kipass.muster.example/status/1"
+	if _, ok := payload["vc"]; ok || payload["jti"] != listURL || payload["sub"] != listURL+"#list" || payload["iss"] != vc["issuer"].(map[string]any)["id"] {
+		t.Errorf("claims and list disagree: %v", payload)
+	}
 	if vc["id"] != listURL || subject["id"] != listURL+"#list" || subject["type"] != "BitstringStatusList" ||
 		subject["statusPurpose"] != "revocation" || payload["exp"].(float64) != float64(now.Add(24*time.Hour).Unix()) ||
 		vc["validUntil"] != "2027-02-02T12:00:00Z" {
@@ -247,7 +251,9 @@ func TestIssueVerifyStatusList(t *testing.T) {
 		{"unknown key", foreign, now, ErrUnknownKey},
 		{"changed signature", parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(sig), now, ErrBadSignature},
 		{"a credential", credIssue(t, c), credValidAt, ErrMalformed},
-		{"alg none", credSegment(t, map[string]any{"alg": "none", "typ": "vc+jwt", "kid": k.ID}) + "." + parts[1] + ".", now, ErrAlgorithm},
+		{"alg none", credSegment(t, map[string]any{"alg": "none", "typ": "JWT", "kid": KeyURL(credTestIssuer.URL, k.ID)}) + "." + parts[1] + ".", now, ErrAlgorithm},
+		{"jti differs", statusResigned(t, parts, k, func(p map[string]any) { p["jti"] = "x" }), now, ErrMalformed},
+		{"exp differs from validUntil", statusResigned(t, parts, k, func(p map[string]any) { p["exp"] = p["exp"].(float64) + 3600 }), now, ErrMalformed},
 		{"garbage", "x.y.z", now, ErrMalformed},
 	}
 	for _, tt := range tests {
@@ -345,4 +351,15 @@ func BenchmarkVerifyStatusList(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// statusResigned changes a status list's payload and signs it again with k.
+func statusResigned(t *testing.T, parts []string, k *Key, change func(map[string]any)) string {
+	t.Helper()
+	var p map[string]any
+	if err := json.Unmarshal(mustB64(t, parts[1]), &p); err != nil {
+		t.Fatal(err)
+	}
+	change(p)
+	return credES256(t, parts[0], credSegment(t, p), k.Private)
 }

@@ -68,6 +68,10 @@ func classify(err error) (int, *errs.Error) {
 // handleError is the app's one error handler: JSON for the API, an HTML
 // page otherwise.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
+	if s.uploads.refused(c) {
+		s.setSecurityHeaders(c)
+		return s.refuseUpload(c)
+	}
 	status, e := classify(err)
 	s.setSecurityHeaders(c)
 	if status >= 500 {

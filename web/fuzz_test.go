@@ -55,9 +55,9 @@ type fuzzEnv struct {
 
 func newFuzzEnv(f *testing.F) *fuzzEnv {
 	f.Helper()
-	// Failed logins from the single test address must not lock the login
-	// handlers away from the fuzzer.
-	ta := buildTestApp(f, func(c *Config) { c.AddressLimit = 1 << 30 }, io.Discard)
+	// Failed logins and verifications from the single test address must
+	// not lock those handlers away from the fuzzer.
+	ta := buildTestApp(f, func(c *Config) { c.AddressLimit, c.VerifyLimit = 1<<30, 1<<30 }, io.Discard)
 	app := ta.app
 	e := &fuzzEnv{base: ta, client: &http.Client{Timeout: 30 * time.Second}}
 	f.Cleanup(func() {

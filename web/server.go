@@ -83,6 +83,20 @@ type Config struct {
 	MinGroup      int // default 5
 	// InviteTTL is how long invitation and reset links work (default 14 days).
 	InviteTTL time.Duration
+	// VerifyLimit is how many public verifications (POST /verify and
+	// /api/v1/verify) one client address may send a minute (default 60);
+	// VerifyConcurrency how many PDFs are checked at once (default 3), and
+	// VerifyQueueWait how long an upload waits for a slot before 503
+	// (default 2s).
+	VerifyLimit       int
+	VerifyConcurrency int
+	VerifyQueueWait   time.Duration
+	// UploadsAtOnce is how many bodies over BodyLimit (PDFs to verify,
+	// CSV imports) are received at once (default 8); another waits up
+	// to UploadQueueWait (default 10s), then gets 503 before its body is
+	// read (see uploadGate).
+	UploadsAtOnce   int
+	UploadQueueWait time.Duration
 	// Privacy is what the privacy notice at /privacy says.
 	Privacy Privacy
 }
@@ -144,6 +158,10 @@ type server struct {
 	csrfFallback []byte
 	// evidenceSlots bounds the evidence PDFs built at once.
 	evidenceSlots chan struct{}
+	// verifyGate bounds public verification per address and at once.
+	verifyGate verifyGate
+	// uploads admits large bodies before they are read.
+	uploads *uploadGate
 }
 
 // The roles, short for the route list.
@@ -182,6 +200,11 @@ func NewServer(d Deps) (*fiber.App, error) {
 	cfg.SessionCacheTTL = cmpOr(cfg.SessionCacheTTL, 2*time.Second)
 	cfg.MinGroup = cmpOr(cfg.MinGroup, 5)
 	cfg.InviteTTL = cmpOr(cfg.InviteTTL, 14*24*time.Hour)
+	cfg.VerifyLimit = cmpOr(cfg.VerifyLimit, 60)
+	cfg.VerifyConcurrency = cmpOr(cfg.VerifyConcurrency, 3)
+	cfg.VerifyQueueWait = cmpOr(cfg.VerifyQueueWait, 2*time.Second)
+	cfg.UploadsAtOnce = cmpOr(cfg.UploadsAtOnce, 8)
+	cfg.UploadQueueWait = cmpOr(cfg.UploadQueueWait, 10*time.Second)
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -196,6 +219,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
 	s.csrfFallback = make([]byte, 32)
 	rand.Read(s.csrfFallback)
+	s.verifyGate, s.uploads = newVerifyGate(cfg, now), newUploadGate(cfg, now)
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}
 	if s.secure {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}
@@ -216,7 +240,8 @@ func NewServer(d Deps) (*fiber.App, error) {
 		// one is answered by the app (JSON on the API), not by fasthttp.
 		DisablePreParseMultipartForm: true,
 	})
-	app.Use(s.logRequests, recover.New(), s.requestContext, s.securityHeaders, s.limitBody)
+	app.Server().HeaderReceived = s.uploads.headerReceived
+	app.Use(s.uploads.release, s.logRequests, recover.New(), s.requestContext, s.securityHeaders, s.limitBody)
 	s.routes(app)
 	return app, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -123,40 +124,119 @@ func (s *server) verifyToken(c *fiber.Ctx, token, lang string, v verification) (
 	return s.withRecord(c, v, cred.ID, lang)
 }
 
-// verifyPDF checks an uploaded PDF: its own signature, that one of our keys
-// made it, then the embedded credential.
+// verifyPDF checks an uploaded PDF: the cheap checks first (its signature
+// covers the whole file and was made by one of our keys), only then its
+// structure and the embedded credential. A PDF not signed by this issuer
+// is answered from one pass over its bytes (certificates.CheckPDF).
 func (s *server) verifyPDF(c *fiber.Ctx, pdf []byte, lang string) (verification, error) {
 	v := verification{Status: "unknown", Signature: "invalid", Checks: []check{}}
-	chk, err := certificates.CheckPDF(pdf)
+	chk, err := certificates.CheckPDF(pdf, certificates.TrustKeys(s.signer.Keys().Lookup))
 	switch {
 	case errors.Is(err, certificates.ErrTooLarge):
 		return v, errs.New(errs.TooLarge, "too_large", "The file is larger than 5 MiB.")
 	case errors.Is(err, certificates.ErrNotPDF):
 		v.Reason = "not_a_pdf"
 		return v, nil
+	case errors.Is(err, certificates.ErrPDFNotSigned), errors.Is(err, certificates.ErrPDFSignature):
+		v.Reason = "pdf_signature_invalid"
+		v.add("pdf_signature", false)
+		return v, nil
+	case errors.Is(err, certificates.ErrPDFUntrusted):
+		// Not a certificate of this issuer.
+		v.Reason = "pdf_signer_unknown"
+		v.add("pdf_signature", true)
+		v.add("pdf_signer", false)
+		return v, nil
+	}
+	v.add("pdf_signature", true)
+	v.add("pdf_signer", true)
+	switch {
 	case errors.Is(err, certificates.ErrNoCredential):
 		v.Reason = "no_credential"
-		v.add("pdf_signature", chk != nil && chk.SignatureValid)
 		return v, nil
 	case err != nil:
 		v.Reason = "malformed_pdf"
 		return v, nil
 	}
-	v.add("pdf_signature", chk.SignatureValid)
-	if !chk.SignatureValid {
-		v.Reason = "pdf_signature_invalid"
-		return v, nil
-	}
-	ours := false
-	if chk.SignerKey != nil {
-		_, ours = s.signer.Keys().Lookup(certificates.Thumbprint(chk.SignerKey))
-	}
-	v.add("pdf_signer", ours)
-	if !ours {
-		v.Reason = "pdf_signer_unknown"
-		return v, nil
-	}
 	return s.verifyToken(c, chk.Credential, lang, v)
+}
+
+// verifyGate keeps public verification cheap for everyone: each client
+// address may send VerifyLimit uploads or tokens a minute (the login
+// throttle's mechanism), and at most VerifyConcurrency PDFs are checked at
+// once; a PDF that finds every slot taken waits briefly, then gets 503
+// busy with Retry-After.
+type verifyGate struct {
+	perAddress *addressThrottle
+	slots      chan struct{}
+	wait       time.Duration
+}
+
+func newVerifyGate(cfg Config, now func() time.Time) verifyGate {
+	return verifyGate{
+		perAddress: newAddressThrottle(cfg.VerifyLimit, time.Minute, now),
+		slots:      make(chan struct{}, cfg.VerifyConcurrency),
+		wait:       cfg.VerifyQueueWait,
+	}
+}
+
+// verifyRetryAfter is what a busy answer tells the client to wait, in seconds.
+const verifyRetryAfter = "5"
+
+// errVerifyBusy and errVerifyThrottled are the gate's refusals.
+var (
+	errVerifyBusy      = errs.New(errs.Throttled, "busy", "Too many certificates are being checked right now. Please try again in a few seconds.")
+	errVerifyThrottled = errs.New(errs.Throttled, "too_many_requests", "Too many verifications from your network. Please wait a minute.")
+)
+
+// admit counts one verification request from the caller's address.
+func (s *server) admitVerify(c *fiber.Ctx) error {
+	addr := s.clientAddr(c)
+	if s.verifyGate.perAddress.blocked(addr) {
+		return errVerifyThrottled
+	}
+	// "fail" counts one event in the address's window; for /verify every
+	// request counts, not only failures.
+	s.verifyGate.perAddress.fail(addr)
+	return nil
+}
+
+// withPDFSlot runs f in one of the verification slots, or answers busy.
+func (s *server) withPDFSlot(c *fiber.Ctx, f func() error) error {
+	select {
+	case s.verifyGate.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(s.verifyGate.wait)
+		defer t.Stop()
+		select {
+		case s.verifyGate.slots <- struct{}{}:
+		case <-t.C:
+			return errVerifyBusy
+		case <-c.UserContext().Done():
+			return errVerifyBusy
+		}
+	}
+	defer func() { <-s.verifyGate.slots }()
+	return f()
+}
+
+// refuseVerify answers a gate refusal: the contract's error JSON on the
+// API, the form again with a message on the page. A busy answer is 503
+// with Retry-After; a throttled one 429.
+func (s *server) refuseVerify(c *fiber.Ctx, err error) error {
+	e := errs.As(err)
+	if e == nil || (e != errVerifyBusy && e != errVerifyThrottled) {
+		return err
+	}
+	status, retry, msg := fiber.StatusTooManyRequests, "60", "verify.throttled"
+	if e == errVerifyBusy {
+		status, retry, msg = fiber.StatusServiceUnavailable, verifyRetryAfter, "verify.busy"
+	}
+	c.Set(fiber.HeaderRetryAfter, retry)
+	if isAPI(c) {
+		return c.Status(status).JSON(apiError{apiErrorBody{Code: e.Code, Message: e.Message}})
+	}
+	return s.render(c, status, "verify", "verify.title", &form{Message: msg}, nil)
 }
 
 // --- API ---
@@ -170,12 +250,24 @@ func (s *server) apiVerifyID(c *fiber.Ctx) error {
 }
 
 func (s *server) apiVerify(c *fiber.Ctx) error {
+	if err := s.admitVerify(c); err != nil {
+		return s.refuseVerify(c, err)
+	}
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	var v verification
 	var err error
 	switch {
 	case strings.HasPrefix(ct, "application/pdf"):
-		v, err = s.verifyPDF(c, c.Body(), apiLang(c))
+		err = s.withPDFSlot(c, func() (err error) {
+			// The request's own buffer, not c.Body(): with Immutable that
+			// is a copy, 4 MB more per upload in flight. The bytes are
+			// not kept beyond this call.
+			v, err = s.verifyPDF(c, c.Request().Body(), apiLang(c))
+			return err
+		})
+		if err != nil {
+			return s.refuseVerify(c, err)
+		}
 	case strings.HasPrefix(ct, fiber.MIMEApplicationJSON):
 		var body struct {
 			Token string `json:"token"`
@@ -219,6 +311,9 @@ func (s *server) verifyIDPage(c *fiber.Ctx) error {
 
 // verifyForm checks an uploaded PDF or a pasted token.
 func (s *server) verifyForm(c *fiber.Ctx) error {
+	if err := s.admitVerify(c); err != nil {
+		return s.refuseVerify(c, err)
+	}
 	lang := langOf(c)
 	var v verification
 	if fh, err := c.FormFile("pdf"); err == nil {
@@ -234,8 +329,12 @@ func (s *server) verifyForm(c *fiber.Ctx) error {
 		if err != nil {
 			return errs.New(errs.Invalid, "bad_upload", "The file could not be read.")
 		}
-		if v, err = s.verifyPDF(c, b, lang); err != nil {
+		err = s.withPDFSlot(c, func() (err error) {
+			v, err = s.verifyPDF(c, b, lang)
 			return err
+		})
+		if err != nil {
+			return s.refuseVerify(c, err)
 		}
 	} else if token := c.FormValue("token"); strings.TrimSpace(token) != "" {
 		if v, err = s.verifyToken(c, token, lang, verification{}); err != nil {

@@ -183,12 +183,12 @@ func TestCertificateEndToEnd(t *testing.T) {
 		code, out, errOut := runCmd(t, append([]string{"verify"}, args...)...)
 		return code, out + errOut
 	}
-	for _, args := range [][]string{{pdf}, {jwtFile}, {pdf, "--offline", "--jwks", jwks}, {jwtFile, "--jwks", s.url + "/.well-known/jwks.json"}} {
+	for _, args := range [][]string{{pdf, "--issuer", s.url}, {jwtFile, "--issuer", s.url + "/"}, {pdf, "--offline", "--jwks", jwks}, {jwtFile, "--jwks", s.url + "/.well-known/jwks.json"}} {
 		if code, out := verify(args...); code != 0 || !strings.Contains(out, "VALID: certificate "+id) || !strings.Contains(out, "Zoë Ångström") {
 			t.Fatalf("verify %v: %d\n%s", args, code, out)
 		}
 	}
-	code, out := verify(pdf, "--json")
+	code, out := verify(pdf, "--json", "--issuer", s.url)
 	var res verifyResult
 	if json.Unmarshal([]byte(out), &res); code != 0 || !res.Valid || res.ID != id {
 		t.Fatalf("--json: %d %s", code, out)
@@ -199,11 +199,17 @@ func TestCertificateEndToEnd(t *testing.T) {
 	b[len(b)/3] ^= 0x20
 	bad := filepath.Join(dir, "bad.pdf")
 	os.WriteFile(bad, b, 0o600)
-	if code, out := verify(bad); code != 1 || !strings.Contains(out, "NOT VALID") {
+	if code, out := verify(bad, "--issuer", s.url); code != 1 || !strings.Contains(out, "NOT VALID") {
 		t.Fatalf("tampered: %d %s", code, out)
 	}
+	// The genuine certificate without a trust anchor: not valid, and the
+	// answer says whom to trust.
+	if code, out := verify(pdf); code != 1 || !strings.Contains(out, "NOT VALID (untrusted_issuer): signature checks out, but the issuer is not one you trust: it claims to be Muster GmbH at "+s.url+"; run again with --issuer "+s.url+" if you trust it") {
+		t.Fatalf("without --issuer: %d %s", code, out)
+	}
 	// Usage and I/O errors: exit 2.
-	for _, args := range [][]string{{}, {pdf, "--offline"}, {pdf, "--offline", "--jwks", filepath.Join(dir, "missing.json")}} {
+	for _, args := range [][]string{{}, {pdf, "--offline"}, {pdf, "--offline", "--jwks", filepath.Join(dir, "missing.json")},
+		{pdf, "--issuer", "http://kipass.example"}, {pdf, "--issuer", "https://real.example@attacker.example"}} {
 		if code, _ := verify(args...); code != 2 {
 			t.Fatalf("verify %v: exit %d, want 2", args, code)
 		}
@@ -214,10 +220,10 @@ func TestCertificateEndToEnd(t *testing.T) {
 	if code, b := apiCall(t, "POST", s.url+"/api/v1/admin/certificates/"+id+"/revoke", admin, map[string]string{"reason": "test"}); code != 204 {
 		t.Fatalf("revoke: %d %s", code, b)
 	}
-	if code, out := verify(pdf); code != 1 || !strings.Contains(out, "revoked") {
+	if code, out := verify(pdf, "--issuer", s.url); code != 1 || !strings.Contains(out, "revoked") {
 		t.Fatalf("after revocation: %d %s", code, out)
 	}
-	if code, out := verify(jwtFile); code != 1 || !strings.Contains(out, "revoked") {
+	if code, out := verify(jwtFile, "--issuer", s.url); code != 1 || !strings.Contains(out, "revoked") {
 		t.Fatalf("token after revocation: %d %s", code, out)
 	}
 	// Offline, revocation cannot be known; the output says it was not checked.

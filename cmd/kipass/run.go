@@ -56,7 +56,7 @@ Usage:
   kipass content check [DIR]       validate a content folder and lint its questions (default: the embedded course)
   kipass content export [DIR]      print the course catalogue as JSON, answer keys included
   kipass content stats [DIR]       the figures behind the lints and the chance that guessing passes the exam
-  kipass verify FILE.pdf|TOKEN     verify a certificate (--jwks FILE|URL, --offline, --json)
+  kipass verify FILE.pdf|TOKEN     verify a certificate (--issuer URL | --jwks FILE|URL, --offline, --json)
   kipass keys rotate               make a new signing key; old certificates keep verifying
   kipass users import FILE.csv     create or update accounts (email,name,department,role)
   kipass backup FILE               consistent copy of the database while the server runs
