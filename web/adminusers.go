@@ -227,26 +227,14 @@ func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	if id == admin.ID {
 		return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.erase_self"}, "")
 	}
-	ok, err := s.confirmPassword(c, admin, c.FormValue("password"))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return s.renderAdminUser(c, fiber.StatusBadRequest, &form{Errors: map[string]string{"password": "wrong_password"}, Message: "me.wrong_password"}, "")
-	}
-	u, err := s.store.UserByID(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	if u.Role == app.RoleAdmin && u.Active {
-		if n, err := s.store.CountAdmins(c.UserContext()); err != nil {
-			return err
-		} else if n <= 1 {
-			return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.last_admin"}, "")
-		}
-	}
 	keep := c.FormValue("certificates") != "revoke"
-	if err := s.store.EraseUser(c.UserContext(), id, keep, loginKey(u.Email), actorOf(admin)); err != nil {
+	err = s.app.Erase(c.UserContext(), *admin, id, c.FormValue("password"), keep)
+	switch e := errs.As(err); {
+	case e != nil && e.Code == "wrong_password":
+		return s.renderAdminUser(c, fiber.StatusBadRequest, &form{Errors: map[string]string{"password": "wrong_password"}, Message: "me.wrong_password"}, "")
+	case e != nil && e.Code == "last_admin":
+		return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.last_admin"}, "")
+	case err != nil:
 		return err
 	}
 	s.sessions.dropUser(id)
@@ -282,27 +270,17 @@ func (s *server) importForm(c *fiber.Ctx) error {
 		}
 		return s.render(c, fiber.StatusBadRequest, "admin_import", "admin.import_title", nil, v)
 	}
-	users := make([]app.ImportUser, len(rows))
-	tokens := make([]string, len(rows))
+	in := make([]app.ImportRow, len(rows))
 	for i, r := range rows {
-		tokens[i] = auth.NewToken()
-		users[i] = app.ImportUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role, InviteHash: auth.HashToken(tokens[i])}
+		in[i] = app.ImportRow{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role}
 	}
-	created, err := s.store.ImportUsers(c.UserContext(), users, s.now().Add(s.cfg.InviteTTL), nil)
+	done, err := s.app.Import(c.UserContext(), actorOf(currentUser(c)), in, nil)
 	if err != nil {
 		return err
 	}
-	var v importView
-	for i, isNew := range created {
-		if isNew {
-			v.Invites = append(v.Invites, inviteLink{Email: rows[i].Email, Link: s.inviteURL(tokens[i])})
-		} else {
-			v.Updated++
-		}
-	}
-	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "accounts.imported", 0,
-		"new="+strconv.Itoa(len(v.Invites))+" updated="+strconv.Itoa(v.Updated)); err != nil {
-		return err
+	v := importView{Updated: done.Updated}
+	for _, inv := range done.Invites {
+		v.Invites = append(v.Invites, inviteLink{Email: inv.Email, Link: s.inviteURL(inv.Token)})
 	}
 	return s.render(c, fiber.StatusOK, "admin_import", "admin.import_title", nil, v)
 }

@@ -225,7 +225,7 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 		if v.Filter.Status != "" && r.Status != v.Filter.Status {
 			continue
 		}
-		if q != "" && !strings.Contains(r.key, q) && !strings.Contains(r.Email, q) &&
+		if q != "" && !strings.Contains(r.Key, q) && !strings.Contains(r.Email, q) &&
 			!strings.Contains(strings.ToLower(r.Department), q) && !strings.Contains(strings.ToLower(r.CertificateID), q) {
 			continue
 		}
@@ -266,7 +266,7 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 		var n int
 		switch col {
 		case "name":
-			n = cmp.Compare(a.key, b.key)
+			n = cmp.Compare(a.Key, b.Key)
 		case "department":
 			n = cmp.Compare(a.Department, b.Department)
 		case "status":
@@ -280,7 +280,7 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 			n = -n
 		}
 		if n == 0 {
-			n = cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.UserID, b.UserID))
+			n = cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.UserID, b.UserID))
 		}
 		return n
 	}

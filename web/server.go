@@ -17,13 +17,12 @@ import (
 )
 
 // Store is what the web layer still reads and writes without a use case of
-// internal/app between (sessions, accounts, reports). The assessment path
-// (attempts, grading, certificates) goes through App only.
+// internal/app between: sessions, one-time links, the admin's account
+// pages and certificate reads. Everything with a rule (registration,
+// login, attempts, grading, certificates, HR reports, assignments, import,
+// erasure) goes through App.
 type Store interface {
 	Ping(ctx context.Context) error
-	Generation() uint64
-	CreateUser(ctx context.Context, nu app.NewUser) (int64, error)
-	UserByEmail(ctx context.Context, email string) (app.User, error)
 	UserByID(ctx context.Context, id int64) (app.User, error)
 	CountAdmins(ctx context.Context) (int, error)
 	SetUserLang(ctx context.Context, id int64, lang string) error
@@ -32,36 +31,30 @@ type Store interface {
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 	OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (bool, error)
 	CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu app.NewUser) (int64, error)
-	RecordLoginFailure(ctx context.Context, emailHash []byte) error
-	LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error)
-	ClearLoginFailures(ctx context.Context, emailHash []byte) error
 	CertificateByID(ctx context.Context, id string) (app.Certificate, error)
 	UserCertificates(ctx context.Context, userID int64) ([]app.Certificate, error)
 	RecentCertificates(ctx context.Context, limit int) ([]app.Certificate, error)
 	RevokedIndexes(ctx context.Context) ([]int, error)
 	ExportUser(ctx context.Context, userID int64) (app.Export, error)
-	CourseReport(ctx context.Context, courseID string, departments []string) ([]app.ReportRow, error)
-	CreateAssignment(ctx context.Context, a app.Assignment) (int64, error)
-	Assignments(ctx context.Context) ([]app.Assignment, error)
-	DeleteAssignment(ctx context.Context, id int64) error
 	InviteValid(ctx context.Context, tokenHash []byte) (bool, error)
 	SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error)
-	EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte, by app.Actor) error
 	ListUsers(ctx context.Context, f app.UserFilter) ([]app.User, int, error)
 	Departments(ctx context.Context) ([]string, error)
 	UpdateAccount(ctx context.Context, id int64, ch app.AccountChange, by app.Actor) error
 	HRDepartments(ctx context.Context, userID int64) ([]string, error)
 	CreateInvitedUser(ctx context.Context, nu app.NewUser, inviteHash []byte, expires time.Time, by app.Actor) (int64, error)
 	CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by app.Actor) error
-	ImportUsers(ctx context.Context, users []app.ImportUser, inviteExpires time.Time, progress func(done int)) ([]bool, error)
 	Audit(ctx context.Context, by app.Actor, action string, subject int64, detail string) error
 	AuditLog(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry, int, error)
 }
 
 // Config holds the web settings, read once at start.
 type Config struct {
+	// Config is the rules' settings. NewServer takes them from Deps.App,
+	// so that the pages show what the use cases enforce; they are
+	// embedded here for short access (s.cfg.AggregateOnly).
+	app.Config
 	BaseURL        *url.URL // where users reach kipass; https turns on Secure cookies and HSTS
-	Registration   bool     // self-registration allowed
 	TrustedProxies []string // addresses whose X-Forwarded-For is believed
 	BodyLimit      int      // bytes; default 1 MiB
 	IdleTimeout    time.Duration
@@ -70,18 +63,10 @@ type Config struct {
 	// running on it stops.
 	RequestTimeout time.Duration
 	SessionTTL     time.Duration
-	LoginWindow    time.Duration
-	AccountLimit   int // failed logins per account and window
-	AddressLimit   int // failed logins per client address and window
+	AddressLimit   int // failed logins per client address and Config.LoginWindow
 	// SessionCacheTTL is how long a session lookup is reused (default 2s;
 	// negative turns the cache off).
 	SessionCacheTTL time.Duration
-	// AggregateOnly is the works-council mode: HR and admins see department
-	// totals of groups of at least MinGroup people, no per-person rows.
-	AggregateOnly bool
-	MinGroup      int // default 5
-	// InviteTTL is how long invitation and reset links work (default 14 days).
-	InviteTTL time.Duration
 	// Privacy is what the privacy notice at /privacy says.
 	Privacy Privacy
 }
@@ -133,8 +118,6 @@ type server struct {
 	sessions *sessionCache
 	// statusCache holds the signed status list.
 	statusCache statusCache
-	// reports holds recent HR report rows.
-	reports reportCache
 	// evidenceSlots bounds the evidence PDFs built at once.
 	evidenceSlots chan struct{}
 }
@@ -150,6 +133,9 @@ type cookieNames struct{ session, csrf string }
 // NewServer builds the fiber app with every route.
 func NewServer(d Deps) (*fiber.App, error) {
 	cfg := d.Config
+	if d.App != nil {
+		cfg.Config = d.App.Config()
+	}
 	if d.Catalog == nil || d.Catalog() == nil {
 		return nil, fmt.Errorf("web: no course catalogue")
 	}
@@ -169,12 +155,8 @@ func NewServer(d Deps) (*fiber.App, error) {
 	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 30*time.Minute)
 	cfg.RequestTimeout = cmpOr(cfg.RequestTimeout, 25*time.Second)
 	cfg.SessionTTL = cmpOr(cfg.SessionTTL, 12*time.Hour)
-	cfg.LoginWindow = cmpOr(cfg.LoginWindow, 15*time.Minute)
-	cfg.AccountLimit = cmpOr(cfg.AccountLimit, 10)
 	cfg.AddressLimit = cmpOr(cfg.AddressLimit, 100)
 	cfg.SessionCacheTTL = cmpOr(cfg.SessionCacheTTL, 2*time.Second)
-	cfg.MinGroup = cmpOr(cfg.MinGroup, 5)
-	cfg.InviteTTL = cmpOr(cfg.InviteTTL, 14*24*time.Hour)
 	now := d.Now
 	if now == nil {
 		now = time.Now

@@ -172,15 +172,18 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	}
 
 	// The use cases get the store's parts they need; web gets the use cases.
-	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts}, Attempts: db, Certificates: db, Catalog: catalogs.Get})
+	hasher := auth.NewHasher(auth.DefaultParams, cfg.HashParallel)
+	uc := kapp.New(kapp.Deps{
+		Config:   kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly},
+		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Hasher: hasher, Catalog: catalogs.Get,
+	})
 	app, err := web.NewServer(web.Deps{
-		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies,
-			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
+		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
 		App:     uc,
 		Signer:  signer,
 		Store:   db,
 		Catalog: catalogs.Get,
-		Hasher:  auth.NewHasher(auth.DefaultParams, cfg.HashParallel),
+		Hasher:  hasher,
 		Logger:  logger,
 	})
 	if err != nil {

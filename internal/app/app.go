@@ -8,6 +8,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"kipass/courses"
+	"kipass/internal/auth"
 	"kipass/internal/errs"
 )
 
@@ -63,18 +65,49 @@ type CertificateStore interface {
 	RevokeCertificate(ctx context.Context, id, reason string, by Actor) error
 }
 
-// Config holds the rules' settings, read once at start.
+// Config holds the rules' settings, read once at start. Zero values get
+// the defaults named.
 type Config struct {
 	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours
 	// (default 3).
 	ExamAttemptsPerDay int
+	// Registration allows self-registration.
+	Registration bool
+	// LoginWindow is the period over which failed logins count (default
+	// 15 minutes); AccountLimit is how many one account may have in it
+	// (default 10).
+	LoginWindow  time.Duration
+	AccountLimit int
+	// InviteTTL is how long invitation and reset links work (default 14 days).
+	InviteTTL time.Duration
+	// AggregateOnly is the works-council mode: HR and admins see department
+	// totals of groups of at least MinGroup people (default 5), no
+	// per-person rows.
+	AggregateOnly bool
+	MinGroup      int
 }
 
-// Deps are the use cases' collaborators.
+// withDefaults fills in the defaults of zero settings.
+func (c Config) withDefaults() Config {
+	c.ExamAttemptsPerDay = cmp.Or(c.ExamAttemptsPerDay, 3)
+	c.LoginWindow = cmp.Or(c.LoginWindow, 15*time.Minute)
+	c.AccountLimit = cmp.Or(c.AccountLimit, 10)
+	c.InviteTTL = cmp.Or(c.InviteTTL, 14*24*time.Hour)
+	c.MinGroup = cmp.Or(c.MinGroup, 5)
+	return c
+}
+
+// Deps are the use cases' collaborators. The store implements every
+// interface; each use case needs only some.
 type Deps struct {
 	Config       Config
 	Attempts     AttemptStore
 	Certificates CertificateStore
+	Accounts     AccountStore
+	Reports      ReportStore
+	Assignments  AssignmentStore
+	Audit        AuditStore
+	Hasher       *auth.Hasher            // password hashing with a bounded queue
 	Catalog      func() *courses.Catalog // the current course catalogue
 	Now          func() time.Time        // default time.Now
 	// Rand returns the source of a draw; default a ChaCha8 seeded from
@@ -85,20 +118,25 @@ type Deps struct {
 // App runs the use cases. It holds no request state and is safe for
 // concurrent use.
 type App struct {
-	cfg     Config
-	att     AttemptStore
-	certs   CertificateStore
-	catalog func() *courses.Catalog
-	now     func() time.Time
-	rand    func() *mrand.Rand
+	cfg      Config
+	att      AttemptStore
+	certs    CertificateStore
+	accounts AccountStore
+	reports  ReportStore
+	assign   AssignmentStore
+	audit    AuditStore
+	hasher   *auth.Hasher
+	catalog  func() *courses.Catalog
+	now      func() time.Time
+	rand     func() *mrand.Rand
+	// reportCache holds recent HR report rows.
+	reportCache reportCache
 }
 
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
-	a := &App{cfg: d.Config, att: d.Attempts, certs: d.Certificates, catalog: d.Catalog, now: d.Now, rand: d.Rand}
-	if a.cfg.ExamAttemptsPerDay <= 0 {
-		a.cfg.ExamAttemptsPerDay = 3
-	}
+	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
+		assign: d.Assignments, audit: d.Audit, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
 	}
