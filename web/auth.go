@@ -71,9 +71,8 @@ func (s *server) confirmPassword(c *fiber.Ctx, u *app.User, password string) (bo
 
 // startSession creates a session and returns its token and expiry.
 func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, time.Time, error) {
-	token := auth.NewToken()
-	exp := s.now().Add(s.cfg.SessionTTL)
-	if err := s.store.CreateSession(c.UserContext(), auth.HashToken(token), userID, kind, exp); err != nil {
+	token, exp, err := s.app.StartSession(c.UserContext(), userID, kind, s.cfg.SessionTTL)
+	if err != nil {
 		return "", exp, err
 	}
 	if kind == app.SessionBrowser {
@@ -87,7 +86,7 @@ func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, 
 func (s *server) endSession(c *fiber.Ctx) error {
 	if h, ok := c.Locals(localSession).([]byte); ok {
 		s.sessions.drop(h)
-		if err := s.store.DeleteSession(c.UserContext(), h); err != nil {
+		if err := s.app.DeleteSession(c.UserContext(), h); err != nil {
 			return err
 		}
 	}
@@ -178,7 +177,7 @@ func (s *server) loginForm(c *fiber.Ctx) error {
 		return s.render(c, status, "login", "login.title", f, nil)
 	}
 	if pick := c.FormValue("lang"); validLang(pick) && pick != u.Lang {
-		if err := s.store.SetUserLang(c.UserContext(), u.ID, pick); err != nil { // chosen on the login page
+		if err := s.app.SetLanguage(c.UserContext(), u.ID, pick); err != nil { // chosen on the login page
 			return err
 		}
 	}
@@ -239,14 +238,7 @@ func (s *server) logoutForm(c *fiber.Ctx) error {
 
 // setupValid reports whether the setup token may still create the first admin.
 func (s *server) setupValid(c *fiber.Ctx, token string) (bool, error) {
-	if token == "" || len(token) > 128 {
-		return false, nil
-	}
-	n, err := s.store.CountAdmins(c.UserContext())
-	if err != nil || n > 0 {
-		return false, err
-	}
-	return s.store.OneTimeTokenValid(c.UserContext(), auth.HashToken(token), app.TokenSetup)
+	return s.app.SetupValid(c.UserContext(), token)
 }
 
 func (s *server) setupPage(c *fiber.Ctx) error {
@@ -274,15 +266,7 @@ func (s *server) setupForm(c *fiber.Ctx) error {
 	if !ok {
 		return s.render(c, fiber.StatusNotFound, "setup", "setup.title", nil, false)
 	}
-	err = r.Clean()
-	var id int64
-	if err == nil {
-		var hash string
-		if hash, err = s.hasher.Hash(c.UserContext(), r.Password); err == nil {
-			id, err = s.store.CreateFirstAdmin(c.UserContext(), auth.HashToken(token),
-				app.NewUser{Email: r.Email, Name: r.Name, Department: r.Department, PasswordHash: hash, Lang: langOf(c)})
-		}
-	}
+	id, err := s.app.CreateFirstAdmin(c.UserContext(), token, r, langOf(c))
 	if err != nil {
 		f, err := formErrors(err, values)
 		if err != nil {

@@ -58,7 +58,7 @@ func (s *server) apiHRReport(c *fiber.Ctx) error {
 	if c.Query("format") == "csv" {
 		format = "csv"
 	}
-	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "report.exported",
+	if err := s.app.Audit(c.UserContext(), *currentUser(c), "report.exported",
 		0, filterDetail(dept, course, status)+" format="+format+" rows="+strconv.Itoa(len(out))); err != nil {
 		return err
 	}

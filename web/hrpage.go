@@ -117,7 +117,7 @@ func (s *server) hrPage(c *fiber.Ctx) error {
 		return err
 	}
 	detail := filterDetail(v.Filter.Department, v.Filter.Course, v.Filter.Status)
-	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "dashboard.viewed", 0, detail); err != nil {
+	if err := s.app.Audit(c.UserContext(), *currentUser(c), "dashboard.viewed", 0, detail); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "hr", "hr.title", nil, v)
@@ -143,7 +143,7 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	v.Limited = scope
 	if scope != nil {
 		v.Departments = scope
-	} else if v.Departments, err = s.store.Departments(c.UserContext()); err != nil {
+	} else if v.Departments, err = s.app.Departments(c.UserContext()); err != nil {
 		return nil, err
 	}
 	if v.Filter.Department != "" && !slices.Contains(v.Departments, v.Filter.Department) {

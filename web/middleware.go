@@ -105,7 +105,7 @@ func (s *server) loadSession(c *fiber.Ctx) error {
 	sess, ok := s.sessions.get(h)
 	var err error
 	if !ok {
-		if sess, err = s.store.SessionByHash(c.UserContext(), h, s.cfg.IdleTimeout); err == nil {
+		if sess, err = s.app.SessionByHash(c.UserContext(), h, s.cfg.IdleTimeout); err == nil {
 			s.sessions.put(h, sess)
 		}
 	}
@@ -199,7 +199,7 @@ func (s *server) language(c *fiber.Ctx) error {
 		lang = q
 		c.Locals(localLangChoice, q)
 		if u != nil && u.Lang != q {
-			if err := s.store.SetUserLang(c.UserContext(), u.ID, q); err != nil {
+			if err := s.app.SetLanguage(c.UserContext(), u.ID, q); err != nil {
 				return err
 			}
 			u.Lang = q

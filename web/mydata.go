@@ -72,7 +72,7 @@ func optTime(t time.Time) string {
 
 // exportMe sends the caller's data as a JSON download.
 func (s *server) exportMe(c *fiber.Ctx) error {
-	ex, err := s.store.ExportUser(c.UserContext(), currentUser(c).ID)
+	ex, err := s.app.ExportUser(c.UserContext(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}

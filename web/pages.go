@@ -3,7 +3,7 @@ package web
 import "github.com/gofiber/fiber/v2"
 
 func (s *server) healthz(c *fiber.Ctx) error {
-	if err := s.store.Ping(c.UserContext()); err != nil {
+	if err := s.app.Ping(c.UserContext()); err != nil {
 		s.log.Error("health check failed", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("database unavailable")
 	}

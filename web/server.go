@@ -2,7 +2,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -13,40 +12,7 @@ import (
 
 	"kipass/courses"
 	"kipass/internal/app"
-	"kipass/internal/auth"
 )
-
-// Store is what the web layer still reads and writes without a use case of
-// internal/app between: sessions, one-time links, the admin's account
-// pages and certificate reads. Everything with a rule (registration,
-// login, attempts, grading, certificates, HR reports, assignments, import,
-// erasure) goes through App.
-type Store interface {
-	Ping(ctx context.Context) error
-	UserByID(ctx context.Context, id int64) (app.User, error)
-	CountAdmins(ctx context.Context) (int, error)
-	SetUserLang(ctx context.Context, id int64, lang string) error
-	CreateSession(ctx context.Context, tokenHash []byte, userID int64, kind string, expiresAt time.Time) error
-	SessionByHash(ctx context.Context, tokenHash []byte, idle time.Duration) (app.Session, error)
-	DeleteSession(ctx context.Context, tokenHash []byte) error
-	OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (bool, error)
-	CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu app.NewUser) (int64, error)
-	CertificateByID(ctx context.Context, id string) (app.Certificate, error)
-	UserCertificates(ctx context.Context, userID int64) ([]app.Certificate, error)
-	RecentCertificates(ctx context.Context, limit int) ([]app.Certificate, error)
-	RevokedIndexes(ctx context.Context) ([]int, error)
-	ExportUser(ctx context.Context, userID int64) (app.Export, error)
-	InviteValid(ctx context.Context, tokenHash []byte) (bool, error)
-	SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error)
-	ListUsers(ctx context.Context, f app.UserFilter) ([]app.User, int, error)
-	Departments(ctx context.Context) ([]string, error)
-	UpdateAccount(ctx context.Context, id int64, ch app.AccountChange, by app.Actor) error
-	HRDepartments(ctx context.Context, userID int64) ([]string, error)
-	CreateInvitedUser(ctx context.Context, nu app.NewUser, inviteHash []byte, expires time.Time, by app.Actor) (int64, error)
-	CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by app.Actor) error
-	Audit(ctx context.Context, by app.Actor, action string, subject int64, detail string) error
-	AuditLog(ctx context.Context, f app.AuditFilter) ([]app.AuditEntry, int, error)
-}
 
 // Config holds the web settings, read once at start.
 type Config struct {
@@ -92,10 +58,8 @@ type Deps struct {
 	// App runs the use cases (the rules); handlers call it with the
 	// request's context.
 	App     *app.App
-	Store   Store
 	Catalog func() *courses.Catalog // the current course catalogue
 	Signer  *Signer                 // keys and issuer for certificates
-	Hasher  *auth.Hasher
 	Logger  *slog.Logger
 	Now     func() time.Time
 }
@@ -104,10 +68,8 @@ type Deps struct {
 type server struct {
 	cfg      Config
 	app      *app.App
-	store    Store
 	catalog  func() *courses.Catalog
 	signer   *Signer
-	hasher   *auth.Hasher
 	log      *slog.Logger
 	now      func() time.Time
 	views    *views
@@ -165,7 +127,7 @@ func NewServer(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, app: d.App, store: d.Store, catalog: d.Catalog, signer: d.Signer, hasher: d.Hasher, log: d.Logger, now: now, views: v,
+	s := &server{cfg: cfg, app: d.App, catalog: d.Catalog, signer: d.Signer, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions: newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
 	s.cookies = cookieNames{"kipass_session", "kipass_csrf"}

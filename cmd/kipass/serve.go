@@ -175,15 +175,14 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	hasher := auth.NewHasher(auth.DefaultParams, cfg.HashParallel)
 	uc := kapp.New(kapp.Deps{
 		Config:   kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly},
-		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Hasher: hasher, Catalog: catalogs.Get,
+		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
+		Hasher: hasher, Catalog: catalogs.Get,
 	})
 	app, err := web.NewServer(web.Deps{
 		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
 		App:     uc,
 		Signer:  signer,
-		Store:   db,
 		Catalog: catalogs.Get,
-		Hasher:  hasher,
 		Logger:  logger,
 	})
 	if err != nil {

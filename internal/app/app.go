@@ -60,6 +60,13 @@ type CertificateStore interface {
 	// CurrentCertificate returns the holder's unrevoked certificate of the
 	// course that expires last, or a zero Certificate.
 	CurrentCertificate(ctx context.Context, userID int64, courseID string) (Certificate, error)
+	CertificateByID(ctx context.Context, id string) (Certificate, error)
+	// UserCertificates lists a holder's certificates, newest first.
+	UserCertificates(ctx context.Context, userID int64) ([]Certificate, error)
+	// RecentCertificates lists everyone's newest certificates.
+	RecentCertificates(ctx context.Context, limit int) ([]Certificate, error)
+	// RevokedIndexes returns the status list positions of revoked ones.
+	RevokedIndexes(ctx context.Context) ([]int, error)
 	// RevokeCertificate marks a certificate revoked and audits it; the
 	// first reason is kept.
 	RevokeCertificate(ctx context.Context, id, reason string, by Actor) error
@@ -107,6 +114,9 @@ type Deps struct {
 	Reports      ReportStore
 	Assignments  AssignmentStore
 	Audit        AuditStore
+	Sessions     SessionStore
+	Tokens       TokenStore
+	Directory    DirectoryStore
 	Hasher       *auth.Hasher            // password hashing with a bounded queue
 	Catalog      func() *courses.Catalog // the current course catalogue
 	Now          func() time.Time        // default time.Now
@@ -125,6 +135,9 @@ type App struct {
 	reports  ReportStore
 	assign   AssignmentStore
 	audit    AuditStore
+	sessions SessionStore
+	tokens   TokenStore
+	dir      DirectoryStore
 	hasher   *auth.Hasher
 	catalog  func() *courses.Catalog
 	now      func() time.Time
@@ -136,7 +149,7 @@ type App struct {
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
 	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
-		assign: d.Assignments, audit: d.Audit, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
 	}
