@@ -4,6 +4,7 @@ package web
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"time"
 
@@ -92,8 +93,22 @@ const (
 
 type cookieNames struct{ session, csrf string }
 
-// NewServer builds the fiber app with every route.
-func NewServer(d Deps) (*fiber.App, error) {
+// Server is the HTTP server with every route. Only this package knows that
+// it runs on fiber.
+type Server struct {
+	app *fiber.App
+}
+
+// Serve answers requests on ln until Shutdown.
+func (sv *Server) Serve(ln net.Listener) error { return sv.app.Listener(ln) }
+
+// Shutdown stops accepting connections, closes idle ones and waits up to
+// timeout for the requests in flight; those still running then are cut off
+// and reported as an error.
+func (sv *Server) Shutdown(timeout time.Duration) error { return sv.app.ShutdownWithTimeout(timeout) }
+
+// NewServer builds the server with every route.
+func NewServer(d Deps) (*Server, error) {
 	cfg := d.Config
 	if d.App != nil {
 		cfg.Config = d.App.Config()
@@ -152,7 +167,9 @@ func NewServer(d Deps) (*fiber.App, error) {
 	})
 	app.Use(s.logRequests, recover.New(), s.requestContext, s.securityHeaders, s.limitBody)
 	s.routes(app)
-	return app, nil
+	// Requests answered while shutting down say Connection: close.
+	app.Server().CloseOnShutdown = true
+	return &Server{app: app}, nil
 }
 
 func proxyHeader(trusted []string) string {

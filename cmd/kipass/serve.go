@@ -178,7 +178,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
 		Hasher: hasher, Catalog: catalogs.Get,
 	})
-	app, err := web.NewServer(web.Deps{
+	srv, err := web.NewServer(web.Deps{
 		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
 		App:     uc,
 		Signer:  signer,
@@ -193,11 +193,9 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	if err != nil {
 		return err
 	}
-	// Requests answered while shutting down say Connection: close.
-	app.Server().CloseOnShutdown = true
 	gate.handOver()
 	served := make(chan error, 1)
-	go func() { served <- app.Listener(ln) }()
+	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "kipass is running at %s (press Ctrl+C to stop)\n%s", base, setup)
 
 	// Background jobs end before the database closes (defers run last
@@ -230,7 +228,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	// connections are closed, and requests in flight get up to 10 seconds.
 	logger.Info("shutting down")
 	stopJobs()
-	if err := app.ShutdownWithTimeout(shutdownGrace); err != nil {
+	if err := srv.Shutdown(shutdownGrace); err != nil {
 		return fail(1, "shutdown: requests still running after %s were cut off (%v)", shutdownGrace, err)
 	}
 	logger.Info("stopped")
