@@ -2,6 +2,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
@@ -125,15 +126,15 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Signer == nil || d.Signer.Keys == nil || d.Signer.Keys() == nil {
 		return nil, fmt.Errorf("web: no signing keys")
 	}
-	cfg.BodyLimit = cmpOr(cfg.BodyLimit, 1<<20)
+	cfg.BodyLimit = cmp.Or(cfg.BodyLimit, 1<<20)
 	// The server accepts bodies up to the PDF upload size (plus room for
 	// the multipart envelope); limitBody holds every other route to BodyLimit.
 	serverLimit := max(cfg.BodyLimit, MaxUpload+64<<10)
-	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 30*time.Minute)
-	cfg.RequestTimeout = cmpOr(cfg.RequestTimeout, 25*time.Second)
-	cfg.SessionTTL = cmpOr(cfg.SessionTTL, 12*time.Hour)
-	cfg.AddressLimit = cmpOr(cfg.AddressLimit, 100)
-	cfg.SessionCacheTTL = cmpOr(cfg.SessionCacheTTL, 2*time.Second)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 30*time.Minute)
+	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, 25*time.Second)
+	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 12*time.Hour)
+	cfg.AddressLimit = cmp.Or(cfg.AddressLimit, 100)
+	cfg.SessionCacheTTL = cmp.Or(cfg.SessionCacheTTL, 2*time.Second)
 	now := d.Now
 	if now == nil {
 		now = time.Now
@@ -177,12 +178,4 @@ func proxyHeader(trusted []string) string {
 		return ""
 	}
 	return fiber.HeaderXForwardedFor
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
