@@ -22,24 +22,16 @@ type job struct {
 	run   func(ctx context.Context, now time.Time) error
 }
 
-// runJobs checks every tick whether a job is due and runs it. A failed run
-// is logged and tried again on the next tick; it never stops the server.
-func runJobs(ctx context.Context, db *store.DB, tick time.Duration, now func() time.Time, log *slog.Logger, jobs ...job) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		for _, j := range jobs {
-			if ctx.Err() != nil {
-				return
-			}
-			if err := runIfDue(ctx, db, j, now()); err != nil && ctx.Err() == nil {
-				log.Error("periodic job failed", "job", j.name, "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
+// runDueJobs runs the jobs that are due (the "jobs" task checks hourly). A
+// failed run is logged and tried again the next time; it never stops the
+// server.
+func runDueJobs(ctx context.Context, db *store.DB, now func() time.Time, log *slog.Logger, jobs ...job) {
+	for _, j := range jobs {
+		if ctx.Err() != nil {
 			return
-		case <-t.C:
+		}
+		if err := runIfDue(ctx, db, j, now()); err != nil && ctx.Err() == nil {
+			log.Error("periodic job failed", "job", j.name, "err", err)
 		}
 	}
 }
