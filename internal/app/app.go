@@ -18,6 +18,7 @@ import (
 	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
+	"kipass/internal/ttlcache"
 )
 
 // ErrStale is what a store answers when the state a decision was based on
@@ -142,8 +143,8 @@ type App struct {
 	catalog  func() *courses.Catalog
 	now      func() time.Time
 	rand     func() *mrand.Rand
-	// reportCache holds recent HR report rows.
-	reportCache reportCache
+	// reportRows holds recent HR report rows.
+	reportRows *ttlcache.Cache[string, reportEntry]
 }
 
 // New returns the use cases over the given collaborators.
@@ -153,6 +154,7 @@ func New(d Deps) *App {
 	if a.now == nil {
 		a.now = time.Now
 	}
+	a.reportRows = ttlcache.New[string, reportEntry](reportCacheEntries, reportCacheTTL, a.now)
 	if a.rand == nil {
 		a.rand = newRand
 	}

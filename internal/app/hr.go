@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"kipass/internal/auth"
@@ -83,8 +82,8 @@ func (a *App) HRReport(ctx context.Context, courseID string, depts []string) ([]
 	}
 	key := fmt.Sprintf("%q %t %q", courseID, depts == nil, depts)
 	gen := a.reports.Generation()
-	if rows, at, ok := a.reportCache.get(key, gen, now); ok {
-		return rows, at, nil
+	if e, at, ok := a.reportRows.Get(key); ok && e.gen == gen {
+		return e.rows, at, nil
 	}
 	var out []PersonStatus
 	for _, co := range a.catalog().Courses {
@@ -100,44 +99,21 @@ func (a *App) HRReport(ctx context.Context, courseID string, depts []string) ([]
 			out = append(out, NewPersonStatus(co.ID, r, now))
 		}
 	}
-	a.reportCache.put(key, gen, now, out)
+	a.reportRows.Add(key, reportEntry{gen: gen, rows: out})
 	return out, now, nil
 }
 
-// reportCache keeps the rows of recent reports (see HRReport).
-type reportCache struct {
-	mu      sync.Mutex
-	entries map[string]reportEntry
-}
-
-type reportEntry struct {
-	gen  uint64
-	at   time.Time
-	rows []PersonStatus
-}
-
+// reportCacheTTL is how long HR report rows are reused (see HRReport);
+// reportCacheEntries how many reports (course and departments) are kept.
 const (
 	reportCacheTTL     = time.Minute
 	reportCacheEntries = 4
 )
 
-func (rc *reportCache) get(key string, gen uint64, now time.Time) ([]PersonStatus, time.Time, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	e, ok := rc.entries[key]
-	if !ok || e.gen != gen || now.Sub(e.at) > reportCacheTTL || now.Before(e.at) {
-		return nil, time.Time{}, false
-	}
-	return e.rows, e.at, true
-}
-
-func (rc *reportCache) put(key string, gen uint64, now time.Time, rows []PersonStatus) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.entries == nil || len(rc.entries) >= reportCacheEntries {
-		rc.entries = map[string]reportEntry{}
-	}
-	rc.entries[key] = reportEntry{gen: gen, at: now, rows: rows}
+// reportEntry is a cached report: valid while the store's generation is gen.
+type reportEntry struct {
+	gen  uint64
+	rows []PersonStatus
 }
 
 // assignmentAllowed reports whether an HR account limited to departments
