@@ -56,6 +56,7 @@ var accessTable = map[string]string{
 	"GET /register":                       accPublic,
 	"POST /register":                      accPublic,
 	"POST /logout":                        accPublic,
+	"POST /language":                      accPublic,
 	"GET /invite":                         accPublic,
 	"POST /invite":                        accPublic,
 	"GET /setup":                          accPublic,

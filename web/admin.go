@@ -12,7 +12,7 @@ type adminRow struct {
 
 // adminCertificatesPage lists the newest certificates with a revoke form each.
 func (s *server) adminCertificatesPage(c *fiber.Ctx) error {
-	list, err := s.store.RecentCertificates(c.UserContext(), 200)
+	list, err := s.app.RecentCertificates(c.UserContext(), 200)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func (s *server) renderAdminUsers(c *fiber.Ctx, status int, f *form, created *in
 	v.Page, _ = strconv.Atoi(c.Query("page"))
 	v.Page = max(v.Page, 1)
 	var err error
-	v.Users, v.Total, err = s.store.ListUsers(c.UserContext(), app.UserFilter{Query: v.Q, Department: v.Department, Role: v.Role,
+	v.Users, v.Total, err = s.app.ListUsers(c.UserContext(), app.UserFilter{Query: v.Q, Department: v.Department, Role: v.Role,
 		Limit: adminPageSize, Offset: (v.Page - 1) * adminPageSize})
 	if err != nil {
 		return err
@@ -59,7 +59,7 @@ func (s *server) renderAdminUsers(c *fiber.Ctx, status int, f *form, created *in
 	if v.Page < v.Pages {
 		v.NextHref = link(v.Page + 1)
 	}
-	if v.Departments, err = s.store.Departments(c.UserContext()); err != nil {
+	if v.Departments, err = s.app.Departments(c.UserContext()); err != nil {
 		return err
 	}
 	return s.render(c, status, "admin", "admin.title", f, v)
@@ -94,9 +94,7 @@ func (s *server) createUserForm(c *fiber.Ctx) error {
 		f.Message = "form.error"
 		return s.renderAdminUsers(c, fiber.StatusBadRequest, f, nil)
 	}
-	token := auth.NewToken()
-	_, err := s.store.CreateInvitedUser(c.UserContext(), app.NewUser{Email: email, Name: name, Department: dept, Role: role, Lang: langOf(c)},
-		auth.HashToken(token), s.now().Add(s.cfg.InviteTTL), actorOf(currentUser(c)))
+	token, err := s.app.Invite(c.UserContext(), *currentUser(c), app.NewUser{Email: email, Name: name, Department: dept, Role: role, Lang: langOf(c)})
 	if e := errs.As(err); e != nil && e.Code == "email_taken" {
 		f.Errors["email"] = "email_taken"
 		f.Message = "form.error"
@@ -142,15 +140,15 @@ func (s *server) renderAdminUser(c *fiber.Ctx, status int, f *form, resetLink st
 	if err != nil {
 		return err
 	}
-	u, err := s.store.UserByID(c.UserContext(), id)
+	u, err := s.app.UserByID(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	depts, err := s.store.HRDepartments(c.UserContext(), id)
+	depts, err := s.app.HRDepartments(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	entries, _, err := s.store.AuditLog(c.UserContext(), app.AuditFilter{SubjectID: id, Limit: 50})
+	entries, _, err := s.app.AuditLog(c.UserContext(), app.AuditFilter{SubjectID: id, Limit: 50})
 	if err != nil {
 		return err
 	}
@@ -186,8 +184,8 @@ func (s *server) updateUserForm(c *fiber.Ctx) error {
 		f.Message = "form.error"
 		return s.renderAdminUser(c, fiber.StatusBadRequest, f, "")
 	}
-	err = s.store.UpdateAccount(c.UserContext(), id, app.AccountChange{Email: email, Name: name, Department: dept, Role: role,
-		Active: c.FormValue("active") == "on", HRDepartments: hrDepts}, actorOf(currentUser(c)))
+	err = s.app.UpdateAccount(c.UserContext(), *currentUser(c), id, app.AccountChange{Email: email, Name: name, Department: dept, Role: role,
+		Active: c.FormValue("active") == "on", HRDepartments: hrDepts})
 	if e := errs.As(err); e != nil && e.Code == "last_admin" {
 		return s.renderAdminUser(c, fiber.StatusConflict, &form{Values: f.Values, Errors: map[string]string{}, Message: "admin.last_admin"}, "")
 	}
@@ -208,8 +206,8 @@ func (s *server) resetUserForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	token := auth.NewToken()
-	if err := s.store.CreateResetLink(c.UserContext(), id, auth.HashToken(token), s.now().Add(s.cfg.InviteTTL), actorOf(currentUser(c))); err != nil {
+	token, err := s.app.ResetLink(c.UserContext(), *currentUser(c), id)
+	if err != nil {
 		if e := errs.As(err); e != nil && e.Code == "inactive" {
 			return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.inactive"}, "")
 		}
@@ -230,26 +228,14 @@ func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	if id == admin.ID {
 		return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.erase_self"}, "")
 	}
-	ok, err := s.confirmPassword(c, admin, c.FormValue("password"))
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return s.renderAdminUser(c, fiber.StatusBadRequest, &form{Errors: map[string]string{"password": "wrong_password"}, Message: "me.wrong_password"}, "")
-	}
-	u, err := s.store.UserByID(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	if u.Role == app.RoleAdmin && u.Active {
-		if n, err := s.store.CountAdmins(c.UserContext()); err != nil {
-			return err
-		} else if n <= 1 {
-			return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.last_admin"}, "")
-		}
-	}
 	keep := c.FormValue("certificates") != "revoke"
-	if err := s.store.EraseUser(c.UserContext(), id, keep, loginKey(u.Email), actorOf(admin)); err != nil {
+	err = s.app.Erase(c.UserContext(), *admin, id, c.FormValue("password"), keep)
+	switch e := errs.As(err); {
+	case e != nil && e.Code == "wrong_password":
+		return s.renderAdminUser(c, fiber.StatusBadRequest, &form{Errors: map[string]string{"password": "wrong_password"}, Message: "me.wrong_password"}, "")
+	case e != nil && e.Code == "last_admin":
+		return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.last_admin"}, "")
+	case err != nil:
 		return err
 	}
 	s.sessions.dropUser(id)
@@ -285,27 +271,17 @@ func (s *server) importForm(c *fiber.Ctx) error {
 		}
 		return s.render(c, fiber.StatusBadRequest, "admin_import", "admin.import_title", nil, v)
 	}
-	users := make([]app.ImportUser, len(rows))
-	tokens := make([]string, len(rows))
+	in := make([]app.ImportRow, len(rows))
 	for i, r := range rows {
-		tokens[i] = auth.NewToken()
-		users[i] = app.ImportUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role, InviteHash: auth.HashToken(tokens[i])}
+		in[i] = app.ImportRow{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role}
 	}
-	created, err := s.store.ImportUsers(c.UserContext(), users, s.now().Add(s.cfg.InviteTTL), nil)
+	done, err := s.app.Import(c.UserContext(), actorOf(currentUser(c)), in, nil)
 	if err != nil {
 		return err
 	}
-	var v importView
-	for i, isNew := range created {
-		if isNew {
-			v.Invites = append(v.Invites, inviteLink{Email: rows[i].Email, Link: s.inviteURL(tokens[i])})
-		} else {
-			v.Updated++
-		}
-	}
-	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "accounts.imported", 0,
-		"new="+strconv.Itoa(len(v.Invites))+" updated="+strconv.Itoa(v.Updated)); err != nil {
-		return err
+	v := importView{Updated: done.Updated}
+	for _, inv := range done.Invites {
+		v.Invites = append(v.Invites, inviteLink{Email: inv.Email, Link: s.inviteURL(inv.Token)})
 	}
 	return s.render(c, fiber.StatusOK, "admin_import", "admin.import_title", nil, v)
 }
@@ -333,7 +309,7 @@ func (s *server) auditPage(c *fiber.Ctx) error {
 	v.Page, _ = strconv.Atoi(c.Query("page"))
 	v.Page = max(v.Page, 1)
 	var err error
-	v.Entries, v.Total, err = s.store.AuditLog(c.UserContext(), app.AuditFilter{Action: v.Action, Limit: 100, Offset: (v.Page - 1) * 100})
+	v.Entries, v.Total, err = s.app.AuditLog(c.UserContext(), app.AuditFilter{Action: v.Action, Limit: 100, Offset: (v.Page - 1) * 100})
 	if err != nil {
 		return err
 	}

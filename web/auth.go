@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"kipass/internal/auth"
 	"kipass/internal/errs"
 )
-
-var errBadCredentials = errs.New(errs.Unauthorized, "invalid_credentials", "Email address or password is wrong.")
 
 // credentials is the login input.
 type credentials struct {
@@ -40,10 +37,7 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 }
 
 // loginKey identifies an account for throttling without storing its email.
-func loginKey(email string) []byte {
-	h := sha256.Sum256([]byte("login-throttle\x00" + email))
-	return h[:]
-}
+func loginKey(email string) []byte { return app.LoginKey(email) }
 
 // clientAddr is the client's address for throttling: with trusted proxies,
 // the last X-Forwarded-For entry (the one the nearest proxy appended; a
@@ -55,68 +49,31 @@ func (s *server) clientAddr(c *fiber.Ctx) string {
 	return c.IP()
 }
 
-// authenticate checks credentials with throttling per account and address.
-// Unknown accounts and wrong passwords get the same error and take the
-// same time (the hasher checks a dummy hash).
+// authenticate checks credentials (app.Authenticate) and throttles per
+// client address, which only the handler knows.
 func (s *server) authenticate(c *fiber.Ctx, cr credentials) (app.User, error) {
-	ctx := c.UserContext()
-	email := auth.NormalizeEmail(cr.Email)
-	key := loginKey(email)
 	addr := s.clientAddr(c)
 	if s.throttle.blocked(addr) {
 		return app.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins from your network. Please wait 15 minutes.")
 	}
-	n, err := s.store.LoginFailures(ctx, key, s.now().Add(-s.cfg.LoginWindow))
-	if err != nil {
-		return app.User{}, err
-	}
-	if n >= s.cfg.AccountLimit {
-		return app.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins for this account. Please wait 15 minutes.")
-	}
-	u, err := s.store.UserByEmail(ctx, email)
-	if err != nil && errs.KindOf(err) != errs.NotFound {
-		return u, err
-	}
-	ok, err := s.hasher.Verify(ctx, u.PasswordHash, cr.Password)
-	if err != nil {
-		return u, err
-	}
-	if !ok || !u.Active {
+	u, err := s.app.Authenticate(c.UserContext(), cr.Email, cr.Password)
+	if errors.Is(err, app.ErrBadCredentials) {
 		s.throttle.fail(addr)
-		if err := s.store.RecordLoginFailure(ctx, key); err != nil {
-			return u, err
-		}
-		return u, errBadCredentials
 	}
-	return u, s.store.ClearLoginFailures(ctx, key)
+	return u, err
 }
 
 // confirmPassword checks a logged-in account's own password before a
-// destructive step (erasure). Wrong passwords count as failed logins of
-// the account, so the same limit holds as on the login page.
+// destructive step (app.ConfirmPassword).
 func (s *server) confirmPassword(c *fiber.Ctx, u *app.User, password string) (bool, error) {
-	ctx := c.UserContext()
-	key := loginKey(auth.NormalizeEmail(u.Email))
-	n, err := s.store.LoginFailures(ctx, key, s.now().Add(-s.cfg.LoginWindow))
-	if err != nil {
-		return false, err
-	}
-	if n >= s.cfg.AccountLimit {
-		return false, errs.New(errs.Throttled, "too_many_attempts", "Too many wrong passwords for this account. Please wait 15 minutes.")
-	}
-	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
-	if err != nil || ok {
-		return ok, err
-	}
-	return false, s.store.RecordLoginFailure(ctx, key)
+	return s.app.ConfirmPassword(c.UserContext(), *u, password)
 }
 
 // startSession creates a session and returns its token and expiry; a
 // browser session also gets its cookie and a new CSRF token.
 func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, time.Time, error) {
-	token := auth.NewToken()
-	exp := s.now().Add(s.cfg.SessionTTL)
-	if err := s.store.CreateSession(c.UserContext(), auth.HashToken(token), userID, kind, exp); err != nil {
+	token, exp, err := s.app.StartSession(c.UserContext(), userID, kind, s.cfg.SessionTTL)
+	if err != nil {
 		return "", exp, err
 	}
 	if kind == app.SessionBrowser {
@@ -134,7 +91,7 @@ func (s *server) startSession(c *fiber.Ctx, userID int64, kind string) (string, 
 func (s *server) endSession(c *fiber.Ctx) error {
 	if h, ok := c.Locals(localSession).([]byte); ok {
 		s.sessions.drop(h)
-		if err := s.store.DeleteSession(c.UserContext(), h); err != nil {
+		if err := s.app.DeleteSession(c.UserContext(), h); err != nil {
 			return err
 		}
 	}
@@ -146,20 +103,9 @@ func (s *server) endSession(c *fiber.Ctx) error {
 	return nil
 }
 
-// register validates and creates an employee account.
+// register validates and creates an employee account (app.Register).
 func (s *server) register(c *fiber.Ctx, r *auth.Registration) (int64, error) {
-	if !s.cfg.Registration {
-		return 0, errs.New(errs.Forbidden, "registration_closed", "Self-registration is switched off. Ask your administrator for an invitation.")
-	}
-	if err := r.Clean(); err != nil {
-		return 0, err
-	}
-	hash, err := s.hasher.Hash(c.UserContext(), r.Password)
-	if err != nil {
-		return 0, err
-	}
-	return s.store.CreateUser(c.UserContext(), app.NewUser{Email: r.Email, Name: r.Name, Department: r.Department,
-		Role: app.RoleEmployee, PasswordHash: hash, Lang: langOf(c)})
+	return s.app.Register(c.UserContext(), *r, langOf(c))
 }
 
 // --- JSON API ---
@@ -239,7 +185,7 @@ func (s *server) loginForm(c *fiber.Ctx) error {
 		return s.render(c, status, "login", "login.title", f, nil)
 	}
 	if pick := c.FormValue("lang"); validLang(pick) && pick != u.Lang {
-		if err := s.store.SetUserLang(c.UserContext(), u.ID, pick); err != nil { // chosen on the login page
+		if err := s.app.SetLanguage(c.UserContext(), u.ID, pick); err != nil { // chosen on the login page
 			return err
 		}
 	}
@@ -300,14 +246,7 @@ func (s *server) logoutForm(c *fiber.Ctx) error {
 
 // setupValid reports whether the setup token may still create the first admin.
 func (s *server) setupValid(c *fiber.Ctx, token string) (bool, error) {
-	if token == "" || len(token) > 128 {
-		return false, nil
-	}
-	n, err := s.store.CountAdmins(c.UserContext())
-	if err != nil || n > 0 {
-		return false, err
-	}
-	return s.store.OneTimeTokenValid(c.UserContext(), auth.HashToken(token), app.TokenSetup)
+	return s.app.SetupValid(c.UserContext(), token)
 }
 
 func (s *server) setupPage(c *fiber.Ctx) error {
@@ -335,15 +274,7 @@ func (s *server) setupForm(c *fiber.Ctx) error {
 	if !ok {
 		return s.render(c, fiber.StatusNotFound, "setup", "setup.title", nil, false)
 	}
-	err = r.Clean()
-	var id int64
-	if err == nil {
-		var hash string
-		if hash, err = s.hasher.Hash(c.UserContext(), r.Password); err == nil {
-			id, err = s.store.CreateFirstAdmin(c.UserContext(), auth.HashToken(token),
-				app.NewUser{Email: r.Email, Name: r.Name, Department: r.Department, PasswordHash: hash, Lang: langOf(c)})
-		}
-	}
+	id, err := s.app.CreateFirstAdmin(c.UserContext(), token, r, langOf(c))
 	if err != nil {
 		f, err := formErrors(err, values)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -83,30 +82,14 @@ func certStatus(rec app.Certificate, now time.Time) string {
 	return "valid"
 }
 
-// certificateAccess loads a certificate the caller may download: the holder,
-// admins, and HR within its departments. In works-council mode only the
-// holder. Anyone else gets "not found".
+// certificateAccess loads a certificate the caller may download
+// (app.CertificateFor); anyone else gets "not found".
 func (s *server) certificateAccess(c *fiber.Ctx, id string) (app.Certificate, error) {
 	u := currentUser(c)
-	if u == nil || !certIDPattern.MatchString(id) {
+	if u == nil {
 		return app.Certificate{}, errNoCertificate
 	}
-	rec, err := s.store.CertificateByID(c.UserContext(), id)
-	if err != nil || rec.UserID == u.ID {
-		return rec, err
-	}
-	if s.cfg.AggregateOnly || (u.Role != app.RoleHR && u.Role != app.RoleAdmin) {
-		return rec, errNoCertificate
-	}
-	scope, err := s.scope(c)
-	if err != nil || scope == nil {
-		return rec, err
-	}
-	holder, err := s.store.UserByID(c.UserContext(), rec.UserID)
-	if err != nil || !slices.Contains(scope, holder.Department) {
-		return rec, errNoCertificate
-	}
-	return rec, nil
+	return s.app.CertificateFor(c.UserContext(), *u, id)
 }
 
 // certificateFile serves /certificates/{id}.pdf (?lang=de|en) and
@@ -172,7 +155,7 @@ type certificateOut struct {
 }
 
 func (s *server) apiMyCertificates(c *fiber.Ctx) error {
-	list, err := s.store.UserCertificates(c.UserContext(), currentUser(c).ID)
+	list, err := s.app.UserCertificates(c.UserContext(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}
@@ -212,7 +195,7 @@ func linkedInURL(name, org string, issued, expires time.Time, id, verify string)
 }
 
 func (s *server) myCertificates(c *fiber.Ctx) ([]myCertificate, error) {
-	list, err := s.store.UserCertificates(c.UserContext(), currentUser(c).ID)
+	list, err := s.app.UserCertificates(c.UserContext(), currentUser(c).ID)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +248,7 @@ func (s *server) statusList(c *fiber.Ctx) error {
 	k := s.signer.Keys().Current()
 	now := s.now()
 	if sc.token == "" || sc.kid != k.ID || now.Sub(sc.at) > time.Hour {
-		revoked, err := s.store.RevokedIndexes(c.UserContext())
+		revoked, err := s.app.RevokedIndexes(c.UserContext())
 		if err != nil {
 			return err
 		}

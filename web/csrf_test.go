@@ -129,13 +129,14 @@ func TestCSRFTokensWorkAcrossInstances(t *testing.T) {
 	a.do(req{method: "POST", path: "/api/v1/register", json: registration})
 	twin := func(signer *Signer) *testApp {
 		cat := realCatalog(t)
-		uc := kapp.New(kapp.Deps{Attempts: a.db, Certificates: a.db, Users: a.db, Catalog: func() *courses.Catalog { return cat }})
-		app, err := NewServer(Deps{Config: Config{BaseURL: mustURL(t, "http://kipass.test"), Registration: true}, App: uc, Store: a.db,
-			Logger: slog.New(slog.DiscardHandler), Catalog: func() *courses.Catalog { return realCatalog(t) }, Signer: signer, Hasher: a.hasher})
+		uc := kapp.New(kapp.Deps{Config: kapp.Config{Registration: true}, Attempts: a.db, Certificates: a.db, Accounts: a.db, Reports: a.db,
+			Assignments: a.db, Audit: a.db, Sessions: a.db, Tokens: a.db, Directory: a.db, Hasher: a.hasher, Catalog: func() *courses.Catalog { return cat }})
+		app, err := NewServer(Deps{Config: Config{BaseURL: mustURL(t, "http://kipass.test")}, App: uc,
+			Logger: slog.New(slog.DiscardHandler), Catalog: func() *courses.Catalog { return realCatalog(t) }, Signer: signer})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &testApp{t: t, app: app, db: a.db, log: a.log, now: time.Now, signer: signer, hasher: a.hasher}
+		return &testApp{t: t, app: app.app, db: a.db, log: a.log, now: time.Now, signer: signer, hasher: a.hasher}
 	}
 	b := twin(a.signer)
 	visitor := a.csrfFor("")

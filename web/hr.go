@@ -2,10 +2,10 @@ package web
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"kipass/internal/app"
 	"kipass/internal/reports"
 )
 
@@ -58,7 +58,7 @@ func (s *server) apiHRReport(c *fiber.Ctx) error {
 	if c.Query("format") == "csv" {
 		format = "csv"
 	}
-	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "report.exported",
+	if err := s.app.Audit(c.UserContext(), *currentUser(c), "report.exported",
 		0, filterDetail(dept, course, status)+" format="+format+" rows="+strconv.Itoa(len(out))); err != nil {
 		return err
 	}
@@ -93,15 +93,7 @@ func filterDetail(dept, course, status string) string {
 
 // quoteDetail quotes a filter value for the audit log, shortened so that a
 // long value cannot flood it.
-func quoteDetail(v string) string {
-	if v == "" {
-		return "all"
-	}
-	if r := []rune(v); len(r) > 80 {
-		v = string(r[:80]) + "…"
-	}
-	return strconv.Quote(v)
-}
+func quoteDetail(v string) string { return app.QuoteDetail(v) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
@@ -129,27 +121,11 @@ func (s *server) apiCreateAssignment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	a, err := s.newAssignment(c, in, "")
+	a, err := s.assign(c, in, "")
 	if err != nil {
 		return err
 	}
-	id, err := s.createAssignment(c, a)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": id})
-}
-
-// parseDue reads an RFC 3339 time or a date (due at the end of that day, UTC).
-func parseDue(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return d.Add(24*time.Hour - time.Second), nil
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": a.ID})
 }
 
 func (s *server) apiAssignments(c *fiber.Ctx) error {

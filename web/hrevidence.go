@@ -63,7 +63,7 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 	if err := evidence.Render(&buf, r); err != nil {
 		return err
 	}
-	if err := s.store.Audit(c.UserContext(), actorOf(u), "evidence.exported", 0,
+	if err := s.app.Audit(c.UserContext(), *u, "evidence.exported", 0,
 		filterDetail(dept, co.ID, "")+fmt.Sprintf(" rows=%d aggregate_only=%t", len(rows), s.cfg.AggregateOnly)); err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func (s *server) hrPage(c *fiber.Ctx) error {
 		return err
 	}
 	detail := filterDetail(v.Filter.Department, v.Filter.Course, v.Filter.Status)
-	if err := s.store.Audit(c.UserContext(), actorOf(currentUser(c)), "dashboard.viewed", 0, detail); err != nil {
+	if err := s.app.Audit(c.UserContext(), *currentUser(c), "dashboard.viewed", 0, detail); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "hr", "hr.title", nil, v)
@@ -179,7 +179,7 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	v.Limited = scope
 	if scope != nil {
 		v.Departments = scope
-	} else if v.Departments, err = s.store.Departments(c.UserContext()); err != nil {
+	} else if v.Departments, err = s.app.Departments(c.UserContext()); err != nil {
 		return nil, err
 	}
 	if v.Filter.Department != "" && !slices.Contains(v.Departments, v.Filter.Department) {
@@ -262,7 +262,7 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 		if v.Filter.Status != "" && r.Status != v.Filter.Status {
 			continue
 		}
-		if q != "" && !strings.Contains(r.key, q) && !strings.Contains(r.Email, q) &&
+		if q != "" && !strings.Contains(r.Key, q) && !strings.Contains(r.Email, q) &&
 			!strings.Contains(strings.ToLower(r.Department), q) && !strings.Contains(strings.ToLower(r.CertificateID), q) {
 			continue
 		}
@@ -303,7 +303,7 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 		var n int
 		switch col {
 		case "name":
-			n = cmp.Compare(a.key, b.key)
+			n = cmp.Compare(a.Key, b.Key)
 		case "department":
 			n = cmp.Compare(a.Department, b.Department)
 		case "status":
@@ -317,7 +317,7 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 			n = -n
 		}
 		if n == 0 {
-			n = cmp.Or(cmp.Compare(a.key, b.key), cmp.Compare(a.UserID, b.UserID))
+			n = cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.UserID, b.UserID))
 		}
 		return n
 	}

@@ -4,7 +4,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/internal/app"
-	"kipass/internal/auth"
 	"kipass/internal/errs"
 )
 
@@ -34,7 +33,7 @@ func (s *server) inviteValid(c *fiber.Ctx, token string) (bool, error) {
 	ok := false
 	if token != "" && len(token) <= 128 {
 		var err error
-		if ok, err = s.store.InviteValid(c.UserContext(), auth.HashToken(token)); err != nil {
+		if ok, err = s.app.InviteValid(c.UserContext(), token); err != nil {
 			return false, err
 		}
 	}
@@ -55,17 +54,11 @@ func (s *server) inviteForm(c *fiber.Ctx) error {
 	if !ok {
 		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, false)
 	}
-	if why := auth.CheckPassword(pw); why != "" {
+	uid, err := s.app.AcceptInvite(c.UserContext(), token, pw)
+	if e := errs.As(err); e != nil && e.Kind == errs.Invalid {
 		return s.render(c, fiber.StatusBadRequest, "invite", "invite.title",
-			&form{Values: map[string]string{"token": token}, Errors: map[string]string{"password": why}, Message: "form.error"}, true)
+			&form{Values: map[string]string{"token": token}, Errors: e.Fields, Message: "form.error"}, true)
 	}
-	hash, err := s.hasher.Hash(c.UserContext(), pw)
-	if err != nil {
-		return err
-	}
-	// The token is checked again and used up in one transaction: two
-	// requests with the same link cannot both set a password.
-	uid, err := s.store.SetPasswordWithToken(c.UserContext(), auth.HashToken(token), hash)
 	if errs.KindOf(err) == errs.NotFound {
 		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, false)
 	}

@@ -106,7 +106,7 @@ func (s *server) loadSession(c *fiber.Ctx) error {
 	sess, ok := s.sessions.get(h)
 	var err error
 	if !ok {
-		if sess, err = s.store.SessionByHash(c.UserContext(), h, s.cfg.IdleTimeout); err == nil {
+		if sess, err = s.app.SessionByHash(c.UserContext(), h, s.cfg.IdleTimeout); err == nil {
 			s.sessions.put(h, sess)
 		}
 	}
@@ -153,13 +153,16 @@ func (s *server) requirePageUser(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// language picks the page language: ?lang= (or a form's lang field),
-// which is also saved on the account; else the account's language; else
-// Accept-Language; else German. No cookie is set for it: kipass sets only
-// the session and CSRF cookies (see docs/PRIVACY.md).
+// language picks the page language: ?lang= (or a form's lang field);
+// else the account's language; else Accept-Language; else German. A choice
+// sent with a POST (the navigation's language button, the login form) is
+// also saved on the account; a GET never writes to the database, it only
+// shows that page in the language asked for. No cookie is set for it:
+// kipass sets only the session and CSRF cookies (see docs/PRIVACY.md).
 func (s *server) language(c *fiber.Ctx) error {
 	q := c.Query("lang")
-	if q == "" && c.Method() == fiber.MethodPost {
+	post := c.Method() == fiber.MethodPost
+	if q == "" && post {
 		q = c.FormValue("lang")
 	}
 	u := currentUser(c)
@@ -168,8 +171,8 @@ func (s *server) language(c *fiber.Ctx) error {
 	case validLang(q):
 		lang = q
 		c.Locals(localLangChoice, q)
-		if u != nil && u.Lang != q {
-			if err := s.store.SetUserLang(c.UserContext(), u.ID, q); err != nil {
+		if u != nil && u.Lang != q && post {
+			if err := s.app.SetLanguage(c.UserContext(), u.ID, q); err != nil {
 				return err
 			}
 			u.Lang = q

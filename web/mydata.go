@@ -9,7 +9,6 @@ import (
 
 	"kipass/certificates"
 	"kipass/internal/app"
-	"kipass/internal/auth"
 	"kipass/internal/errs"
 )
 
@@ -73,7 +72,7 @@ func optTime(t time.Time) string {
 
 // exportMe sends the caller's data as a JSON download.
 func (s *server) exportMe(c *fiber.Ctx) error {
-	ex, err := s.store.ExportUser(c.UserContext(), currentUser(c).ID)
+	ex, err := s.app.ExportUser(c.UserContext(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}
@@ -127,24 +126,7 @@ func rawOrNil(b []byte) json.RawMessage {
 // eraseMe deletes the caller's account after checking the password.
 func (s *server) eraseMe(c *fiber.Ctx, password string, keepCertificates bool) error {
 	u := currentUser(c)
-	ok, err := s.confirmPassword(c, u, password)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return &errs.Error{Kind: errs.Forbidden, Code: "wrong_password", Message: "The password is not correct.",
-			Fields: map[string]string{"password": "wrong_password"}}
-	}
-	if u.Role == app.RoleAdmin {
-		n, err := s.store.CountAdmins(c.UserContext())
-		if err != nil {
-			return err
-		}
-		if n <= 1 {
-			return errs.New(errs.Conflict, "last_admin", "You are the only administrator. Make someone else an administrator first.")
-		}
-	}
-	if err := s.store.EraseUser(c.UserContext(), u.ID, keepCertificates, loginKey(auth.NormalizeEmail(u.Email)), actorOf(u)); err != nil {
+	if err := s.app.Erase(c.UserContext(), *u, u.ID, password, keepCertificates); err != nil {
 		return err
 	}
 	s.sessions.dropUser(u.ID)

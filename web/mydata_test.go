@@ -73,7 +73,8 @@ func TestEraseForm(t *testing.T) {
 	if r := b.get("/me/export"); r.status != 200 || !strings.Contains(r.body, `"email": "erika@example.com"`) {
 		t.Fatalf("export download: %d", r.status)
 	}
-	if r := b.post("/me/delete", url.Values{"password": {"nope nope nope"}}); r.status != 400 || !strings.Contains(r.body, "nothing was deleted") {
+	// The language is saved by a POST (a GET ?lang= only shows the page in it).
+	if r := b.post("/me/delete", url.Values{"password": {"nope nope nope"}, "lang": {"en"}}); r.status != 400 || !strings.Contains(r.body, "nothing was deleted") {
 		t.Fatalf("wrong password: %d", r.status)
 	}
 	if r := b.post("/me/delete", url.Values{"password": {"correct horse battery"}, "keep_certificates": {"on"}}); r.status != 200 || !strings.Contains(r.body, "Your account has been deleted") {

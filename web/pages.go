@@ -1,9 +1,13 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 func (s *server) healthz(c *fiber.Ctx) error {
-	if err := s.store.Ping(c.UserContext()); err != nil {
+	if err := s.app.Ping(c.UserContext()); err != nil {
 		s.log.Error("health check failed", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).SendString("database unavailable")
 	}
@@ -30,4 +34,22 @@ func (s *server) mePage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "me", "me.title", nil, certs)
+}
+
+// languageForm is the navigation's language button for logged-in people:
+// it saves the language named in next (the current page with ?lang= set)
+// on the account, then returns to that page. It is a POST so that no GET
+// writes to the database.
+func (s *server) languageForm(c *fiber.Ctx) error {
+	next := safeNext(c.FormValue("next"))
+	u := currentUser(c)
+	if v, err := url.ParseRequestURI(next); err == nil && u != nil {
+		if lang := v.Query().Get("lang"); validLang(lang) && lang != u.Lang {
+			if err := s.app.SetLanguage(c.UserContext(), u.ID, lang); err != nil {
+				return err
+			}
+			s.sessions.dropUser(u.ID)
+		}
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
 }

@@ -40,6 +40,7 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/register", s.registerPage)
 	web.Post("/register", s.registerForm)
 	web.Post("/logout", s.logoutForm)
+	web.Post("/language", s.languageForm)
 	web.Get("/invite", s.invitePage)
 	web.Post("/invite", s.inviteForm)
 	web.Get("/setup", s.setupPage)

@@ -1,10 +1,10 @@
 package web
 
 import (
-	"sync"
 	"time"
 
 	"kipass/internal/app"
+	"kipass/internal/ttlcache"
 )
 
 // sessionCache remembers session lookups for a moment, so a burst of page
@@ -13,63 +13,43 @@ import (
 // change to the account drops them at once on this instance (other
 // instances see the change within ttl).
 type sessionCache struct {
-	mu      sync.Mutex
-	ttl     time.Duration
-	now     func() time.Time
-	entries map[string]cachedSession
-}
-
-type cachedSession struct {
-	s       app.Session
-	fetched time.Time
+	c *ttlcache.Cache[string, app.Session] // nil: off
 }
 
 // maxCachedSessions bounds the cache's memory.
 const maxCachedSessions = 50_000
 
 func newSessionCache(ttl time.Duration, now func() time.Time) *sessionCache {
-	return &sessionCache{ttl: ttl, now: now, entries: map[string]cachedSession{}}
+	if ttl <= 0 {
+		return &sessionCache{}
+	}
+	return &sessionCache{c: ttlcache.New[string, app.Session](maxCachedSessions, ttl, now)}
 }
 
 func (c *sessionCache) get(hash []byte) (app.Session, bool) {
-	if c.ttl <= 0 {
+	if c.c == nil {
 		return app.Session{}, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[string(hash)]
-	if !ok || c.now().Sub(e.fetched) >= c.ttl {
-		return app.Session{}, false
-	}
-	return e.s, true
+	s, _, ok := c.c.Get(string(hash))
+	return s, ok
 }
 
 func (c *sessionCache) put(hash []byte, s app.Session) {
-	if c.ttl <= 0 {
-		return
+	if c.c != nil {
+		c.c.Add(string(hash), s)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) >= maxCachedSessions {
-		c.entries = map[string]cachedSession{}
-	}
-	c.entries[string(hash)] = cachedSession{s: s, fetched: c.now()}
 }
 
 // drop forgets one session.
 func (c *sessionCache) drop(hash []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.entries, string(hash))
+	if c.c != nil {
+		c.c.Remove(string(hash))
+	}
 }
 
 // dropUser forgets every session of a user (role change, deactivation).
 func (c *sessionCache) dropUser(userID int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, e := range c.entries {
-		if e.s.User.ID == userID {
-			delete(c.entries, k)
-		}
+	if c.c != nil {
+		c.c.RemoveFunc(func(_ string, s app.Session) bool { return s.User.ID == userID })
 	}
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"sync"
 	"time"
+
+	"kipass/internal/ttlcache"
 )
 
 // addressThrottle counts failed logins per client address in a fixed window.
@@ -11,52 +13,37 @@ import (
 // instances. This counter only slows down one address hammering many
 // accounts; kept in memory, it resets on restart.
 type addressThrottle struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards the counts' n
 	limit  int
-	window time.Duration
-	now    func() time.Time
-	counts map[string]*windowCount
+	counts *ttlcache.Cache[string, *windowCount] // an entry lives for one window from its first failure
 }
 
-type windowCount struct {
-	start time.Time
-	n     int
-}
+type windowCount struct{ n int }
 
-// maxTrackedAddresses bounds the throttle's memory.
+// maxTrackedAddresses bounds the throttle's memory; when it is full the
+// address least recently seen is forgotten.
 const maxTrackedAddresses = 100_000
 
 func newAddressThrottle(limit int, window time.Duration, now func() time.Time) *addressThrottle {
-	return &addressThrottle{limit: limit, window: window, now: now, counts: map[string]*windowCount{}}
+	return &addressThrottle{limit: limit, counts: ttlcache.New[string, *windowCount](maxTrackedAddresses, window, now)}
 }
 
 // blocked reports whether addr has used up its failures for this window.
 func (t *addressThrottle) blocked(addr string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	w := t.counts[addr]
-	return w != nil && t.now().Sub(w.start) < t.window && w.n >= t.limit
+	w, _, ok := t.counts.Get(addr)
+	return ok && w.n >= t.limit
 }
 
-// fail records one failed login from addr.
+// fail records one failed login from addr; the first failure starts its window.
 func (t *addressThrottle) fail(addr string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := t.now()
-	w := t.counts[addr]
-	if w == nil || now.Sub(w.start) >= t.window {
-		if len(t.counts) >= maxTrackedAddresses {
-			for a, old := range t.counts {
-				if now.Sub(old.start) >= t.window {
-					delete(t.counts, a)
-				}
-			}
-			if len(t.counts) >= maxTrackedAddresses {
-				t.counts = map[string]*windowCount{}
-			}
-		}
-		w = &windowCount{start: now}
-		t.counts[addr] = w
+	w, _, ok := t.counts.Get(addr)
+	if !ok {
+		w = &windowCount{}
+		t.counts.Add(addr, w)
 	}
 	w.n++
 }

@@ -74,7 +74,7 @@ func (s *server) verifyID(c *fiber.Ctx, id, lang string) (verification, error) {
 
 // withRecord completes a verification with the issuer's record of id.
 func (s *server) withRecord(c *fiber.Ctx, v verification, id, lang string) (verification, error) {
-	rec, err := s.store.CertificateByID(c.UserContext(), id)
+	rec, err := s.app.CertificateByID(c.UserContext(), id)
 	if errs.KindOf(err) == errs.NotFound {
 		v.Reason = "unknown"
 		v.add("record", false)

@@ -60,7 +60,7 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	}
 	tb.Cleanup(func() { db.Close() })
 	base, _ := url.Parse("http://kipass.test")
-	cfg := Config{BaseURL: base, Registration: true}
+	cfg := Config{BaseURL: base, Config: kapp.Config{Registration: true}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -75,14 +75,15 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 		tb.Fatal(err)
 	}
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
-	ta.hasher = auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
-	uc := kapp.New(kapp.Deps{Attempts: db, Certificates: db, Users: db, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
-	app, err := NewServer(Deps{Config: cfg, App: uc, Store: db, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer,
-		Hasher: ta.hasher})
+	hasher := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
+	uc := kapp.New(kapp.Deps{Config: cfg.Config, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
+		Sessions: db, Tokens: db, Directory: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
+	srv, err := NewServer(Deps{Config: cfg, App: uc, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer})
+	ta.hasher = hasher
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ta.app = app
+	ta.app = srv.app
 	return ta
 }
 

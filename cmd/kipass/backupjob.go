@@ -91,27 +91,22 @@ type backupJob struct {
 	now    func() time.Time
 }
 
-// run makes backups until ctx ends. The first one is due one interval after
-// the newest backup in the directory (at once when there is none), so
-// restarts neither skip nor multiply backups. A failed run is logged and
-// tried again after one interval; nothing here stops the server.
-func (j *backupJob) run(ctx context.Context) {
+// task is the backup as a background task. The first backup is due one
+// interval after the newest backup in the directory (at once when there is
+// none), so restarts neither skip nor multiply backups. A failed run is
+// logged and tried again after one interval; nothing here stops the server.
+func (j *backupJob) task() task {
 	j.removePartials()
-	next := j.now()
+	first := time.Duration(0)
 	if last, ok := j.newest(); ok {
-		next = last.Add(j.every)
+		first = max(0, last.Add(j.every).Sub(j.now()))
 	}
-	timer := time.NewTimer(next.Sub(j.now()))
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		j.runOnce(ctx)
-		timer.Reset(j.every)
-	}
+	return task{name: "backup", first: first, every: j.every, run: j.runOnce}
+}
+
+// run makes backups until ctx ends (see task).
+func (j *backupJob) run(ctx context.Context) {
+	runTasks(ctx, j.task())
 }
 
 // runOnce makes one backup and prunes old ones, logging one line.

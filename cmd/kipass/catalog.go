@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync/atomic"
-	"time"
 
 	"kipass/courses"
 )
@@ -22,27 +21,20 @@ type catalogHolder struct {
 // Get returns the current catalogue.
 func (h *catalogHolder) Get() *courses.Catalog { return h.p.Load() }
 
-// watch polls fsys for changes every interval and reloads on change. last
-// is the fingerprint taken before the current catalogue was loaded, so no
-// change made after loading can be missed.
-func (h *catalogHolder) watch(ctx context.Context, fsys fs.FS, last string, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// reloadTask returns the task step that reloads fsys when it changed.
+// last is the fingerprint taken before the current catalogue was loaded,
+// so no change made after loading can be missed.
+func (h *catalogHolder) reloadTask(fsys fs.FS, last string, log *slog.Logger) func(context.Context) {
+	return func(context.Context) {
 		fp := fingerprint(fsys)
 		if fp == last {
-			continue
+			return
 		}
 		last = fp
 		cat, err := courses.Load(fsys)
 		if err != nil {
 			log.Warn("content changed but has problems; keeping the previous version", "problems", err.Error())
-			continue
+			return
 		}
 		h.p.Store(cat)
 		log.Info("content reloaded", "courses", len(cat.Courses))

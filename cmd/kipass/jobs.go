@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"kipass/courses"
+	kapp "kipass/internal/app"
 	"kipass/internal/mail"
 	"kipass/internal/reminders"
 	"kipass/internal/reports"
@@ -21,24 +22,16 @@ type job struct {
 	run   func(ctx context.Context, now time.Time) error
 }
 
-// runJobs checks every tick whether a job is due and runs it. A failed run
-// is logged and tried again on the next tick; it never stops the server.
-func runJobs(ctx context.Context, db *store.DB, tick time.Duration, now func() time.Time, log *slog.Logger, jobs ...job) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		for _, j := range jobs {
-			if ctx.Err() != nil {
-				return
-			}
-			if err := runIfDue(ctx, db, j, now()); err != nil && ctx.Err() == nil {
-				log.Error("periodic job failed", "job", j.name, "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
+// runDueJobs runs the jobs that are due (the "jobs" task checks hourly). A
+// failed run is logged and tried again the next time; it never stops the
+// server.
+func runDueJobs(ctx context.Context, db *store.DB, now func() time.Time, log *slog.Logger, jobs ...job) {
+	for _, j := range jobs {
+		if ctx.Err() != nil {
 			return
-		case <-t.C:
+		}
+		if err := runIfDue(ctx, db, j, now()); err != nil && ctx.Err() == nil {
+			log.Error("periodic job failed", "job", j.name, "err", err)
 		}
 	}
 }
@@ -132,28 +125,27 @@ func hrSummaryJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sen
 }
 
 // reminderPlan gathers every active person's assigned courses and plans
-// the reminders.
+// the reminders. The statuses and due dates come from the use case that
+// the HR dashboard reads (app.HRReport), so both apply the same rules.
 func reminderPlan(ctx context.Context, db *store.DB, cat *courses.Catalog, now time.Time, baseURL string) (reminders.Plan, error) {
 	last, err := db.LastReminders(ctx)
 	if err != nil {
 		return reminders.Plan{}, err
 	}
+	uc := kapp.New(kapp.Deps{Reports: db, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return now }})
+	rows, _, err := uc.HRReport(ctx, "", nil)
+	if err != nil {
+		return reminders.Plan{}, err
+	}
 	var people []reminders.Person
-	for _, co := range cat.Courses {
-		rows, err := db.CourseReport(ctx, co.ID, nil)
-		if err != nil {
-			return reminders.Plan{}, err
+	for _, r := range rows {
+		co, ok := cat.Course(r.Course)
+		if !ok || r.Due.IsZero() {
+			continue
 		}
-		for _, r := range rows {
-			due := reports.DueDate(r.DueAt, r.CertificateEnd)
-			if due.IsZero() {
-				continue
-			}
-			people = append(people, reminders.Person{UserID: r.UserID, Name: r.Name, Email: r.Email, Lang: r.Lang,
-				CourseID: co.ID, CourseTitle: co.Title.Get(r.Lang), DueAt: due,
-				Passed:       !r.CertificateEnd.IsZero() && now.Before(r.CertificateEnd),
-				LastReminded: last[r.UserID]})
-		}
+		people = append(people, reminders.Person{UserID: r.UserID, Name: r.Name, Email: r.Email, Lang: r.Lang,
+			CourseID: co.ID, CourseTitle: co.Title.Get(r.Lang), DueAt: r.Due, Passed: r.Status == reports.Passed,
+			LastReminded: last[r.UserID]})
 	}
 	return reminders.Build(people, now, baseURL), nil
 }

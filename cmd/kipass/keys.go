@@ -43,21 +43,14 @@ type keyHolder struct {
 // Get returns the current key store.
 func (h *keyHolder) Get() *certificates.KeyStore { return h.p.Load() }
 
-// watch reopens the key folder every interval and swaps in a store whose
-// current key changed.
-func (h *keyHolder) watch(ctx context.Context, dir string, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// reloadTask returns the task step that reopens the key folder and swaps
+// in a store whose current key changed.
+func (h *keyHolder) reloadTask(dir string, log *slog.Logger) func(context.Context) {
+	return func(context.Context) {
 		ks, err := certificates.OpenKeyStore(dir, time.Now)
 		if err != nil {
 			log.Error("reload signing keys", "err", err)
-			continue
+			return
 		}
 		if ks.Current().ID != h.Get().Current().ID || len(ks.Keys()) != len(h.Get().Keys()) {
 			h.p.Store(ks)

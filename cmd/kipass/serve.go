@@ -39,6 +39,10 @@ type serveConfig struct {
 	QuizCooldown   time.Duration
 	Backup         backupConfig
 	Privacy        privacyOptions
+
+	// Derived while parsing.
+	mail    mail.Config
+	proxies []string
 }
 
 // serveHooks lets tests watch the start; production uses the zero value.
@@ -53,6 +57,17 @@ func cmdServe(ctx context.Context, args []string, e env) error {
 }
 
 func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
+	cfg, err := parseServeConfig(args, e)
+	if err != nil {
+		return err
+	}
+	return startServe(ctx, cfg, e, hooks)
+}
+
+// parseServeConfig reads and checks serve's flags (and KIPASS_*
+// variables): everything that can be wrong with the configuration is
+// reported here, before anything is opened or listened on.
+func parseServeConfig(args []string, e env) (serveConfig, error) {
 	var cfg serveConfig
 	fs := newFlags("serve", e)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
@@ -71,31 +86,38 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
 	if err := parseFlags(fs, args, e); err != nil {
-		return err
+		return cfg, err
 	}
-	mailCfg, err := cfg.Privacy.check()
-	if err != nil {
-		return err
+	var err error
+	if cfg.mail, err = cfg.Privacy.check(); err != nil {
+		return cfg, err
 	}
 	if cfg.BaseURL != "" {
 		if _, err := parseBaseURL(cfg.BaseURL); err != nil {
-			return fail(1, "--base-url %q: %v; give the address users open, e.g. https://kipass.example.com", cfg.BaseURL, err)
+			return cfg, fail(1, "--base-url %q: %v; give the address users open, e.g. https://kipass.example.com", cfg.BaseURL, err)
 		}
 	}
-	var proxies []string
 	for _, p := range strings.Split(cfg.TrustedProxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			if net.ParseIP(p) == nil {
 				if _, _, err := net.ParseCIDR(p); err != nil {
-					return fail(1, "--trusted-proxies: %q is not an IP address or CIDR range", p)
+					return cfg, fail(1, "--trusted-proxies: %q is not an IP address or CIDR range", p)
 				}
 			}
-			proxies = append(proxies, p)
+			cfg.proxies = append(cfg.proxies, p)
 		}
 	}
 	if cfg.Watch && cfg.Content == "" {
-		return fail(1, "--watch needs --content DIR")
+		return cfg, fail(1, "--watch needs --content DIR")
 	}
+	return cfg, nil
+}
+
+// startServe starts kipass with a checked configuration: it loads the
+// content, listens, opens the database and keys, wires store, use cases
+// and web, runs the background tasks and serves until ctx ends.
+func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) error {
+	mailCfg, proxies := cfg.mail, cfg.proxies
 	contentDir, contentName, err := contentFS(cfg.Content)
 	if err != nil {
 		return err
@@ -175,15 +197,18 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	}
 
 	// The use cases get the store's parts they need; web gets the use cases.
-	uc := kapp.New(kapp.Deps{Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)}, Attempts: db, Certificates: db, Users: db, Catalog: catalogs.Get})
-	app, err := web.NewServer(web.Deps{
-		Config: web.Config{BaseURL: base, Registration: cfg.Registration, TrustedProxies: proxies,
-			AggregateOnly: cfg.Privacy.AggregateOnly, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
+	hasher := auth.NewHasher(auth.DefaultParams, cfg.HashParallel)
+	uc := kapp.New(kapp.Deps{
+		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly,
+			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)},
+		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
+		Hasher: hasher, Catalog: catalogs.Get,
+	})
+	srv, err := web.NewServer(web.Deps{
+		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
 		App:     uc,
 		Signer:  signer,
-		Store:   db,
 		Catalog: catalogs.Get,
-		Hasher:  auth.NewHasher(auth.DefaultParams, cfg.HashParallel),
 		Logger:  logger,
 	})
 	if err != nil {
@@ -194,34 +219,35 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	if err != nil {
 		return err
 	}
-	// Requests answered while shutting down say Connection: close.
-	app.Server().CloseOnShutdown = true
 	gate.handOver()
 	served := make(chan error, 1)
-	go func() { served <- app.Listener(ln) }()
+	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "kipass is running at %s (press Ctrl+C to stop)\n%s", base, setup)
 
-	// Background jobs end before the database closes (defers run last
-	// first: stopJobs, jobs.Wait, then db.Close).
+	// Background tasks end before the database closes (defers run last
+	// first: stopJobs, jobs.Wait, then db.Close). One runner repeats them
+	// all, each on its own schedule.
 	var jobs sync.WaitGroup
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer jobs.Wait()
 	defer stopJobs()
-	jobs.Go(func() { purgeLoop(jobsCtx, db, logger) })
-	jobs.Go(func() { finishExpiredLoop(jobsCtx, uc, time.Minute, logger) })
-	jobs.Go(func() {
-		runJobs(jobsCtx, db, time.Hour, time.Now, logger, retentionJob(db, cfg.Privacy.retention(), logger),
-			reminderJob(db, catalogs.Get, sender, base.String(), logger), hrSummaryJob(db, catalogs.Get, sender, base.String(), logger))
-	})
+	periodic := []job{retentionJob(db, cfg.Privacy.retention(), logger),
+		reminderJob(db, catalogs.Get, sender, base.String(), logger), hrSummaryJob(db, catalogs.Get, sender, base.String(), logger)}
+	tasks := []task{
+		{name: "purge", every: time.Hour, run: purgeTask(db, logger)},
+		{name: "jobs", every: time.Hour, run: func(ctx context.Context) { runDueJobs(ctx, db, time.Now, logger, periodic...) }},
+		{name: "exams", every: time.Minute, run: finishExpiredTask(uc, logger)},
+	}
 	if cfg.Watch {
-		jobs.Go(func() { catalogs.watch(jobsCtx, contentDir, loadedFingerprint, time.Second, logger) })
+		tasks = append(tasks, task{name: "content", first: time.Second, every: time.Second, run: catalogs.reloadTask(contentDir, loadedFingerprint, logger)})
 	}
 	if cfg.SigningKey == "" {
-		jobs.Go(func() { keys.watch(jobsCtx, keyDir, 30*time.Second, logger) })
+		tasks = append(tasks, task{name: "keys", first: 30 * time.Second, every: 30 * time.Second, run: keys.reloadTask(keyDir, logger)})
 	}
 	if job := cfg.Backup.job(db, logger); job != nil {
-		jobs.Go(func() { job.run(jobsCtx) })
+		tasks = append(tasks, job.task())
 	}
+	jobs.Go(func() { runTasks(jobsCtx, tasks...) })
 	select {
 	case err := <-served:
 		return fail(1, "server stopped: %v", err)
@@ -232,7 +258,7 @@ func serve(ctx context.Context, args []string, e env, hooks serveHooks) error {
 	// connections are closed, and requests in flight get up to 10 seconds.
 	logger.Info("shutting down")
 	stopJobs()
-	if err := app.ShutdownWithTimeout(shutdownGrace); err != nil {
+	if err := srv.Shutdown(shutdownGrace); err != nil {
 		return fail(1, "shutdown: requests still running after %s were cut off (%v)", shutdownGrace, err)
 	}
 	logger.Info("stopped")
@@ -257,39 +283,25 @@ func setupLink(ctx context.Context, db *store.DB, base *url.URL) (string, error)
 	return fmt.Sprintf("No administrator yet. Open this one-time link within 24 hours to create one:\n  %s/setup?token=%s\n", base, token), nil
 }
 
-// finishExpiredLoop grades, every tick, the exams whose time ran out on
-// the answers saved before the deadline, so that a learner who never comes
-// back still gets the result of the work saved. Grading is idempotent, so
-// two instances on one database may both run it.
-func finishExpiredLoop(ctx context.Context, uc *kapp.App, tick time.Duration, log *slog.Logger) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
+// finishExpiredTask grades the exams whose time ran out on the answers
+// saved before the deadline (every minute), so that a learner who never
+// comes back still gets the result of the work saved. Grading is
+// idempotent, so two instances on one database may both run it.
+func finishExpiredTask(uc *kapp.App, log *slog.Logger) func(context.Context) {
+	return func(ctx context.Context) {
 		if n, err := uc.FinishExpired(ctx, 0); err != nil && ctx.Err() == nil {
 			log.Error("grade expired exams", "err", err)
 		} else if n > 0 {
 			log.Info("graded expired exams", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
 }
 
-// purgeLoop deletes ended sessions and stale throttling rows every hour.
-func purgeLoop(ctx context.Context, db *store.DB, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
+// purgeTask deletes ended sessions and stale throttling rows (hourly).
+func purgeTask(db *store.DB, log *slog.Logger) func(context.Context) {
+	return func(ctx context.Context) {
 		if err := db.PurgeExpired(ctx, 30*time.Minute, 15*time.Minute); err != nil && ctx.Err() == nil {
 			log.Error("purge expired sessions", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
 	}
 }

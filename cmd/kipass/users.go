@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"kipass/internal/auth"
+	kapp "kipass/internal/app"
 	"kipass/internal/people"
 	"kipass/internal/store"
 )
@@ -63,14 +63,13 @@ func cmdUsers(ctx context.Context, args []string, e env) error {
 		return fail(1, "cannot open the database: %v", err)
 	}
 	defer db.Close()
-	users := make([]store.ImportUser, len(rows))
-	tokens := make([]string, len(rows))
+	in := make([]kapp.ImportRow, len(rows))
 	for i, r := range rows {
-		tokens[i] = auth.NewToken()
-		users[i] = store.ImportUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role, InviteHash: auth.HashToken(tokens[i])}
+		in[i] = kapp.ImportRow{Email: r.Email, Name: r.Name, Department: r.Department, Role: r.Role}
 	}
+	uc := kapp.New(kapp.Deps{Config: kapp.Config{InviteTTL: inviteValidity}, Accounts: db, Audit: db})
 	bar := progressBar{w: e.stderr, total: len(rows)}
-	created, err := db.ImportUsers(ctx, users, time.Now().Add(inviteValidity), bar.set)
+	done, err := uc.Import(ctx, kapp.Actor{}, in, bar.set)
 	bar.done()
 	if err != nil {
 		return fail(1, "import failed, nothing was imported: %v", err)
@@ -84,16 +83,13 @@ func cmdUsers(ctx context.Context, args []string, e env) error {
 		defer fi.Close()
 		out = fi
 	}
-	n := 0
-	for i, c := range created {
-		if c {
-			if n == 0 {
-				fmt.Fprintln(out, "email,invitation_link")
-			}
-			fmt.Fprintf(out, "%s,%s/invite?token=%s\n", rows[i].Email, base, tokens[i])
-			n++
+	for i, inv := range done.Invites {
+		if i == 0 {
+			fmt.Fprintln(out, "email,invitation_link")
 		}
+		fmt.Fprintf(out, "%s,%s/invite?token=%s\n", inv.Email, base, inv.Token)
 	}
+	n := len(done.Invites)
 	fmt.Fprintf(e.stderr, "imported %d account(s): %d new (invitation links valid 14 days), %d updated\n", len(rows), n, len(rows)-n)
 	return nil
 }

@@ -8,6 +8,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -15,7 +16,9 @@ import (
 	"time"
 
 	"kipass/courses"
+	"kipass/internal/auth"
 	"kipass/internal/errs"
+	"kipass/internal/ttlcache"
 )
 
 // ErrStale is what a store answers when the state a decision was based on
@@ -67,39 +70,74 @@ type AttemptStore interface {
 	ModuleFailures(ctx context.Context, userID int64, courseID, moduleID string, since time.Time) (int, time.Time, error)
 }
 
-// UserLookup finds an account by id (the holder of an exam graded by the
-// timeout job, who is not the caller of a request).
-type UserLookup interface {
-	UserByID(ctx context.Context, id int64) (User, error)
-}
-
 // CertificateStore keeps certificate records.
 type CertificateStore interface {
 	// CurrentCertificate returns the holder's unrevoked certificate of the
 	// course that expires last, or a zero Certificate.
 	CurrentCertificate(ctx context.Context, userID int64, courseID string) (Certificate, error)
+	CertificateByID(ctx context.Context, id string) (Certificate, error)
+	// UserCertificates lists a holder's certificates, newest first.
+	UserCertificates(ctx context.Context, userID int64) ([]Certificate, error)
+	// RecentCertificates lists everyone's newest certificates.
+	RecentCertificates(ctx context.Context, limit int) ([]Certificate, error)
+	// RevokedIndexes returns the status list positions of revoked ones.
+	RevokedIndexes(ctx context.Context) ([]int, error)
 	// RevokeCertificate marks a certificate revoked and audits it; the
 	// first reason is kept.
 	RevokeCertificate(ctx context.Context, id, reason string, by Actor) error
 }
 
-// Config holds the rules' settings, read once at start.
+// Config holds the rules' settings, read once at start. Zero values get
+// the defaults named.
 type Config struct {
 	// ExamAttemptsPerDay caps final exam attempts per person in 24 hours
 	// (default 3).
 	ExamAttemptsPerDay int
+	// Registration allows self-registration.
+	Registration bool
+	// LoginWindow is the period over which failed logins count (default
+	// 15 minutes); AccountLimit is how many one account may have in it
+	// (default 10).
+	LoginWindow  time.Duration
+	AccountLimit int
+	// InviteTTL is how long invitation and reset links work (default 14 days).
+	InviteTTL time.Duration
+	// AggregateOnly is the works-council mode: HR and admins see department
+	// totals of groups of at least MinGroup people (default 5), no
+	// per-person rows.
+	AggregateOnly bool
+	MinGroup      int
 	// QuizCooldown is the wait before the next module quiz after
 	// CooldownFailures failures within CooldownWindow; 0 means
 	// DefaultCooldown, a negative value turns the wait off.
 	QuizCooldown time.Duration
 }
 
-// Deps are the use cases' collaborators.
+// withDefaults fills in the defaults of zero settings.
+func (c Config) withDefaults() Config {
+	c.ExamAttemptsPerDay = cmp.Or(c.ExamAttemptsPerDay, 3)
+	c.LoginWindow = cmp.Or(c.LoginWindow, 15*time.Minute)
+	c.AccountLimit = cmp.Or(c.AccountLimit, 10)
+	c.InviteTTL = cmp.Or(c.InviteTTL, 14*24*time.Hour)
+	c.MinGroup = cmp.Or(c.MinGroup, 5)
+	c.QuizCooldown = cmp.Or(c.QuizCooldown, DefaultCooldown)
+	return c
+}
+
+// Deps are the use cases' collaborators. The store implements every
+// interface; each use case needs only some.
 type Deps struct {
 	Config       Config
 	Attempts     AttemptStore
 	Certificates CertificateStore
-	Users        UserLookup
+	Accounts     AccountStore
+	Reports      ReportStore
+	Assignments  AssignmentStore
+	Audit        AuditStore
+	Sessions     SessionStore
+	Tokens       TokenStore
+	Directory    DirectoryStore
+	Hasher       *auth.Hasher            // password hashing with a bounded queue
 	Catalog      func() *courses.Catalog // the current course catalogue
 	Now          func() time.Time        // default time.Now
 	// Rand returns the source of a draw; default a ChaCha8 seeded from
@@ -110,27 +148,32 @@ type Deps struct {
 // App runs the use cases. It holds no request state and is safe for
 // concurrent use.
 type App struct {
-	cfg     Config
-	att     AttemptStore
-	certs   CertificateStore
-	users   UserLookup
-	catalog func() *courses.Catalog
-	now     func() time.Time
-	rand    func() *mrand.Rand
+	cfg      Config
+	att      AttemptStore
+	certs    CertificateStore
+	accounts AccountStore
+	reports  ReportStore
+	assign   AssignmentStore
+	audit    AuditStore
+	sessions SessionStore
+	tokens   TokenStore
+	dir      DirectoryStore
+	hasher   *auth.Hasher
+	catalog  func() *courses.Catalog
+	now      func() time.Time
+	rand     func() *mrand.Rand
+	// reportRows holds recent HR report rows.
+	reportRows *ttlcache.Cache[string, reportEntry]
 }
 
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
-	a := &App{cfg: d.Config, att: d.Attempts, certs: d.Certificates, users: d.Users, catalog: d.Catalog, now: d.Now, rand: d.Rand}
-	if a.cfg.ExamAttemptsPerDay <= 0 {
-		a.cfg.ExamAttemptsPerDay = 3
-	}
-	if a.cfg.QuizCooldown == 0 {
-		a.cfg.QuizCooldown = DefaultCooldown
-	}
+	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
+		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
 	}
+	a.reportRows = ttlcache.New[string, reportEntry](reportCacheEntries, reportCacheTTL, a.now)
 	if a.rand == nil {
 		a.rand = newRand
 	}

@@ -436,7 +436,7 @@ func (a *App) FinishExpired(ctx context.Context, userID int64) (int, error) {
 			return done, err
 		}
 		for _, att := range batch {
-			u, err := a.users.UserByID(ctx, att.UserID)
+			u, err := a.accounts.UserByID(ctx, att.UserID)
 			if err != nil {
 				return done, fmt.Errorf("app: finish expired exam: %w", err)
 			}

@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"cmp"
 	"html/template"
 	"math"
 	"strings"
@@ -97,11 +98,11 @@ func (c BarChart) summary(p phrases, rows []barRow, unit string) string {
 func (c BarChart) SVG() template.HTML {
 	p := phrasesFor(c.Lang)
 	rows := c.rows()
-	title := orDefault(cleanText(c.Title), p.chart)
+	title := cmp.Or(cleanText(c.Title), p.chart)
 	id := c.id(title, rows)
 	if len(rows) == 0 {
 		empty := cleanText(c.Empty)
-		return emptySVG("chart-type-bar", id, title, joinSentences(cleanText(c.Desc), orDefault(empty, p.noData)), orDefault(empty, defaultEmpty))
+		return emptySVG("chart-type-bar", id, title, joinSentences(cleanText(c.Desc), cmp.Or(empty, p.noData)), cmp.Or(empty, defaultEmpty))
 	}
 	unit := cleanText(c.Unit)
 	values := make([]string, len(rows))
@@ -148,12 +149,12 @@ func (w *svgWriter) bar(class string, x, cy, width float64, paint string) {
 func (c BarChart) Table() template.HTML {
 	p := phrasesFor(c.Lang)
 	rows := c.rows()
-	title := orDefault(cleanText(c.Title), p.chart)
+	title := cmp.Or(cleanText(c.Title), p.chart)
 	if len(rows) == 0 {
-		return emptyTable(title, orDefault(cleanText(c.Empty), defaultEmpty))
+		return emptyTable(title, cmp.Or(cleanText(c.Empty), defaultEmpty))
 	}
 	unit := cleanText(c.Unit)
-	headers := []string{orDefault(cleanText(c.LabelHeader), p.itemHeader), p.valueHeader}
+	headers := []string{cmp.Or(cleanText(c.LabelHeader), p.itemHeader), p.valueHeader}
 	notes := false
 	for _, r := range rows {
 		notes = notes || r.note != ""

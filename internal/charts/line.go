@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"cmp"
 	"html/template"
 	"math"
 	"strings"
@@ -109,11 +110,11 @@ func (l lineLayout) y(v float64) float64 {
 func (c LineChart) SVG() template.HTML {
 	p := phrasesFor(c.Lang)
 	rows := c.rows()
-	title := orDefault(cleanText(c.Title), p.chart)
+	title := cmp.Or(cleanText(c.Title), p.chart)
 	id := c.id(title, rows)
 	if len(rows) == 0 {
 		empty := cleanText(c.Empty)
-		return emptySVG("chart-type-line", id, title, joinSentences(cleanText(c.Desc), orDefault(empty, p.noData)), orDefault(empty, defaultEmpty))
+		return emptySVG("chart-type-line", id, title, joinSentences(cleanText(c.Desc), cmp.Or(empty, p.noData)), cmp.Or(empty, defaultEmpty))
 	}
 	unit := cleanText(c.Unit)
 	maxV := 0.0
@@ -219,13 +220,13 @@ func (w *svgWriter) xLabels(l lineLayout, labels []string, slot float64) {
 func (c LineChart) Table() template.HTML {
 	p := phrasesFor(c.Lang)
 	rows := c.rows()
-	title := orDefault(cleanText(c.Title), p.chart)
+	title := cmp.Or(cleanText(c.Title), p.chart)
 	if len(rows) == 0 {
-		return emptyTable(title, orDefault(cleanText(c.Empty), defaultEmpty))
+		return emptyTable(title, cmp.Or(cleanText(c.Empty), defaultEmpty))
 	}
 	unit := cleanText(c.Unit)
 	var b strings.Builder
-	tableOpen(&b, title, orDefault(cleanText(c.LabelHeader), p.timeHeader), p.valueHeader)
+	tableOpen(&b, title, cmp.Or(cleanText(c.LabelHeader), p.timeHeader), p.valueHeader)
 	for _, r := range rows {
 		tableRow(&b, r.label, p.value(r.value, unit))
 	}

@@ -120,14 +120,6 @@ func joinSentences(parts ...string) string {
 	return strings.Join(out, " ")
 }
 
-// orDefault returns s, or def when s is empty.
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // tableOpen writes the start of a data table with caption and headers.
 func tableOpen(b *strings.Builder, caption string, headers ...string) {
 	b.WriteString(`<table class="data chart-table"><caption>`)

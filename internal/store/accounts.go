@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
 )
 
@@ -107,8 +108,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 		_, err := tx.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, department = ?, role = ?, active = ?, deactivated_at = ?, updated_at = ? WHERE id = ?`,
 			ch.Email, ch.Name, ch.Department, ch.Role, ch.Active, deactivated, now, id)
 		if isUnique(err) {
-			return &errs.Error{Kind: errs.Conflict, Code: "email_taken", Message: "An account with this email address exists already.",
-				Fields: map[string]string{"email": "email_taken"}}
+			return app.ErrEmailTaken
 		}
 		if err != nil {
 			return err

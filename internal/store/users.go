@@ -9,6 +9,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"kipass/internal/app"
 	"kipass/internal/errs"
 )
 
@@ -31,7 +32,7 @@ func scanUser(r row) (User, error) {
 }
 
 // CreateUser creates an account and returns its id. An email that is taken
-// gives an errs.Conflict with code email_taken.
+// gives app.ErrEmailTaken.
 func (db *DB) CreateUser(ctx context.Context, nu NewUser) (int64, error) {
 	var id int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -49,8 +50,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now int64) (int64, 
 	res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, department, role, password_hash, lang, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, nu.Email, nu.Name, nu.Department, nu.Role, nu.PasswordHash, nu.Lang, now, now)
 	if isUnique(err) {
-		return 0, &errs.Error{Kind: errs.Conflict, Code: "email_taken", Message: "An account with this email address exists already.",
-			Fields: map[string]string{"email": "An account with this email address exists already."}}
+		return 0, app.ErrEmailTaken
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: insert user: %w", err)
