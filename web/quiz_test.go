@@ -600,11 +600,11 @@ func TestExamDraftsReviewAndEmptySubmit(t *testing.T) {
 		t.Fatalf("submit anyway: %d", r.status)
 	}
 	r = b.get("/attempts/" + att.ID)
-	// (The language switch above was remembered on the account: English.)
-	if want := fmt.Sprintf("%d of %d", total/2, total); r.status != 200 || !strings.Contains(r.body, want) || !strings.Contains(r.body, "Result by module") {
+	// (A GET with ?lang= shows one page in that language; the account keeps German.)
+	if want := fmt.Sprintf("%d von %d", total/2, total); r.status != 200 || !strings.Contains(r.body, want) || !strings.Contains(r.body, "Ergebnis nach Modul") {
 		t.Fatalf("result after submit anyway (want %q):\n%s", want, r.body)
 	}
-	if strings.Contains(r.body, "Why:") || strings.Contains(r.body, "correct answer") {
+	if strings.Contains(r.body, "Warum:") || strings.Contains(r.body, "richtige Antwort") {
 		t.Fatal("the exam result shows the key")
 	}
 	if r = a.do(req{method: "PUT", path: "/api/v1/attempts/" + att.ID + "/answers", bearer: login.Token, json: map[string]any{"answers": got.Answers}}); r.status != 409 {

@@ -228,7 +228,7 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 	}
 	as.DueAt = due
 	if len(fields) > 0 {
-		return as, &errs.Error{Kind: errs.Invalid, Code: "invalid_input", Message: "Please check the marked fields.", Fields: fields}
+		return as, auth.InputError(fields)
 	}
 	if as.ID, err = a.assign.CreateAssignment(ctx, as); err != nil {
 		return as, err
