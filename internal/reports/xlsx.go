@@ -46,6 +46,11 @@ type XLSXReport struct {
 	// GeneratedAt, when set, adds an "as of" line with date and time in the
 	// organisation's zone.
 	GeneratedAt time.Time
+	// TempDir is where the sheet is kept once it outgrows 16 MiB in memory
+	// (about 40,000 rows); "" is os.TempDir(). Where no file can be
+	// created there, excelize silently keeps the whole sheet in memory
+	// (roughly 400 bytes per row), so point it at a writable folder.
+	TempDir string
 }
 
 // The columns of the table, in order.
@@ -63,8 +68,14 @@ const (
 	numCols
 )
 
+// ErrTooManyRows is returned by WriteXLSX when the rows do not fit on one
+// sheet (Excel's limit is 1,048,576 rows, the lines above the table
+// included); nothing has been written to w then.
+var ErrTooManyRows = errors.New("reports: xlsx: more rows than a sheet holds")
+
 // xlsxWords are the texts of one language.
 type xlsxWords struct {
+	german     bool
 	sheet      string
 	headers    [numCols]string
 	statuses   map[string]string
@@ -76,10 +87,14 @@ type xlsxWords struct {
 // file is readable without resizing; dates fit their format exactly.
 var xlsxWidths = [numCols]float64{30, 34, 22, 28, 16, 14, 14, 14, 14, 38}
 
+// isGerman reports whether lang asks for German: "de" or "de-...".
+func isGerman(lang string) bool { return lang == "de" || strings.HasPrefix(lang, "de-") }
+
 func wordsFor(lang string) *xlsxWords {
-	if lang == "de" || strings.HasPrefix(lang, "de-") {
+	if isGerman(lang) {
 		return &xlsxWords{
-			sheet: "Bericht",
+			german: true,
+			sheet:  "Bericht",
 			headers: [numCols]string{"Name", "E-Mail", "Abteilung", "Kurs", "Status",
 				"Eingeladen am", "Bestanden am", "Gültig bis", "Fällig am", "Zertifikat-ID"},
 			statuses: map[string]string{NotStarted: "Nicht begonnen", InProgress: "In Bearbeitung",
@@ -119,15 +134,17 @@ func StatusLabel(lang, status string) string {
 // ScopeText("de", 6, "Vertrieb", "überfällig") = "Vertrieb, überfällig,
 // 6 Personen". Without filters it says "Alle" / "Everyone".
 func ScopeText(lang string, people int, filters ...string) string {
-	de := wordsFor(lang).sheet == "Bericht"
+	de := isGerman(lang)
 	var parts []string
 	for _, f := range filters {
 		if f = strings.TrimSpace(f); f != "" {
 			parts = append(parts, f)
 		}
 	}
-	if len(parts) == 0 {
-		parts = append(parts, map[bool]string{true: "Alle", false: "Everyone"}[de])
+	if len(parts) == 0 && de {
+		parts = append(parts, "Alle")
+	} else if len(parts) == 0 {
+		parts = append(parts, "Everyone")
 	}
 	n := strconv.Itoa(people)
 	switch {
@@ -158,19 +175,23 @@ func ScopeText(lang string, people int, filters ...string) string {
 // number of rows: the sheet is kept in memory only up to 16 MiB and then
 // in a temporary file (removed before WriteXLSX returns), and the zip file
 // is compressed straight into w. w receives the first bytes only after the
-// last row was read, so an error before that leaves w untouched.
+// last row was read, so an error before that (ErrTooManyRows, or a
+// failing temporary file) leaves w untouched.
 func WriteXLSX(w io.Writer, r XLSXReport, loc *time.Location, rows iter.Seq[XLSXRow]) (err error) {
 	if loc == nil {
 		loc = time.UTC
 	}
 	words := wordsFor(r.Lang)
-	f := excelize.NewFile()
+	f := excelize.NewFile(excelize.Options{TmpDir: r.TempDir})
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("reports: xlsx: %w", cerr)
 		}
 	}()
-	if err := writeSheet(f, words, r, loc, rows); err != nil {
+	if err := writeSheet(f, words, r, loc, rows, excelize.TotalRows); err != nil {
+		if errors.Is(err, ErrTooManyRows) {
+			return err
+		}
 		return fmt.Errorf("reports: xlsx: %w", err)
 	}
 	// excelize's Write compresses the whole file into a memory buffer and
@@ -191,21 +212,25 @@ func WriteXLSX(w io.Writer, r XLSXReport, loc *time.Location, rows iter.Seq[XLSX
 	return cw.err
 }
 
-// writeSheet fills the workbook's only sheet.
-func writeSheet(f *excelize.File, words *xlsxWords, r XLSXReport, loc *time.Location, rows iter.Seq[XLSXRow]) error {
+// writeSheet fills the workbook's only sheet with at most maxRows rows
+// (the lines above the table included).
+func writeSheet(f *excelize.File, words *xlsxWords, r XLSXReport, loc *time.Location, rows iter.Seq[XLSXRow], maxRows int) error {
 	if err := f.SetSheetName("Sheet1", words.sheet); err != nil {
 		return err
 	}
-	if err := f.SetDocProps(&excelize.DocProperties{Creator: "kipass", LastModifiedBy: "kipass", Language: map[bool]string{true: "de-DE", false: "en"}[words.sheet == "Bericht"]}); err != nil {
+	language := "en"
+	if words.german {
+		language = "de-DE"
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{Creator: "kipass", LastModifiedBy: "kipass", Language: language}); err != nil {
 		return err
 	}
-	bold := true
-	scopeStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: bold, Size: 12}})
+	scopeStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 12}})
 	if err != nil {
 		return err
 	}
 	headerStyle, err := f.NewStyle(&excelize.Style{
-		Font:      &excelize.Font{Bold: bold},
+		Font:      &excelize.Font{Bold: true},
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDE4EE"}},
 		Border:    []excelize.Border{{Type: "bottom", Color: "7F8C9D", Style: 1}},
 		Alignment: &excelize.Alignment{Vertical: "center"},
@@ -242,6 +267,9 @@ func writeSheet(f *excelize.File, words *xlsxWords, r XLSXReport, loc *time.Loca
 	headerRow := 1
 	if len(above) > 0 {
 		headerRow = len(above) + 2 // one empty row between the lines and the table
+	}
+	if headerRow > maxRows {
+		return ErrTooManyRows
 	}
 	lastCol, _ := excelize.ColumnNumberToName(numCols)
 	// Freeze everything down to the header row, so that scope and headers
@@ -283,7 +311,9 @@ func writeSheet(f *excelize.File, words *xlsxWords, r XLSXReport, loc *time.Loca
 		return excelize.Cell{StyleID: dateStyle, Value: time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}
 	}
 	for row := range rows {
-		n++
+		if n++; n > maxRows {
+			return ErrTooManyRows
+		}
 		cells[colName] = text(row.Name)
 		cells[colEmail] = text(row.Email)
 		cells[colDepartment] = text(row.Department)

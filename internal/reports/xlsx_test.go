@@ -355,6 +355,29 @@ func TestWriteXLSXWriterError(t *testing.T) {
 	}
 }
 
+func TestWriteXLSXTooManyRows(t *testing.T) {
+	// The limit is Excel's million rows; the sheet writer takes it as a
+	// parameter so that this test does not need a million rows.
+	r := XLSXReport{Scope: "x", GeneratedAt: time.Now()} // header in row 4
+	for _, tc := range []struct {
+		scope       string
+		rows, max   int
+		wantTooMany bool
+	}{
+		{"x", 6, 10, false},
+		{"x", 7, 10, true},
+		{strings.Repeat("line\n", 20), 0, 10, true},
+	} {
+		f := excelize.NewFile()
+		r.Scope = tc.scope
+		err := writeSheet(f, wordsFor("de"), r, time.UTC, slices.Values(make([]XLSXRow, tc.rows)), tc.max)
+		f.Close()
+		if got := errors.Is(err, ErrTooManyRows); got != tc.wantTooMany {
+			t.Errorf("%d rows, limit %d: %v", tc.rows, tc.max, err)
+		}
+	}
+}
+
 // xmlSafe is what a text cell holds after the round trip: characters XML
 // 1.0 cannot hold, and invalid UTF-8, become U+FFFD.
 func xmlSafe(s string) string {
@@ -470,9 +493,9 @@ func TestXLSXLarge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out := t.TempDir() + "/large.xlsx"
+	out, spool := t.TempDir()+"/large.xlsx", t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestXLSXLarge$", "-test.v")
-	cmd.Env = append(os.Environ(), xlsxChildEnv+"="+strconv.Itoa(rows), "KIPASS_XLSX_OUT="+out, "TMPDIR="+t.TempDir())
+	cmd.Env = append(os.Environ(), xlsxChildEnv+"="+strconv.Itoa(rows), "KIPASS_XLSX_OUT="+out, "KIPASS_XLSX_SPOOL="+spool)
 	b, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, b)
@@ -484,6 +507,14 @@ func TestXLSXLarge(t *testing.T) {
 	t.Logf("%d rows: %s bytes in %s s, peak RSS (VmHWM) %s kB, peak live heap (sampled) %s MB", rows, m[2], m[3], m[4], m[5])
 	if hwm, _ := strconv.Atoi(m[4]); hwm > 200*1000 {
 		t.Errorf("peak memory %d kB, over the 200 MB of issue 15", hwm)
+	}
+	// The sheet was spooled to a temporary file (that is what keeps memory
+	// flat), and the file is gone.
+	if !strings.Contains(string(b), "spooled=true") && rows >= 100000 {
+		t.Errorf("the sheet was not spooled to TempDir:\n%s", b)
+	}
+	if left, err := os.ReadDir(spool); err != nil || len(left) > 0 {
+		t.Errorf("temporary files left: %v %v", left, err)
 	}
 
 	// The file is complete: every row is there, the last one last. (The
@@ -544,7 +575,23 @@ func xlsxChild(t *testing.T, rowsEnv string) {
 		}
 	}()
 	start := time.Now()
-	err = WriteXLSX(cw, XLSXReport{Lang: "de", Scope: ScopeText("de", rows), GeneratedAt: start}, loc, bigRows(rows))
+	spool := os.Getenv("KIPASS_XLSX_SPOOL")
+	spooled := false
+	watch := func(yield func(XLSXRow) bool) {
+		i := 0
+		for r := range bigRows(rows) {
+			if !yield(r) {
+				return
+			}
+			// Look now and then, so that looking costs nothing measurable.
+			if i++; !spooled && i%1000 == 0 {
+				if files, _ := os.ReadDir(spool); len(files) > 0 {
+					spooled = true
+				}
+			}
+		}
+	}
+	err = WriteXLSX(cw, XLSXReport{Lang: "de", Scope: ScopeText("de", rows), GeneratedAt: start, TempDir: spool}, loc, watch)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -565,8 +612,8 @@ func xlsxChild(t *testing.T, rowsEnv string) {
 	if hwm == nil {
 		t.Fatal("no VmHWM")
 	}
-	fmt.Printf("XLSX rows=%d bytes=%d seconds=%.2f vmhwm_kb=%s heap_peak_mb=%.1f\n", rows, cw.n, elapsed.Seconds(), hwm[1],
-		math.Round(float64(heap)/1e5)/10)
+	fmt.Printf("XLSX rows=%d bytes=%d seconds=%.2f vmhwm_kb=%s heap_peak_mb=%.1f spooled=%t\n", rows, cw.n, elapsed.Seconds(), hwm[1],
+		math.Round(float64(heap)/1e5)/10, spooled)
 }
 
 // BenchmarkWriteXLSX writes 10,000 rows per operation to a discarding
