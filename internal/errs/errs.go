@@ -22,6 +22,7 @@ const (
 	Conflict                 // clashes with existing state (409)
 	TooLarge                 // body or file too large (413)
 	Throttled                // too many requests (429)
+	Unavailable              // a service kipass depends on cannot be reached, e.g. the identity provider (503)
 )
 
 // Error is an application error safe to show to users.

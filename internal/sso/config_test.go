@@ -60,7 +60,7 @@ func TestRoleMapRole(t *testing.T) {
 	}
 }
 
-func secretFile(t *testing.T, content string) string {
+func secretFile(t testing.TB, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
