@@ -2,10 +2,13 @@ package sso
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -444,6 +447,133 @@ func FuzzSafeNext(f *testing.F) {
 		u, err := url.Parse(got)
 		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.Contains(got, "\\") {
 			t.Fatalf("SafeNext(%q) = %q leaves the site", s, got)
+		}
+	})
+}
+
+func TestSignInRefusesExpiredToken(t *testing.T) {
+	k, p := newKipassSide(t, "", nil)
+	p.addUser(person("u1", "Eva", "Expired", "eva@example.com", true))
+	// kipass's clock is two hours ahead: the provider's one-hour ID token
+	// has expired by the time kipass checks it.
+	var log strings.Builder
+	rp, err := NewRP(k.cfg, Options{Now: func() time.Time { return time.Now().Add(2 * time.Hour) }, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.rp = rp
+	o := k.signIn(browser(t), "u1", "")
+	if o.Status != 403 || o.Error.Code != CodeIDTokenInvalid || !strings.Contains(log.String(), "expired") {
+		t.Fatalf("expired token: %+v; log %s", o, log.String())
+	}
+}
+
+// TestSignInRefusesTokenFromAnotherIssuer has a second provider, which
+// holds the first one's signing key, issue the token: the signature checks
+// out against the first provider's keys, the issuer does not.
+func TestSignInRefusesTokenFromAnotherIssuer(t *testing.T) {
+	k, p := newKipassSide(t, "", nil)
+	p.addUser(person("u1", "Ian", "Issuer", "ian@example.com", true))
+	other := startProvider(t, k.cfg.RedirectURL, "")
+	other.set(func(o *testProvider) { o.active, o.published = p.active, p.published })
+	other.addUser(person("u1", "Ian", "Issuer", "ian@example.com", true))
+	var log strings.Builder
+	rp, _ := NewRP(k.cfg, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	d, err := rp.discover(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.oauth.Endpoint.AuthURL, d.oauth.Endpoint.TokenURL = other.URL+"/auth", other.URL+"/oauth/token"
+	k.rp = rp
+	o := k.signIn(browser(t), "u1", "")
+	if o.Status != 403 || o.Error.Code != CodeIDTokenInvalid || !strings.Contains(log.String(), "different provider") {
+		t.Fatalf("token from another issuer: %+v; log %s", o, log.String())
+	}
+}
+
+func TestOversizedProviderResponses(t *testing.T) {
+	k, p := newKipassSide(t, "", nil)
+	u := person("u-blob", "Bo", "Blob", "bo@example.com", true)
+	u.UserinfoExtra = map[string]any{"blob": strings.Repeat("x", 2<<20)}
+	p.addUser(u)
+	o := k.signIn(browser(t), "u-blob", "")
+	if o.Status != 403 || o.Error.Code != CodeResponseTooLarge {
+		t.Fatalf("2 MiB userinfo: %+v", o)
+	}
+
+	// A discovery document of 2 MiB, streamed without Content-Length.
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"issuer":"x","pad":"`)
+		for i := 0; i < 2<<10; i++ {
+			io.WriteString(w, strings.Repeat("y", 1<<10))
+			w.(http.Flusher).Flush()
+		}
+		io.WriteString(w, `"}`)
+	}))
+	defer huge.Close()
+	f := Flags{Issuer: huge.URL, ClientID: "kipass", ClientSecretFile: secretFile(t, "s"), PasswordLogin: true}
+	cfg, err := f.Config("http://127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, _ := NewRP(cfg, Options{})
+	err = rp.Discover(context.Background())
+	if errs.As(err) == nil || errs.As(err).Code != CodeProviderUnavailable || !errors.Is(err, errResponseTooLarge) && !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("huge discovery: %v", err)
+	}
+}
+
+func FuzzIdentityClaims(f *testing.F) {
+	for _, s := range []string{
+		`{"email":"a@b.c","email_verified":"true","name":"A","department":["X","Y"],"groups":"g"}`,
+		`{"email":1,"groups":[1,2]}`,
+		`{"realm_access":{"roles":["hr"]},"_claim_names":{"groups":"src1"}}`,
+		`{"email_verified":"maybe"}`,
+	} {
+		f.Add(s)
+	}
+	rp := &RP{cfg: Config{Issuer: iss, Claims: ClaimNames{Email: "email", EmailVerified: "email_verified", Name: "name",
+		Department: "department", Groups: "realm_access.roles"}, Roles: RoleMap{HR: []string{"hr"}}}}
+	f.Fuzz(func(t *testing.T, s string) {
+		var c claimSet
+		if json.Unmarshal([]byte(s), &c.m) != nil {
+			return
+		}
+		id, err := rp.identity("sub", c)
+		if err != nil {
+			if errs.As(err) == nil {
+				t.Fatalf("error without a code: %v", err)
+			}
+			return
+		}
+		if id.Subject != "sub" || id.Email != normalizeEmail(id.Email) {
+			t.Fatalf("identity %+v", id)
+		}
+		for _, g := range id.Groups {
+			if len(g) > maxGroupName {
+				t.Fatalf("group of %d bytes kept", len(g))
+			}
+		}
+		// Whatever the claims, the decision refuses with a code or decides.
+		if _, err := rp.cfg.Decide(id, Known{}); err != nil && errs.As(err) == nil {
+			t.Fatalf("decision error without a code: %v", err)
+		}
+	})
+}
+
+func FuzzParseRoles(f *testing.F) {
+	for _, s := range []string{"hr=a,admin=b", "hr", "=,=", "admin=a=b, hr = c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseRoles(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseRoles(m.String())
+		if err != nil || again.Role(m.HR) != m.Role(m.HR) || again.Role(m.Admin) != m.Role(m.Admin) {
+			t.Fatalf("%q -> %q does not parse back the same: %v", s, m.String(), err)
 		}
 	})
 }

@@ -37,6 +37,8 @@ type tpUser struct {
 	Department *string
 	Groups     []string
 	Extra      map[string]any // more claims, as they are
+	// UserinfoExtra are claims that only the userinfo endpoint sends.
+	UserinfoExtra map[string]any
 }
 
 // testProvider is the OpenID provider. Its knobs are read under mu.
@@ -264,6 +266,13 @@ func (p *testProvider) SetUserinfoFromToken(ctx context.Context, info *oidc.User
 		return err
 	}
 	p.extraClaims(info, info.Subject)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if u := p.users[info.Subject]; u != nil {
+		for k, v := range u.UserinfoExtra {
+			info.AppendClaims(k, v)
+		}
+	}
 	return nil
 }
 

@@ -47,7 +47,11 @@ const (
 	CodeNonceMismatch       = "oidc_nonce_mismatch"
 	CodeClaimsInvalid       = "oidc_claims_invalid"
 	CodeGroupsOverage       = "oidc_groups_overage"
+	CodeResponseTooLarge    = "oidc_response_too_large"
 )
+
+// errResponseTooLarge is what limitTransport's bodies fail with.
+var errResponseTooLarge = fmt.Errorf("sso: provider response larger than %d bytes", maxResponseBytes)
 
 // LoginTransaction is one sign-in in progress. The web layer keeps it on the
 // server (never in the cookie's value, which carries only ID) from Begin
@@ -268,6 +272,9 @@ func (rp *RP) Finish(ctx context.Context, tx LoginTransaction, query url.Values)
 	tok, err := d.oauth.Exchange(hctx, code, oauth2.VerifierOption(tx.Verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
+		if errors.Is(err, errResponseTooLarge) {
+			return Result{}, rp.invalidToken(CodeResponseTooLarge, err)
+		}
 		if errors.As(err, &re) {
 			rp.log.Warn("oidc: code exchange refused", "status", re.Response.StatusCode, "error", safeToken(re.ErrorCode))
 			return Result{}, fmt.Errorf("%w (%v)", errs.New(errs.Forbidden, CodeCodeRejected, "The provider did not accept this sign-in. Please sign in again."), err)
@@ -307,6 +314,9 @@ func (rp *RP) complete(hctx context.Context, d *discovered, tx LoginTransaction,
 	}
 	if rp.needsUserinfo(claims) && d.provider.UserInfoEndpoint() != "" {
 		ui, err := d.provider.UserInfo(oidc.ClientContext(hctx, rp.client), oauth2.StaticTokenSource(tok))
+		if errors.Is(err, errResponseTooLarge) {
+			return Result{}, rp.invalidToken(CodeResponseTooLarge, fmt.Errorf("userinfo: %w", err))
+		}
 		if err != nil {
 			return Result{}, unavailable(rp.cfg.ProviderName, fmt.Errorf("userinfo: %w", err))
 		}
@@ -413,7 +423,7 @@ func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	if resp.ContentLength > maxResponseBytes {
 		resp.Body.Close()
-		return nil, fmt.Errorf("sso: response from %s is larger than %d bytes", r.URL.Host, maxResponseBytes)
+		return nil, errResponseTooLarge
 	}
 	resp.Body = &limitedBody{rc: resp.Body, left: maxResponseBytes}
 	return resp, nil
@@ -430,7 +440,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 		// limit".
 		var one [1]byte
 		if n, _ := b.rc.Read(one[:]); n > 0 {
-			return 0, fmt.Errorf("sso: response larger than %d bytes", maxResponseBytes)
+			return 0, errResponseTooLarge
 		}
 		return 0, io.EOF
 	}
