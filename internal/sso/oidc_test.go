@@ -577,3 +577,27 @@ func FuzzParseRoles(f *testing.F) {
 		}
 	})
 }
+
+func TestPKCE(t *testing.T) {
+	k, p := newKipassSide(t, "", nil)
+	p.addUser(person("u1", "Pia", "Pkce", "pia@example.com", true))
+	tx, redirect, err := k.rp.Begin(context.Background(), "/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(redirect)
+	q := u.Query()
+	if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("state") != tx.State || q.Get("nonce") != tx.Nonce ||
+		strings.Contains(redirect, tx.Verifier) || q.Get("redirect_uri") != k.srv.URL+CallbackPath {
+		t.Fatalf("authorization URL %s for %+v", redirect, tx)
+	}
+	if len(tx.State) < 43 || len(tx.Nonce) < 43 || tx.Next != "/me" {
+		t.Errorf("weak or wrong transaction: %+v", tx)
+	}
+	// A stolen code is useless without the verifier.
+	tx, cb := authorize(t, k, "u1")
+	tx.Verifier = "a-verifier-that-is-long-enough-but-not-the-one-hashed-in-the-challenge"
+	if _, err := k.rp.Finish(context.Background(), tx, cb); errs.As(err) == nil || errs.As(err).Code != CodeCodeRejected {
+		t.Fatalf("wrong verifier: %v", err)
+	}
+}
