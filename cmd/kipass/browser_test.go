@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -266,4 +267,112 @@ func TestBrowserReadModuleAndQuiz(t *testing.T) {
 		t.Fatalf("requests to other origins: %v", f)
 	}
 	checkLogClean(t, s.stderr.String(), "erika@example.com", "Erika", "correct horse battery")
+}
+
+// The exam never loses work, tried as a learner would on a phone: answers
+// clicked on the exam page are saved by the page's script, come back after
+// a reload and after switching to English and back, the page counts them,
+// and submitting with open questions goes to the review step first.
+func TestBrowserExamKeepsAnswers(t *testing.T) {
+	ctx := browserContext(t)
+	s := startServer(t, nil, "--data", t.TempDir())
+	if code, b := apiCall(t, "POST", s.url+"/api/v1/register", "", map[string]string{"name": "Erika Mustermann", "email": "erika@example.com", "password": "correct horse battery"}); code != 201 {
+		t.Fatalf("register: %d %s", code, b)
+	}
+	co := passModules(t, s.url, login(t, s.url, "erika@example.com", "correct horse battery"))
+	total := co.Exam.Questions
+	exam := s.url + "/courses/" + co.ID + "/exam"
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(s.url+"/login?lang=de"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "erika@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.hero h1`)),
+		chromedp.Navigate(exam),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/exam"] button`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/exam"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.quiz`)),
+	))
+	// Answer the first half of the questions by clicking their first option.
+	half := total / 2
+	for i := 1; i <= half; i++ {
+		must(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`form.quiz fieldset.question:nth-of-type(%d) input`, i)))))
+	}
+	answered := fmt.Sprintf("%d von %d Fragen beantwortet", half, total)
+	poll(ctx, t, fmt.Sprintf(`document.querySelector("[data-answered]").textContent === %q`, answered))
+	// Wait for the draft to reach the server, then reload.
+	poll(ctx, t, `document.querySelector("[data-saved]").textContent !== ""`)
+	checked := func() int {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("form.quiz input:checked").length`))
+		must(t, err)
+		return n
+	}
+	must(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`form.quiz`))))
+	if n := checked(); n != half {
+		t.Fatalf("after a reload %d answers are checked, want %d", n, half)
+	}
+	if got := text(ctx, t, "[data-answered]"); got != answered {
+		t.Fatalf("count after reload %q", got)
+	}
+	screenshot(ctx, t, "exam-form-390")
+	// Switch to English and back with the language button.
+	for _, lang := range []string{"en", "de"} {
+		must(t, chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`button[hreflang=`+lang+`]`)),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang=`+lang+`] form.quiz`)),
+		))
+		if n := checked(); n != half {
+			t.Fatalf("after switching to %s %d answers are checked, want %d", lang, n, half)
+		}
+	}
+	// Submit with open questions: the review step lists them; nothing is graded yet.
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`form.quiz .actions button.button:not(.secondary)`)),
+		chromedp.WaitVisible(chromedp.CSS(`ol.unanswered`)),
+	))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("ol.unanswered li").length`)); n != total-half {
+		t.Fatalf("review lists %d open questions, want %d", n, total-half)
+	}
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+	must(t, err)
+	if focused != "review" {
+		t.Fatalf("focus after submit is on %q, want the review heading", focused)
+	}
+	screenshot(ctx, t, "exam-review-390")
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button[data-submit-anyway]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.score-card`)),
+	))
+	if got := text(ctx, t, "#modules-h"); got != "Ergebnis nach Modul" {
+		t.Fatalf("result page: %q", got)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".explanation, .tag.ok").length`)); n != 0 {
+		t.Fatalf("the exam result shows %d key elements", n)
+	}
+	screenshot(ctx, t, "exam-result-390")
+	if os.Getenv("KIPASS_SCREENSHOTS") != "" {
+		must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)))
+		screenshot(ctx, t, "exam-result-1280")
+	}
+}
+
+// poll waits up to 5 seconds until the JavaScript expression is true.
+func poll(ctx context.Context, t *testing.T, expr string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(5*time.Second)))
+	must(t, err)
+}
+
+// screenshot saves the page as PNG under KIPASS_SCREENSHOTS (a folder) when
+// that is set, for people to look at; tests never compare these.
+func screenshot(ctx context.Context, t *testing.T, name string) {
+	t.Helper()
+	dir := os.Getenv("KIPASS_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	must(t, err)
+	must(t, os.WriteFile(dir+"/"+name+".png", png, 0o644))
 }
