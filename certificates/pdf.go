@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -241,8 +242,16 @@ func RenderPDF(c Certificate, iss Issuer, lang string, credentialJWT string) ([]
 	if err := f.Output(&buf); err != nil {
 		return nil, fmt.Errorf("certificates: render pdf: %w", err)
 	}
+	// gofpdf opens the document at "3 0 R", which is the first page only
+	// when nothing is written before it; with an attachment it is the
+	// embedded file. Point /OpenAction at the page itself.
+	page := pdfPageObject.FindSubmatch(buf.Bytes())
+	if page == nil {
+		return nil, errors.New("certificates: render pdf: no page object")
+	}
 	edits := []pdfEdit{
 		{"/Type /Catalog\n", "/Type /Catalog\n/Lang (" + lang + ")\n/ViewerPreferences << /DisplayDocTitle true >>\n"},
+		{"/OpenAction [3 0 R /Fit]", "/OpenAction [" + string(page[1]) + " 0 R /Fit]"},
 	}
 	if credentialJWT != "" {
 		// gofpdf names the attachment only in /UF and keys it
@@ -531,6 +540,9 @@ func drawQR(f *gofpdf.Fpdf, qr *qrcode.QRCode, x, y, size float64) {
 	b.WriteString("f Q")
 	f.RawWriteStr(b.String())
 }
+
+// pdfPageObject finds the page object in gofpdf's output.
+var pdfPageObject = regexp.MustCompile(`\n(\d+) 0 obj\n<</Type /Page\n`)
 
 // pdfEdit replaces the first occurrence of old with new.
 type pdfEdit struct{ old, new string }
