@@ -189,12 +189,16 @@ func shortVersion(v string) string {
 
 // RenderPDF draws certificate c, issued by iss, in language lang ("de" or
 // "en") as a one-page A4 landscape PDF and embeds credentialJWT as the
-// attachment credential.jwt (none if credentialJWT is empty). The output
-// depends only on the arguments: the same input gives the same bytes
-// (creation date = c.IssuedAt). Dates are shown in the location of
-// c.IssuedAt and c.ExpiresAt. Text the fonts cannot draw goes through
-// SafeText, so any holder name renders. The result is not yet signed; see
-// SignPDF.
+// attachment credential.jwt (none if credentialJWT is empty). The page
+// shows iss.Logo if CheckLogo accepts it, the issuer, title, holder,
+// course, the course's scope (number of modules and c.CourseMinutes), the
+// module titles (c.Competences), dates, id, content version and a QR code
+// for the verify URL. Nothing is cut off: long names, titles and module
+// titles wrap or shrink to fit. The output depends only on the arguments:
+// the same input gives the same bytes (creation date = c.IssuedAt). Dates
+// are shown in the location of c.IssuedAt and c.ExpiresAt. Text the fonts
+// cannot draw goes through SafeText, so any holder name renders. The
+// result is not yet signed; see SignPDF.
 func RenderPDF(c Certificate, iss Issuer, lang string, credentialJWT string) ([]byte, error) {
 	w, ok := wordsFor(lang)
 	if !ok {

@@ -130,7 +130,7 @@ func TestCertificatePDFWithRealTools(t *testing.T) {
 			t.Run("pdfsig", func(t *testing.T) {
 				out := pdfRunTool(t, "pdfsig", file)
 				for _, want := range []string{"Signature is Valid", "Total document signed",
-					"Signer Certificate Common Name: Muster GmbH", "SHA-256"} {
+					"Signer Certificate Common Name: Muster GmbH", "SHA-256", "Signature Type: ETSI.CAdES.detached"} {
 					if !strings.Contains(out, want) {
 						t.Errorf("pdfsig output lacks %q:\n%s", want, out)
 					}
