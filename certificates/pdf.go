@@ -436,13 +436,13 @@ func fitSize(f *gofpdf.Fpdf, s string, width, size, minSize float64) float64 {
 }
 
 // centered draws s centred on the page with its baseline at y.
-func centered(f *gofpdf.Fpdf, y float64, s string) {
+func centered(f *pen, y float64, s string) {
 	f.Text((pageW-f.GetStringWidth(s))/2, y, s)
 }
 
 // centeredLines draws lines centred, the first baseline at y, lead mm
 // apart, and returns the last baseline.
-func centeredLines(f *gofpdf.Fpdf, y, lead float64, lines []string) float64 {
+func centeredLines(f *pen, y, lead float64, lines []string) float64 {
 	for i, l := range lines {
 		centered(f, y+float64(i)*lead, l)
 	}
@@ -459,7 +459,6 @@ const (
 )
 
 func drawCertificate(f *gofpdf.Fpdf, w pdfWords, t pdfTexts, qr *qrcode.QRCode, logo *pdfLogo) {
-	const width = contentR - contentL
 	// Frame: a firm outer rule and a hairline inside it.
 	setDraw(f, colBlue)
 	f.SetLineWidth(0.7)
@@ -467,58 +466,13 @@ func drawCertificate(f *gofpdf.Fpdf, w pdfWords, t pdfTexts, qr *qrcode.QRCode, 
 	f.SetLineWidth(0.2)
 	f.Rect(12.5, 12.5, pageW-25, pageH-25, "D")
 
-	// The organisation's logo, centred at the top, then its name in
-	// spaced capitals.
-	y := 32.0
-	if logo != nil {
-		s := min(logoMaxW/logo.w, logoMaxH/logo.h) // fit the box, either way
-		lw, lh := logo.w*s, logo.h*s
-		f.ImageOptions(logo.name, (pageW-lw)/2, 19, lw, lh, false, gofpdf.ImageOptions{ImageType: "PNG"}, 0, "")
-		y = 19 + lh + 6.5
-	}
-	f.SetFont("go", "B", 10)
-	setText(f, colBlue)
-	y = spacedCenteredLines(f, y, t.issuerCaps, width, 0.9)
-
-	// Title and a short accent rule.
-	f.SetFont("go", "B", 28)
-	lines, size := fitLines(f, t.title, width, fitStep{1, 28, 20}, fitStep{2, 22, 14})
-	y = centeredLines(f, y+size*ptMM*1.25, size*ptMM*1.15, lines)
-	setFill(f, colBlue)
-	f.Rect(pageW/2-15, y+5, 30, 0.8, "F")
-
-	// "This certifies that" / the holder / a line under the name.
-	f.SetFont("go", "I", 12)
-	setText(f, colMuted)
-	y += 16
-	centered(f, y, w.intro)
-	f.SetFont("go", "B", 32)
-	lines, size = fitLines(f, t.holder, width, fitStep{1, 32, 22}, fitStep{2, 24, 16}, fitStep{3, 16, 11})
-	setText(f, colInk)
-	y = centeredLines(f, y+size*ptMM*1.15, size*ptMM*1.12, lines)
-	setDraw(f, colLine)
-	f.SetLineWidth(0.25)
-	y += 5.5
-	f.Line(pageW/2-80, y, pageW/2+80, y)
-
-	// "has passed the final exam of the course “X”." with the course
-	// title in bold; then the course's scope.
-	y = drawPassedLine(f, w, t.course, y+9.5)
-	if t.scope != "" {
-		f.SetFont("go", "", 10)
-		setText(f, colMuted)
-		y += 5.5
-		centered(f, y, t.scope)
-	}
-
-	// Competences: label, then a two-column list in the room left.
-	if len(t.competences) > 0 {
-		f.SetFont("go", "B", 8)
-		setText(f, colBlue)
-		y += 10
-		spacedCenteredLines(f, y, strings.ToUpper(w.competences), width, 0.6)
-		drawCompetences(f, t.competences, y+6.5, footerRule-5)
-	}
+	// The upper part is laid out twice: once to measure it, then drawn
+	// lower by half the room it leaves above the footer (at most 12 mm),
+	// so that a short page does not end in a gap.
+	p := &pen{Fpdf: f, dry: true}
+	end := drawBody(p, w, t, logo, footerRule-5)
+	p.dry, p.dy = false, min(max(0, (footerRule-5-end)/2), 12)
+	drawBody(p, w, t, logo, footerRule-5-p.dy)
 
 	// Footer: details on the left, QR code on the right.
 	setDraw(f, colLine)
@@ -533,16 +487,117 @@ func drawCertificate(f *gofpdf.Fpdf, w pdfWords, t pdfTexts, qr *qrcode.QRCode, 
 	f.Text(contentR-f.GetStringWidth(caption), footerRule+41.5, caption)
 }
 
+// pen draws on the page shifted down by dy, or only measures (dry).
+type pen struct {
+	*gofpdf.Fpdf
+	dy  float64
+	dry bool
+}
+
+// Text draws s at x, y+dy.
+func (p *pen) Text(x, y float64, s string) {
+	if !p.dry {
+		p.Fpdf.Text(x, y+p.dy, s)
+	}
+}
+
+// Rect draws a rectangle at x, y+dy.
+func (p *pen) Rect(x, y, w, h float64, style string) {
+	if !p.dry {
+		p.Fpdf.Rect(x, y+p.dy, w, h, style)
+	}
+}
+
+// Line draws a line, shifted by dy.
+func (p *pen) Line(x1, y1, x2, y2 float64) {
+	if !p.dry {
+		p.Fpdf.Line(x1, y1+p.dy, x2, y2+p.dy)
+	}
+}
+
+// ImageOptions draws a registered image at x, y+dy.
+func (p *pen) ImageOptions(name string, x, y, w, h float64) {
+	if !p.dry {
+		p.Fpdf.ImageOptions(name, x, y+p.dy, w, h, false, gofpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	}
+}
+
+// RawWriteStr writes to the content stream unless measuring.
+func (p *pen) RawWriteStr(s string) {
+	if !p.dry {
+		p.Fpdf.RawWriteStr(s)
+	}
+}
+
+// drawBody draws everything above the footer, the competences ending by
+// the baseline maxY, and returns the last baseline.
+func drawBody(f *pen, w pdfWords, t pdfTexts, logo *pdfLogo, maxY float64) float64 {
+	const width = contentR - contentL
+	// The organisation's logo, centred at the top, then its name in
+	// spaced capitals.
+	y := 32.0
+	if logo != nil {
+		s := min(logoMaxW/logo.w, logoMaxH/logo.h) // fit the box, either way
+		lw, lh := logo.w*s, logo.h*s
+		f.ImageOptions(logo.name, (pageW-lw)/2, 19, lw, lh)
+		y = 19 + lh + 6.5
+	}
+	f.SetFont("go", "B", 10)
+	setText(f.Fpdf, colBlue)
+	y = spacedCenteredLines(f, y, t.issuerCaps, width, 0.9)
+
+	// Title and a short accent rule.
+	f.SetFont("go", "B", 28)
+	lines, size := fitLines(f.Fpdf, t.title, width, fitStep{1, 28, 20}, fitStep{2, 22, 14})
+	y = centeredLines(f, y+size*ptMM*1.25, size*ptMM*1.15, lines)
+	setFill(f.Fpdf, colBlue)
+	f.Rect(pageW/2-15, y+5, 30, 0.8, "F")
+
+	// "This certifies that" / the holder / a line under the name.
+	f.SetFont("go", "I", 12)
+	setText(f.Fpdf, colMuted)
+	y += 16
+	centered(f, y, w.intro)
+	f.SetFont("go", "B", 32)
+	lines, size = fitLines(f.Fpdf, t.holder, width, fitStep{1, 32, 22}, fitStep{2, 24, 16}, fitStep{3, 16, 11})
+	setText(f.Fpdf, colInk)
+	y = centeredLines(f, y+size*ptMM*1.15, size*ptMM*1.12, lines)
+	setDraw(f.Fpdf, colLine)
+	f.SetLineWidth(0.25)
+	y += 5.5
+	f.Line(pageW/2-80, y, pageW/2+80, y)
+
+	// "has passed the final exam of the course “X”." with the course
+	// title in bold; then the course's scope.
+	y = drawPassedLine(f, w, t.course, y+9.5)
+	if t.scope != "" {
+		f.SetFont("go", "", 10)
+		setText(f.Fpdf, colMuted)
+		y += 5.5
+		centered(f, y, t.scope)
+	}
+
+	// Competences: label, then a two-column list in the room left.
+	if len(t.competences) > 0 {
+		f.SetFont("go", "B", 8)
+		setText(f.Fpdf, colBlue)
+		y += 10
+		y = spacedCenteredLines(f, y, strings.ToUpper(w.competences), width, 0.6)
+		y = drawCompetences(f, t.competences, y+6.5, maxY)
+	}
+	return y
+}
+
 // spacedCenteredLines draws s centred with extra letter spacing of
 // spacing points (PDF operator Tc), the first baseline at y, shrinking it
 // down to 7 points and then wrapping it, and returns the last baseline.
-func spacedCenteredLines(f *gofpdf.Fpdf, y float64, s string, width, spacing float64) float64 {
+func spacedCenteredLines(f *pen, y float64, s string, width, spacing float64) float64 {
 	size, _ := f.GetFontSize()
 	extra := func(s string) float64 { return spacing * ptMM * float64(utf8.RuneCountInString(s)) }
 	lines := []string{s}
 	f.SetFontSize(size)
 	if f.GetStringWidth(s)+extra(s) > width {
-		lines, size = fitLines(f, s, width*0.9, fitStep{1, size, 7}, fitStep{3, 8, 6})
+		lines, size = fitLines(f.Fpdf, s, width*0.9, fitStep{1, size, 7}, fitStep{3, 8, 6})
 	}
 	f.SetFontSize(size)
 	f.RawWriteStr(fmt.Sprintf("%.3f Tc", spacing))
@@ -558,7 +613,7 @@ func spacedCenteredLines(f *gofpdf.Fpdf, y float64, s string, width, spacing flo
 // one line at 12 down to 10 points if it fits, else the words before the
 // title on one line and the title (bold, wrapped) with the words after it
 // below. It returns the last baseline.
-func drawPassedLine(f *gofpdf.Fpdf, w pdfWords, course string, y float64) float64 {
+func drawPassedLine(f *pen, w pdfWords, course string, y float64) float64 {
 	const avail = contentR - contentL
 	pre, post := w.passedPre+w.openQ, w.closeQ+w.passedPost
 	widths := func(size float64) (float64, float64, float64) {
@@ -573,7 +628,7 @@ func drawPassedLine(f *gofpdf.Fpdf, w pdfWords, course string, y float64) float6
 			continue
 		}
 		x := (pageW - a - b - c) / 2
-		setText(f, colInk)
+		setText(f.Fpdf, colInk)
 		f.SetFont("go", "", size)
 		f.Text(x, y, pre)
 		f.SetFont("go", "B", size)
@@ -583,12 +638,12 @@ func drawPassedLine(f *gofpdf.Fpdf, w pdfWords, course string, y float64) float6
 		return y
 	}
 	const size, lead = 11.0, 11.0 * ptMM * 1.3
-	setText(f, colInk)
+	setText(f.Fpdf, colInk)
 	f.SetFont("go", "", size)
 	centered(f, y, strings.TrimSpace(w.passedPre))
 	f.SetFont("go", "B", size)
 	_, _, c := widths(size)
-	lines := balancedWrap(f, w.openQ+course, avail-c)
+	lines := balancedWrap(f.Fpdf, w.openQ+course, avail-c)
 	for i, l := range lines {
 		y += lead
 		f.SetFont("go", "B", size)
@@ -608,8 +663,9 @@ func drawPassedLine(f *gofpdf.Fpdf, w pdfWords, course string, y float64) float6
 // drawCompetences lays the titles out in two columns, filled column by
 // column, between the baselines y and maxY, each title wrapped in its
 // column; the type shrinks until all fit. Only a list too long even at 6
-// points loses its last items (the credential lists them all).
-func drawCompetences(f *gofpdf.Fpdf, items []string, y, maxY float64) {
+// points loses its last items (the credential lists them all). It returns
+// the last baseline.
+func drawCompetences(f *pen, items []string, y, maxY float64) float64 {
 	const gap = 17.0
 	cols := 2
 	if len(items) == 1 {
@@ -630,7 +686,7 @@ func drawCompetences(f *gofpdf.Fpdf, items []string, y, maxY float64) {
 		lead, space = size*ptMM*1.3, size*ptMM*0.45
 		wrapped = wrapped[:0]
 		for _, s := range items {
-			wrapped = append(wrapped, wrapText(f, s, colW-4))
+			wrapped = append(wrapped, wrapText(f.Fpdf, s, colW-4))
 		}
 		var ok bool
 		split, ok = splitColumns(wrapped, cols, lead, space, maxY-y)
@@ -653,7 +709,7 @@ func drawCompetences(f *gofpdf.Fpdf, items []string, y, maxY float64) {
 	}
 	left := (pageW - colWs[0] - colWs[1] - gap*float64(cols-1)) / 2
 	colX := [2]float64{left, left + colWs[0] + gap}
-	by := y
+	by, last := y, y
 	for i, lines := range wrapped {
 		col := 0
 		if i >= split {
@@ -666,14 +722,16 @@ func drawCompetences(f *gofpdf.Fpdf, items []string, y, maxY float64) {
 			continue // more than fits even at 6 points
 		}
 		x := colX[col]
-		setFill(f, colBlue)
+		setFill(f.Fpdf, colBlue)
 		f.Rect(x, by-size*0.35*ptMM-0.7, 1.4, 1.4, "F")
-		setText(f, colInk)
+		setText(f.Fpdf, colInk)
 		for j, l := range lines {
 			f.Text(x+4, by+float64(j)*lead, l)
 		}
+		last = max(last, by+float64(len(lines)-1)*lead)
 		by += float64(len(lines))*lead + space
 	}
+	return last
 }
 
 // splitColumns returns the index of the first item in the second column

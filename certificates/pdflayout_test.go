@@ -55,15 +55,31 @@ func pdfTestLogo(t testing.TB) []byte {
 	return b.Bytes()
 }
 
-// pdfLongCert has a name of 80 characters and module titles long enough
-// to wrap.
+// pdfCourseCert is a certificate of the real course: its eight module
+// titles (from content/ki-am-arbeitsplatz) and reading times.
+func pdfCourseCert(name string) Certificate {
+	c := pdfTestCert(name)
+	c.CourseMinutes = map[string]int{"de": 94, "en": 102}
+	c.Competences = []map[string]string{
+		{"de": "Daten und KI: ein Rohstoff, der Verantwortung verlangt", "en": "Data and AI: a raw material that demands responsibility"},
+		{"de": "DSGVO-Grundlagen für den Arbeitsalltag", "en": "GDPR essentials for everyday work"},
+		{"de": "Vertrauen und Transparenz: offen sagen, was mit Daten und KI geschieht", "en": "Trust and transparency: being open about data and AI"},
+		{"de": "Bias und Diskriminierung: wenn KI Vorurteile lernt", "en": "Bias and discrimination: when AI learns prejudice"},
+		{"de": "Privacy by Design: Datenschutz von Anfang an mitdenken", "en": "Privacy by design: building data protection in from the start"},
+		{"de": "Datenqualität und Audits: verlässliche Daten, nachvollziehbare KI", "en": "Data quality and audits: reliable data, traceable AI"},
+		{"de": "Die EU-KI-Verordnung: Was für KI im Unternehmen gilt", "en": "The EU AI Act: what applies to AI at work"},
+		{"de": "Verantwortung im Alltag: KI sicher und fair nutzen", "en": "Responsibility day to day: using AI safely and fairly"},
+	}
+	return c
+}
+
+// pdfLongCert is the real course with a name of 80 characters and a
+// ninth module title long enough to wrap even in a wide column.
 func pdfLongCert() Certificate {
-	c := pdfTestCert("Maximiliane Alexandra Friederike von und zu Hohenstein-Wartenberg-Schwarzenfels")
-	c.CourseMinutes = map[string]int{"de": 95, "en": 90}
+	c := pdfCourseCert("Maximiliane Alexandra Friederike von und zu Hohenstein-Wartenberg-Schwarzenfels")
 	c.Competences = append(c.Competences,
-		map[string]string{"de": "Ein sehr langer Modultitel, der in seiner Spalte umbrechen muss, damit nichts abgeschnitten wird",
-			"en": "A very long module title that has to wrap in its column so that nothing is cut off at all"},
-		map[string]string{"de": "Transparenz und Rechenschaft", "en": "Transparency and accountability"})
+		map[string]string{"de": "Ein sehr langer Modultitel, der in seiner Spalte umbrechen muss, damit nichts abgeschnitten wird, auch nicht am Ende",
+			"en": "A very long module title that has to wrap in its column so that nothing is cut off at all, not even at its end"})
 	return c
 }
 
@@ -74,8 +90,7 @@ func TestCertificatePDFLooksAsDesigned(t *testing.T) {
 	pdfNeedTool(t, "pdftoppm")
 	withLogo := pdfTestIssuer
 	withLogo.Logo = pdfTestLogo(t)
-	normal := pdfTestCert("Zoë Ångström-Łukasiewicz")
-	normal.CourseMinutes = map[string]int{"de": 95, "en": 90}
+	normal := pdfCourseCert("Zoë Ångström-Łukasiewicz")
 	for _, tc := range []struct {
 		golden string
 		c      Certificate
@@ -166,11 +181,11 @@ func TestCertificatePDFTextIsWhole(t *testing.T) {
 		iss  Issuer
 		want []string
 	}{
-		{"de", pdfTestIssuer, []string{"8 Module, ca. 95 Minuten", "Ausgestellt am 29.11.2026 · gültig bis 29.11.2027",
+		{"de", pdfTestIssuer, []string{"9 Module, ca. 94 Minuten", "Ausgestellt am 29.11.2026 · gültig bis 29.11.2027",
 			"die Abschlussprüfung des Kurses „KI am Arbeitsplatz“ bestanden hat."}},
-		{"en", pdfTestIssuer, []string{"8 modules, about 90 minutes", "Issued 29 November 2026 · valid until 29 November 2027",
+		{"en", pdfTestIssuer, []string{"9 modules, about 102 minutes", "Issued 29 November 2026 · valid until 29 November 2027",
 			"has passed the final exam of the course “AI in the workplace”."}},
-		{"de", longIssuer, []string{"8 Module, ca. 95 Minuten"}},
+		{"de", longIssuer, []string{"9 Module, ca. 94 Minuten"}},
 	} {
 		t.Run(tc.lang+"/"+tc.iss.Name, func(t *testing.T) {
 			b, err := RenderPDF(c, tc.iss, tc.lang, pdfTestJWT)
