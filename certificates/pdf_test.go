@@ -122,7 +122,19 @@ func TestCertificatePDFWithRealTools(t *testing.T) {
 		t.Run(tt.lang, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "certificate.pdf")
-			signed := pdfRenderSigned(t, k, pdfTestCert(name), tt.lang, pdfTestJWT)
+			// The German one with a logo, the English one without.
+			iss := pdfTestIssuer
+			if tt.lang == "de" {
+				iss.Logo = pdfTestLogo(t)
+			}
+			unsigned, err := RenderPDF(pdfTestCert(name), iss, tt.lang, pdfTestJWT)
+			if err != nil {
+				t.Fatal(err)
+			}
+			signed, err := SignPDF(unsigned, k, nil, iss, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(file, signed, 0o600); err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -378,5 +379,21 @@ func TestSignPDFIsPAdESBaselineB(t *testing.T) {
 	}
 	if out := pdfRunTool(t, "qpdf", "--check", file); !strings.Contains(out, "No syntax or stream encoding errors") {
 		t.Errorf("qpdf --check:\n%s", out)
+	}
+
+	// A change appended after signing (a new title) is flagged.
+	info, rootPtr := rdr.Trailer().Key("Info").GetPtr(), root.GetPtr()
+	var upd bytes.Buffer
+	upd.Write(signed)
+	off := upd.Len()
+	fmt.Fprintf(&upd, "%d 0 obj\n<< /Title (Mallory) >>\nendobj\n", info.GetID())
+	xref := upd.Len()
+	fmt.Fprintf(&upd, "xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
+		info.GetID(), off, rdr.Trailer().Key("Size").Int64(), rootPtr.GetID(), info.GetID(), rdr.XrefInformation.StartPos, xref)
+	if err := os.WriteFile(file, upd.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := pdfRunTool(t, "pdfsig", file); !strings.Contains(out, "Not total document signed") {
+		t.Errorf("pdfsig does not flag the change:\n%s", out)
 	}
 }
