@@ -466,13 +466,24 @@ func drawCertificate(f *gofpdf.Fpdf, w pdfWords, t pdfTexts, qr *qrcode.QRCode, 
 	f.SetLineWidth(0.2)
 	f.Rect(12.5, 12.5, pageW-25, pageH-25, "D")
 
-	// The upper part is laid out twice: once to measure it, then drawn
-	// lower by half the room it leaves above the footer (at most 12 mm),
-	// so that a short page does not end in a gap.
+	// The upper part is laid out first to measure it, then drawn lower
+	// by half the room it leaves above the footer (at most 12 mm), so
+	// that a short page does not end in a gap.
+	// A crowded page (long title, name and course, many modules) is
+	// first set tighter, and only in the tightest setting may the module
+	// titles go below 8 points.
 	p := &pen{Fpdf: f, dry: true}
-	end := drawBody(p, w, t, logo, footerRule-5)
+	tight, minSize := 1.0, 8.0
+	end, fits := drawBody(p, w, t, logo, footerRule-5, tight, minSize)
+	for !fits && tight > 0.65 {
+		tight -= 0.1
+		if tight < 0.65 {
+			minSize = 6
+		}
+		end, fits = drawBody(p, w, t, logo, footerRule-5, tight, minSize)
+	}
 	p.dry, p.dy = false, min(max(0, (footerRule-5-end)/2), 12)
-	drawBody(p, w, t, logo, footerRule-5-p.dy)
+	drawBody(p, w, t, logo, footerRule-5-p.dy, tight, minSize)
 
 	// Footer: details on the left, QR code on the right.
 	setDraw(f, colLine)
@@ -530,46 +541,50 @@ func (p *pen) RawWriteStr(s string) {
 }
 
 // drawBody draws everything above the footer, the competences ending by
-// the baseline maxY, and returns the last baseline.
-func drawBody(f *pen, w pdfWords, t pdfTexts, logo *pdfLogo, maxY float64) float64 {
+// the baseline maxY, and returns the last baseline and whether every
+// competence fitted. tight (0.6 to 1) scales the gaps and the largest
+// sizes of title and name down when the page is crowded; the competences
+// may shrink to 8 points, or to minSize.
+func drawBody(f *pen, w pdfWords, t pdfTexts, logo *pdfLogo, maxY, tight, minSize float64) (float64, bool) {
 	const width = contentR - contentL
+	k := tight
 	// The organisation's logo, centred at the top, then its name in
 	// spaced capitals.
-	y := 32.0
+	y := 32 - (1-k)*15
 	if logo != nil {
-		s := min(logoMaxW/logo.w, logoMaxH/logo.h) // fit the box, either way
+		s := min(logoMaxW/logo.w, logoMaxH*k/logo.h) // fit the box, either way
 		lw, lh := logo.w*s, logo.h*s
-		f.ImageOptions(logo.name, (pageW-lw)/2, 19, lw, lh)
-		y = 19 + lh + 6.5
+		f.ImageOptions(logo.name, (pageW-lw)/2, 19-(1-k)*5, lw, lh)
+		y = 19 - (1-k)*5 + lh + 6.5*k
 	}
 	f.SetFont("go", "B", 10)
 	setText(f.Fpdf, colBlue)
 	y = spacedCenteredLines(f, y, t.issuerCaps, width, 0.9)
 
 	// Title and a short accent rule.
-	f.SetFont("go", "B", 28)
-	lines, size := fitLines(f.Fpdf, t.title, width, fitStep{1, 28, 20}, fitStep{2, 22, 14})
+	f.SetFont("go", "B", 28*k)
+	lines, size := fitLines(f.Fpdf, t.title, width, fitStep{1, 28 * k, 20 * k}, fitStep{2, 22 * k, 14 * k})
 	y = centeredLines(f, y+size*ptMM*1.25, size*ptMM*1.15, lines)
 	setFill(f.Fpdf, colBlue)
-	f.Rect(pageW/2-15, y+5, 30, 0.8, "F")
+	f.Rect(pageW/2-15, y+5*k, 30, 0.8, "F")
 
 	// "This certifies that" / the holder / a line under the name.
 	f.SetFont("go", "I", 12)
 	setText(f.Fpdf, colMuted)
-	y += 16
+	y += 16 * k
 	centered(f, y, w.intro)
-	f.SetFont("go", "B", 32)
-	lines, size = fitLines(f.Fpdf, t.holder, width, fitStep{1, 32, 22}, fitStep{2, 24, 16}, fitStep{3, 16, 11})
+	f.SetFont("go", "B", 32*k)
+	lines, size = fitLines(f.Fpdf, t.holder, width, fitStep{1, 32 * k, 22 * k}, fitStep{2, 24 * k, 16 * k}, fitStep{3, 16 * k, 11 * k})
 	setText(f.Fpdf, colInk)
 	y = centeredLines(f, y+size*ptMM*1.15, size*ptMM*1.12, lines)
 	setDraw(f.Fpdf, colLine)
 	f.SetLineWidth(0.25)
-	y += 5.5
+	y += 5.5 * k
 	f.Line(pageW/2-80, y, pageW/2+80, y)
 
 	// "has passed the final exam of the course “X”." with the course
 	// title in bold; then the course's scope.
-	y = drawPassedLine(f, w, t.course, y+9.5)
+	y = drawPassedLine(f, w, t.course, y+9.5*k)
 	if t.scope != "" {
 		f.SetFont("go", "", 10)
 		setText(f.Fpdf, colMuted)
@@ -578,14 +593,15 @@ func drawBody(f *pen, w pdfWords, t pdfTexts, logo *pdfLogo, maxY float64) float
 	}
 
 	// Competences: label, then a two-column list in the room left.
+	fits := true
 	if len(t.competences) > 0 {
 		f.SetFont("go", "B", 8)
 		setText(f.Fpdf, colBlue)
-		y += 10
+		y += 10 * k
 		y = spacedCenteredLines(f, y, strings.ToUpper(w.competences), width, 0.6)
-		y = drawCompetences(f, t.competences, y+6.5, maxY)
+		y, fits = drawCompetences(f, t.competences, y+6.5*k, maxY, minSize)
 	}
-	return y
+	return y, fits
 }
 
 // spacedCenteredLines draws s centred with extra letter spacing of
@@ -662,10 +678,10 @@ func drawPassedLine(f *pen, w pdfWords, course string, y float64) float64 {
 
 // drawCompetences lays the titles out in two columns, filled column by
 // column, between the baselines y and maxY, each title wrapped in its
-// column; the type shrinks until all fit. Only a list too long even at 6
-// points loses its last items (the credential lists them all). It returns
-// the last baseline.
-func drawCompetences(f *pen, items []string, y, maxY float64) float64 {
+// column; the type shrinks down to minSize until all fit. It returns the
+// last baseline and whether all fitted; if not, the last items are left
+// out (drawBody then tries a tighter layout first).
+func drawCompetences(f *pen, items []string, y, maxY, minSize float64) (float64, bool) {
 	const gap = 17.0
 	cols := 2
 	if len(items) == 1 {
@@ -680,21 +696,21 @@ func drawCompetences(f *pen, items []string, y, maxY float64) float64 {
 		size, lead, space float64
 		wrapped           [][]string
 		split             int
+		fits              bool
 	)
-	for size = 10.0; size >= 6; size -= 0.5 {
+	for size = 10.0; size >= minSize; size -= 0.5 {
 		f.SetFontSize(size)
 		lead, space = size*ptMM*1.3, size*ptMM*0.45
 		wrapped = wrapped[:0]
 		for _, s := range items {
 			wrapped = append(wrapped, wrapText(f.Fpdf, s, colW-4))
 		}
-		var ok bool
-		split, ok = splitColumns(wrapped, cols, lead, space, maxY-y)
-		if ok {
+		split, fits = splitColumns(wrapped, cols, lead, space, maxY-y)
+		if fits {
 			break
 		}
 	}
-	size = max(size, 6)
+	size = max(size, minSize)
 	f.SetFontSize(size)
 	// Each column as wide as its widest line, the pair centred.
 	var colWs [2]float64
@@ -731,7 +747,7 @@ func drawCompetences(f *pen, items []string, y, maxY float64) float64 {
 		last = max(last, by+float64(len(lines)-1)*lead)
 		by += float64(len(lines))*lead + space
 	}
-	return last
+	return last, fits
 }
 
 // splitColumns returns the index of the first item in the second column

@@ -176,17 +176,27 @@ func TestCertificatePDFTextIsWhole(t *testing.T) {
 	c := pdfLongCert()
 	longIssuer := Issuer{Name: "Gemeinnützige Gesellschaft für Weiterbildung und Beratung im Gesundheitswesen mbH",
 		URL: "https://kipass.weiterbildung-gesundheitswesen.example", Logo: pdfTestLogo(t)}
+	longCourse := c
+	longCourse.CourseTitle = map[string]string{"de": "Künstliche Intelligenz und Datenschutz am Arbeitsplatz: Grundlagen, Pflichten und gute Praxis für alle Beschäftigten"}
+	longCourse.CertificateTitle = map[string]string{"de": "Zertifikat: Künstliche Intelligenz und Datenschutz am Arbeitsplatz für alle Beschäftigten"}
 	for _, tc := range []struct {
 		lang string
 		iss  Issuer
 		want []string
+		c    *Certificate
 	}{
 		{"de", pdfTestIssuer, []string{"9 Module, ca. 94 Minuten", "Ausgestellt am 29.11.2026 · gültig bis 29.11.2027",
-			"die Abschlussprüfung des Kurses „KI am Arbeitsplatz“ bestanden hat."}},
+			"die Abschlussprüfung des Kurses „KI am Arbeitsplatz“ bestanden hat."}, nil},
 		{"en", pdfTestIssuer, []string{"9 modules, about 102 minutes", "Issued 29 November 2026 · valid until 29 November 2027",
-			"has passed the final exam of the course “AI in the workplace”."}},
-		{"de", longIssuer, []string{"9 Module, ca. 94 Minuten"}},
+			"has passed the final exam of the course “AI in the workplace”."}, nil},
+		{"de", longIssuer, []string{"9 Module, ca. 94 Minuten"}, nil},
+		{"de", pdfTestIssuer, []string{"die Abschlussprüfung des Kurses „" + longCourse.CourseTitle["de"] + "“ bestanden hat.",
+			longCourse.CertificateTitle["de"]}, &longCourse},
 	} {
+		c := c
+		if tc.c != nil {
+			c = *tc.c
+		}
 		t.Run(tc.lang+"/"+tc.iss.Name, func(t *testing.T) {
 			b, err := RenderPDF(c, tc.iss, tc.lang, pdfTestJWT)
 			if err != nil {
