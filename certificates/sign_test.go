@@ -397,3 +397,22 @@ func TestSignPDFIsPAdESBaselineB(t *testing.T) {
 		t.Errorf("pdfsig does not flag the change:\n%s", out)
 	}
 }
+
+// Input that is not a PDF, or a damaged one, is an error, never a panic.
+func TestSignPDFRejectsBrokenInput(t *testing.T) {
+	k := pdfTestKey(t)
+	good, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string][]byte{
+		"empty":     nil,
+		"garbage":   []byte("not a pdf at all"),
+		"truncated": good[:len(good)/2],
+		"no xref":   bytes.Replace(good, []byte("\nxref\n"), []byte("\nxxxx\n"), 1),
+	} {
+		if out, err := SignPDF(in, k, nil, pdfTestIssuer, time.Now()); err == nil {
+			t.Errorf("%s: signed (%d bytes), want an error", name, len(out))
+		}
+	}
+}
