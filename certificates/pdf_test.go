@@ -15,7 +15,8 @@ import (
 	"time"
 )
 
-// -update-pdf rewrites testdata/pdf-golden-de.pdf and pdf-sample-de.pdf.
+// -update-pdf (or -update) rewrites testdata/pdf-golden-de.pdf, pdf-sample-de.pdf
+// and the pdf-page-*.png images.
 var updatePDFGolden = flag.Bool("update-pdf", false, "rewrite the PDF golden files in testdata")
 
 func pdfTestKey(t testing.TB) *Key {
@@ -268,7 +269,7 @@ func TestRenderPDFIsDeterministic(t *testing.T) {
 	}
 
 	golden := filepath.Join("testdata", "pdf-golden-de.pdf")
-	if *updatePDFGolden {
+	if pdfUpdateGolden() {
 		if err := os.WriteFile(golden, a, 0o644); err != nil {
 			t.Fatal(err)
 		}

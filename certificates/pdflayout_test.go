@@ -21,9 +21,9 @@ import (
 	"golang.org/x/image/math/fixed"
 )
 
-// pdfUpdateImages: -update (the package's golden flag, defined in
-// credential_test.go) or -update-pdf rewrites the golden page images.
-func pdfUpdateImages() bool {
+// pdfUpdateGolden: -update (the package's golden flag, defined in
+// credential_test.go) or -update-pdf rewrites the PDF golden files.
+func pdfUpdateGolden() bool {
 	if *updatePDFGolden {
 		return true
 	}
@@ -116,7 +116,7 @@ func TestCertificatePDFLooksAsDesigned(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden := filepath.Join("testdata", tc.golden)
-			if pdfUpdateImages() {
+			if pdfUpdateGolden() {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
 				}
