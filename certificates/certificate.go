@@ -25,12 +25,22 @@ type Certificate struct {
 	ExpiresAt        time.Time
 	Lang             string // the holder's language, "de" or "en"
 	StatusIndex      int    // position in the status list
+	// CourseMinutes is the course's total time in minutes by language
+	// (the sum of its modules'), shown on the PDF as the course's scope
+	// with the number of Competences ("8 Module, ca. 95 Minuten"). Nil:
+	// the PDF names only the number of modules.
+	CourseMinutes map[string]int
 }
 
 // Issuer is the organisation that issues certificates.
 type Issuer struct {
 	Name string // shown on the certificate, e.g. "Muster GmbH"
 	URL  string // the base URL of the kipass server; the credential's iss
+	// Logo is the organisation's logo as the bytes of a PNG or JPEG file,
+	// drawn at the top of the PDF (see CheckLogo). Nil: no logo. SVG is
+	// not drawn (no SVG rasteriser among the dependencies); a logo that
+	// CheckLogo refuses is left out rather than failing the PDF.
+	Logo []byte
 }
 
 // Key is an ECDSA P-256 key pair of the issuer.

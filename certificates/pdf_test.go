@@ -18,7 +18,8 @@ import (
 	"kipass/internal/pdfscan"
 )
 
-// -update-pdf rewrites testdata/pdf-golden-de.pdf and pdf-sample-de.pdf.
+// -update-pdf (or -update) rewrites testdata/pdf-golden-de.pdf, pdf-sample-de.pdf
+// and the pdf-page-*.png images.
 var updatePDFGolden = flag.Bool("update-pdf", false, "rewrite the PDF golden files in testdata")
 
 func pdfTestKey(t testing.TB) *Key {
@@ -133,7 +134,19 @@ func TestCertificatePDFWithRealTools(t *testing.T) {
 		t.Run(tt.lang, func(t *testing.T) {
 			dir := t.TempDir()
 			file := filepath.Join(dir, "certificate.pdf")
-			signed := pdfRenderSigned(t, k, pdfTestCert(name), tt.lang, pdfTestJWT)
+			// The German one with a logo, the English one without.
+			iss := pdfTestIssuer
+			if tt.lang == "de" {
+				iss.Logo = pdfTestLogo(t)
+			}
+			unsigned, err := RenderPDF(pdfTestCert(name), iss, tt.lang, pdfTestJWT)
+			if err != nil {
+				t.Fatal(err)
+			}
+			signed, err := SignPDF(unsigned, k, nil, iss, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(file, signed, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +154,7 @@ func TestCertificatePDFWithRealTools(t *testing.T) {
 			t.Run("pdfsig", func(t *testing.T) {
 				out := pdfRunTool(t, "pdfsig", file)
 				for _, want := range []string{"Signature is Valid", "Total document signed",
-					"Signer Certificate Common Name: Muster GmbH", "SHA-256"} {
+					"Signer Certificate Common Name: Muster GmbH", "SHA-256", "Signature Type: ETSI.CAdES.detached"} {
 					if !strings.Contains(out, want) {
 						t.Errorf("pdfsig output lacks %q:\n%s", want, out)
 					}
@@ -267,7 +280,7 @@ func TestRenderPDFIsDeterministic(t *testing.T) {
 	}
 
 	golden := filepath.Join("testdata", "pdf-golden-de.pdf")
-	if *updatePDFGolden {
+	if pdfUpdateGolden() {
 		if err := os.WriteFile(golden, a, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package certificates
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -10,17 +9,21 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/sign"
-	"golang.org/x/text/unicode/norm"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // PDFSignReason is the reason recorded in every certificate's PDF signature.
@@ -111,16 +114,25 @@ func LoadCertChain(pemBytes []byte) ([]*x509.Certificate, error) {
 }
 
 // SignPDF adds a PDF signature to pdfBytes (as RenderPDF makes them) with
-// key k: a certification signature that permits no later changes, PKCS#7
-// detached (adbe.pkcs7.detached), SHA-256, signer name iss.Name, reason
-// PDFSignReason, location iss.URL, signing time now. chain[0] must be a
-// certificate for k (SelfSignedCert or the organisation's from
-// LoadCertChain); the rest of chain is embedded too. An empty chain gets a
-// fresh self-signed certificate. No time-stamp authority, no network.
-// Poppler's pdfsig reports the result as "Signature is Valid". now must lie
-// within chain[0]'s validity; the CMS signing-time attribute that pkcs7
-// adds is the system clock, which must too (pdfsign's verify checks it).
-// The output is not deterministic: ECDSA signatures are randomised.
+// key k, as an incremental update that leaves every original byte in
+// place. The signature is PAdES baseline B-B (ETSI EN 319 142-1): SubFilter
+// ETSI.CAdES.detached, a detached CMS SignedData over SHA-256 whose signed
+// attributes are content type, message digest and the ESS
+// signing-certificate-v2 (RFC 5035) that binds chain[0], and no CMS
+// signing-time: the time is the dictionary's /M, which is now. It is a
+// certification signature (/Perms /DocMDP, P=1: no changes permitted,
+// DigestMethod SHA256 in the SigRef), so that readers flag any later
+// change; a PDF that is certified already gets an approval signature
+// instead. Name iss.Name, reason PDFSignReason, location iss.URL, each
+// written as an exact PDF text string.
+//
+// chain[0] must be a certificate for k (SelfSignedCert or the
+// organisation's from LoadCertChain); the rest of chain is embedded too.
+// An empty chain gets a fresh self-signed certificate. No time-stamp
+// authority, no network. Poppler's pdfsig reports the result as
+// "Signature is Valid" and "Total document signed". now must lie within
+// chain[0]'s validity. The output is not deterministic: ECDSA signatures
+// are randomised.
 func SignPDF(pdfBytes []byte, k *Key, chain []*x509.Certificate, iss Issuer, now time.Time) ([]byte, error) {
 	pubKey, err := signingPublic(k)
 	if err != nil {
@@ -140,32 +152,410 @@ func SignPDF(pdfBytes []byte, k *Key, chain []*x509.Certificate, iss Issuer, now
 		return nil, fmt.Errorf("certificates: sign pdf: the signing certificate is valid from %s to %s, not at %s",
 			chain[0].NotBefore.Format(time.RFC3339), chain[0].NotAfter.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
-	rdr, err := pdf.NewReader(bytes.NewReader(pdfBytes), int64(len(pdfBytes)))
-	if err != nil {
-		return nil, fmt.Errorf("certificates: sign pdf: read pdf: %w", err)
-	}
-	var out bytes.Buffer
-	out.Grow(len(pdfBytes) + 8192)
-	err = sign.Sign(bytes.NewReader(pdfBytes), &out, rdr, int64(len(pdfBytes)), sign.SignData{
-		Signature: sign.SignDataSignature{
-			CertType:   sign.CertificationSignature,
-			DocMDPPerm: sign.DoNotAllowAnyChangesPerms,
-			Info: sign.SignDataSignatureInfo{
-				Name:     pdfSignString(iss.Name),
-				Location: pdfSignString(iss.URL),
-				Reason:   PDFSignReason,
-				Date:     now,
-			},
-		},
-		Signer:            k.Private,
-		DigestAlgorithm:   crypto.SHA256,
-		Certificate:       chain[0],
-		CertificateChains: [][]*x509.Certificate{chain},
-	})
+	out, err := signPDF(pdfBytes, k, chain, iss, now)
 	if err != nil {
 		return nil, fmt.Errorf("certificates: sign pdf: %w", err)
 	}
-	return out.Bytes(), nil
+	return out, nil
+}
+
+// signPDF writes the incremental update: the signature dictionary, an
+// invisible signature field (merged with its widget), the first page with
+// the widget in /Annots and the catalog with /AcroForm, /Perms and the
+// ESIC extension, then the cross-reference section, and fills in the byte
+// range and the CMS signature last.
+func signPDF(doc []byte, k *Key, chain []*x509.Certificate, iss Issuer, now time.Time) (out []byte, err error) {
+	// digitorus/pdf panics on some malformed input; SignPDF only gets
+	// kipass's own PDFs, but an error is still better than a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("read pdf: %v", r)
+		}
+	}()
+	rdr, err := pdf.NewReader(bytes.NewReader(doc), int64(len(doc)))
+	if err != nil {
+		return nil, fmt.Errorf("read pdf: %w", err)
+	}
+	trailer := rdr.Trailer()
+	root := trailer.Key("Root")
+	if root.Kind() != pdf.Dict || rdr.NumPage() < 1 {
+		return nil, errors.New("read pdf: no catalog or no page")
+	}
+	page := rdr.Page(1).V
+	rootID, pageID := root.GetPtr(), page.GetPtr()
+	size := trailer.Key("Size").Int64()
+	if size <= 0 || rootID.GetID() == 0 || pageID.GetID() == 0 || pageID.GetID() == rootID.GetID() {
+		return nil, errors.New("read pdf: bad trailer")
+	}
+	sigID, fieldID := uint32(size), uint32(size)+1
+
+	// Existing signature fields stay in the form; a document that is
+	// certified already cannot be certified twice.
+	form := root.Key("AcroForm")
+	var fields []string
+	for i := 0; i < form.Key("Fields").Len(); i++ {
+		fields = append(fields, pdfRefString(ptrOf(form.Key("Fields").Index(i))))
+	}
+	certify := root.Key("Perms").Key("DocMDP").IsNull()
+
+	var b bytes.Buffer
+	b.Grow(len(doc) + 16384)
+	b.Write(doc)
+	if doc[len(doc)-1] != '\n' && doc[len(doc)-1] != '\r' {
+		b.WriteByte('\n')
+	}
+	offsets := map[uint32]int{}
+
+	// The signature dictionary, with placeholders for /ByteRange and
+	// /Contents. The CMS size does not depend on the digest, so a trial
+	// signature over zeros tells how much room the real one needs.
+	trial, err := signCMS(make([]byte, sha256.Size), k, chain)
+	if err != nil {
+		return nil, err
+	}
+	room := len(trial) + 64 // ECDSA signatures vary by a few bytes
+	offsets[sigID] = b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n", sigID)
+	b.WriteString("/ByteRange ")
+	byteRangeAt := b.Len()
+	b.WriteString("[0 0000000000 0000000000 0000000000]\n/Contents ")
+	contentsAt := b.Len()
+	b.WriteByte('<')
+	b.Write(bytes.Repeat([]byte("0"), 2*room))
+	b.WriteByte('>')
+	contentsEnd := b.Len()
+	fmt.Fprintf(&b, "\n/M %s\n/Name %s\n/Reason %s\n/Location %s\n",
+		pdfTextString(pdfDate(now)), pdfTextString(SafeText(iss.Name)), pdfTextString(PDFSignReason), pdfTextString(SafeText(iss.URL)))
+	if certify {
+		b.WriteString("/Reference [<< /Type /SigRef /TransformMethod /DocMDP /DigestMethod /SHA256\n" +
+			"/TransformParams << /Type /TransformParams /P 1 /V /1.2 >> >>]\n")
+	}
+	b.WriteString("/Prop_Build << /App << /Name /kipass >> >>\n>>\nendobj\n")
+
+	// The field and its widget in one dictionary: invisible (zero
+	// rectangle), printed, locked.
+	offsets[fieldID] = b.Len()
+	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T %s /V %d 0 R /F 132 /Rect [0 0 0 0] /P %s >>\nendobj\n",
+		fieldID, pdfTextString(fmt.Sprintf("Signature%d", len(fields)+1)), sigID, pdfRefString(&pageID))
+	fields = append(fields, fmt.Sprintf("%d 0 R", fieldID))
+
+	// The page, as it was, plus the widget.
+	offsets[pageID.GetID()] = b.Len()
+	fmt.Fprintf(&b, "%d %d obj\n<<", pageID.GetID(), pageID.GetGen())
+	for _, key := range page.Keys() {
+		if key == "Annots" {
+			continue
+		}
+		b.WriteString(" " + pdfNameString(key) + " ")
+		if err := pdfWriteValue(&b, page.Key(key), pageID.GetID(), 0); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteString(" /Annots [")
+	annots := page.Key("Annots")
+	for i := 0; i < annots.Len(); i++ {
+		if err := pdfWriteValue(&b, annots.Index(i), pageID.GetID(), 0); err != nil {
+			return nil, err
+		}
+		b.WriteByte(' ')
+	}
+	fmt.Fprintf(&b, "%d 0 R] >>\nendobj\n", fieldID)
+
+	// The catalog, as it was, plus the form, the DocMDP permission and
+	// the declaration that the file uses the ETSI extension to PDF 1.7
+	// (level 2: CAdES signatures).
+	offsets[rootID.GetID()] = b.Len()
+	fmt.Fprintf(&b, "%d %d obj\n<< /Type /Catalog", rootID.GetID(), rootID.GetGen())
+	for _, key := range root.Keys() {
+		switch key {
+		case "Type", "AcroForm", "Version", "Extensions":
+			continue
+		case "Perms":
+			if certify {
+				continue
+			}
+		}
+		b.WriteString(" " + pdfNameString(key) + " ")
+		if err := pdfWriteValue(&b, root.Key(key), rootID.GetID(), 0); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteString("\n/Version /1.7 /Extensions << /ESIC << /BaseVersion /1.7 /ExtensionLevel 2 >> >>")
+	if certify {
+		fmt.Fprintf(&b, "\n/Perms << /DocMDP %d 0 R >>", sigID)
+	}
+	fmt.Fprintf(&b, "\n/AcroForm << /Fields [%s] /SigFlags 3 >> >>\nendobj\n", strings.Join(fields, " "))
+
+	// The cross-reference section: one subsection per run of numbers.
+	ids := make([]uint32, 0, len(offsets))
+	for id := range offsets {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	xrefAt := b.Len()
+	b.WriteString("xref\n")
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j] == ids[j-1]+1 {
+			j++
+		}
+		fmt.Fprintf(&b, "%d %d\n", ids[i], j-i)
+		for _, id := range ids[i:j] {
+			gen := 0
+			switch id {
+			case pageID.GetID():
+				gen = int(pageID.GetGen())
+			case rootID.GetID():
+				gen = int(rootID.GetGen())
+			}
+			fmt.Fprintf(&b, "%010d %05d n \n", offsets[id], gen)
+		}
+		i = j
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %s", fieldID+1, pdfRefString(&rootID))
+	if info := trailer.Key("Info"); info.Kind() == pdf.Dict {
+		b.WriteString(" /Info " + pdfRefString(ptrOf(info)))
+	}
+	if id := trailer.Key("ID"); id.Kind() == pdf.Array {
+		b.WriteString(" /ID ")
+		if err := pdfWriteValue(&b, id, 0, 0); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(&b, " /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", rdr.XrefInformation.StartPos, xrefAt)
+
+	// Byte range: everything but the /Contents hex string.
+	out = b.Bytes()
+	br := fmt.Sprintf("[0 %d %d %d]", contentsAt, contentsEnd, len(out)-contentsEnd)
+	if len(br) > len("[0 0000000000 0000000000 0000000000]") {
+		return nil, errors.New("the document is too large")
+	}
+	copy(out[byteRangeAt:], br+strings.Repeat(" ", len("[0 0000000000 0000000000 0000000000]")-len(br)))
+	h := sha256.New()
+	h.Write(out[:contentsAt])
+	h.Write(out[contentsEnd:])
+	cms, err := signCMS(h.Sum(nil), k, chain)
+	if err != nil {
+		return nil, err
+	}
+	if len(cms) > room {
+		return nil, errors.New("the signature does not fit its placeholder")
+	}
+	hex.Encode(out[contentsAt+1:], cms)
+	return out, nil
+}
+
+// signCMS makes the detached CMS SignedData (RFC 5652) for a document
+// whose SHA-256 is digest, in the profile of PAdES B-B (ETSI EN 319 142-1,
+// 6.3): signed attributes content-type, message-digest and
+// signing-certificate-v2 with the signer's issuer and serial, no
+// signing-time, no unsigned attributes; all of chain embedded. It is
+// written here rather than with digitorus/pkcs7, which always adds a
+// signing-time attribute.
+func signCMS(digest []byte, k *Key, chain []*x509.Certificate) ([]byte, error) {
+	oidData := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidSignedData := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidSHA256 := asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+	oidECDSAWithSHA256 := asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
+	oidContentType := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	oidMessageDigest := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidSigningCertV2 := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	signer := chain[0]
+
+	attr := func(oid asn1.ObjectIdentifier, value func(*cryptobyte.Builder)) []byte {
+		var a cryptobyte.Builder
+		a.AddASN1(cbasn1.SEQUENCE, func(a *cryptobyte.Builder) {
+			a.AddASN1ObjectIdentifier(oid)
+			a.AddASN1(cbasn1.SET, value)
+		})
+		return a.BytesOrPanic()
+	}
+	certHash := sha256.Sum256(signer.Raw)
+	attrs := [][]byte{
+		attr(oidContentType, func(v *cryptobyte.Builder) { v.AddASN1ObjectIdentifier(oidData) }),
+		attr(oidMessageDigest, func(v *cryptobyte.Builder) { v.AddASN1OctetString(digest) }),
+		// SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 }, the
+		// hash algorithm left at its default, SHA-256.
+		attr(oidSigningCertV2, func(v *cryptobyte.Builder) {
+			v.AddASN1(cbasn1.SEQUENCE, func(v *cryptobyte.Builder) {
+				v.AddASN1(cbasn1.SEQUENCE, func(v *cryptobyte.Builder) {
+					v.AddASN1(cbasn1.SEQUENCE, func(v *cryptobyte.Builder) {
+						v.AddASN1OctetString(certHash[:])
+						v.AddASN1(cbasn1.SEQUENCE, func(v *cryptobyte.Builder) { // IssuerSerial
+							v.AddASN1(cbasn1.SEQUENCE, func(v *cryptobyte.Builder) { // GeneralNames
+								v.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(v *cryptobyte.Builder) {
+									v.AddBytes(signer.RawIssuer)
+								})
+							})
+							v.AddASN1BigInt(signer.SerialNumber)
+						})
+					})
+				})
+			})
+		}),
+	}
+	// DER orders a SET OF by the encodings of its elements.
+	slices.SortFunc(attrs, bytes.Compare)
+	attrSet := bytes.Join(attrs, nil)
+
+	var signed cryptobyte.Builder
+	signed.AddASN1(cbasn1.SET, func(s *cryptobyte.Builder) { s.AddBytes(attrSet) })
+	sum := sha256.Sum256(signed.BytesOrPanic())
+	sig, err := ecdsa.SignASN1(rand.Reader, k.Private, sum[:])
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+
+	ctx0 := cbasn1.Tag(0).Constructed().ContextSpecific()
+	sha256Alg := func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidSHA256) })
+	}
+	var ci cryptobyte.Builder
+	ci.AddASN1(cbasn1.SEQUENCE, func(ci *cryptobyte.Builder) {
+		ci.AddASN1ObjectIdentifier(oidSignedData)
+		ci.AddASN1(ctx0, func(w *cryptobyte.Builder) {
+			w.AddASN1(cbasn1.SEQUENCE, func(sd *cryptobyte.Builder) {
+				sd.AddASN1Int64(1)
+				sd.AddASN1(cbasn1.SET, sha256Alg)
+				sd.AddASN1(cbasn1.SEQUENCE, func(e *cryptobyte.Builder) { e.AddASN1ObjectIdentifier(oidData) })
+				sd.AddASN1(ctx0, func(cs *cryptobyte.Builder) {
+					for _, c := range chain {
+						cs.AddBytes(c.Raw)
+					}
+				})
+				sd.AddASN1(cbasn1.SET, func(infos *cryptobyte.Builder) {
+					infos.AddASN1(cbasn1.SEQUENCE, func(si *cryptobyte.Builder) {
+						si.AddASN1Int64(1)
+						si.AddASN1(cbasn1.SEQUENCE, func(ias *cryptobyte.Builder) {
+							ias.AddBytes(signer.RawIssuer)
+							ias.AddASN1BigInt(signer.SerialNumber)
+						})
+						sha256Alg(si)
+						si.AddASN1(ctx0, func(a *cryptobyte.Builder) { a.AddBytes(attrSet) })
+						si.AddASN1(cbasn1.SEQUENCE, func(a *cryptobyte.Builder) { a.AddASN1ObjectIdentifier(oidECDSAWithSHA256) })
+						si.AddASN1OctetString(sig)
+					})
+				})
+			})
+		})
+	})
+	der, err := ci.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("cms: %w", err)
+	}
+	return der, nil
+}
+
+// pdfDate formats t as a PDF date in UTC, D:YYYYMMDDHHmmSS+00'00'.
+func pdfDate(t time.Time) string {
+	return "D:" + t.UTC().Format("20060102150405") + "+00'00'"
+}
+
+// pdfTextString writes s as a PDF text string: a literal string with
+// ( ) \\ escaped if s is printable ASCII, else UTF-16BE with a byte order
+// mark in hex, which needs no escaping at all.
+func pdfTextString(s string) string {
+	ascii := true
+	for _, r := range s {
+		if r < 0x20 || r > 0x7e {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return "(" + strings.NewReplacer("\\", "\\\\", "(", "\\(", ")", "\\)").Replace(s) + ")"
+	}
+	u := utf16.Encode([]rune(s))
+	raw := make([]byte, 2, 2+2*len(u))
+	raw[0], raw[1] = 0xfe, 0xff
+	for _, c := range u {
+		raw = append(raw, byte(c>>8), byte(c))
+	}
+	return "<" + hex.EncodeToString(raw) + ">"
+}
+
+// pdfNameString writes a PDF name, with #xx for bytes outside the
+// regular characters (ISO 32000-1, 7.3.5).
+func pdfNameString(n string) string {
+	var b strings.Builder
+	b.WriteByte('/')
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if c < 0x21 || c > 0x7e || strings.IndexByte("#()<>[]{}/%", c) >= 0 {
+			fmt.Fprintf(&b, "#%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// pdfRefString writes an indirect reference to the object p points to
+// (a pointer, because digitorus/pdf's GetGen has a pointer receiver).
+func pdfRefString(p interface {
+	GetID() uint32
+	GetGen() uint16
+}) string {
+	return fmt.Sprintf("%d %d R", p.GetID(), p.GetGen())
+}
+
+// ptrOf returns a pointer to the object reference of v.
+func ptrOf(v pdf.Value) interface {
+	GetID() uint32
+	GetGen() uint16
+} {
+	p := v.GetPtr()
+	return &p
+}
+
+// pdfWriteValue writes v, a value inside the object numbered self, as PDF
+// syntax: values that live in other objects (digitorus/pdf resolves
+// references, keeping the object they came from) become references.
+func pdfWriteValue(b *bytes.Buffer, v pdf.Value, self uint32, depth int) error {
+	if depth > 32 {
+		return errors.New("read pdf: nesting too deep")
+	}
+	if p := v.GetPtr(); p.GetID() != self && p.GetID() != 0 {
+		b.WriteString(pdfRefString(&p))
+		return nil
+	}
+	switch v.Kind() {
+	case pdf.Null:
+		b.WriteString("null")
+	case pdf.Bool:
+		b.WriteString(strconv.FormatBool(v.Bool()))
+	case pdf.Integer:
+		b.WriteString(strconv.FormatInt(v.Int64(), 10))
+	case pdf.Real:
+		b.WriteString(strconv.FormatFloat(v.Float64(), 'f', -1, 64))
+	case pdf.String:
+		b.WriteString("<" + hex.EncodeToString([]byte(v.RawString())) + ">")
+	case pdf.Name:
+		b.WriteString(pdfNameString(v.Name()))
+	case pdf.Dict:
+		b.WriteString("<<")
+		for _, key := range v.Keys() {
+			b.WriteString(" " + pdfNameString(key) + " ")
+			if err := pdfWriteValue(b, v.Key(key), self, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteString(" >>")
+	case pdf.Array:
+		b.WriteByte('[')
+		for i := 0; i < v.Len(); i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			if err := pdfWriteValue(b, v.Index(i), self, depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	default:
+		return errors.New("read pdf: a direct stream")
+	}
+	return nil
 }
 
 // signingPublic checks that k can sign (a P-256 private key whose public
@@ -180,51 +570,4 @@ func signingPublic(k *Key) (*ecdsa.PublicKey, error) {
 		return nil, errors.New("public and private key do not match")
 	}
 	return &k.Private.PublicKey, nil
-}
-
-// pdfSignString makes s safe for pdfsign, which writes non-ASCII text as
-// UTF-16 without escaping: a UTF-16 byte equal to "(", ")" or "\" would
-// break the signature dictionary. In such strings brackets and backslashes
-// become "[", "]" and "/", and the rare other runes with such a byte lose
-// their accents ("Ĩ" -> "I") or are dropped.
-func pdfSignString(s string) string {
-	s = SafeText(s)
-	ascii := true
-	for _, r := range s {
-		if r > 0x7e {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return s // pdfsign escapes ASCII strings itself
-	}
-	bad := func(r rune) bool {
-		for _, b := range []byte{byte(r >> 8), byte(r)} {
-			if b == '(' || b == ')' || b == '\\' || b == '\r' {
-				return true
-			}
-		}
-		return false
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '(':
-			b.WriteByte('[')
-		case r == ')':
-			b.WriteByte(']')
-		case r == '\\':
-			b.WriteByte('/')
-		case !bad(r):
-			b.WriteRune(r)
-		default:
-			for _, d := range norm.NFKD.String(string(r)) {
-				if d >= 0x20 && d <= 0x7e && !bad(d) {
-					b.WriteRune(d)
-				}
-			}
-		}
-	}
-	return b.String()
 }

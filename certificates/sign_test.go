@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -17,6 +18,9 @@ import (
 	"time"
 
 	"kipass/internal/pdfscan"
+	"github.com/digitorus/pdf"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 func TestSelfSignedCert(t *testing.T) {
@@ -230,8 +234,9 @@ func TestSignPDFWithOrganisationChain(t *testing.T) {
 	}
 }
 
-// The signature dictionary carries name, reason, location and time, also
-// for issuer names that pdfsign would otherwise write unescaped.
+// The signature dictionary carries name, reason, location and time, exact
+// also for names with brackets, backslashes or runes whose UTF-16 bytes
+// are brackets or backslashes.
 func TestSignPDFSignatureFields(t *testing.T) {
 	k := pdfTestKey(t)
 	now := time.Now().Truncate(time.Second)
@@ -262,17 +267,153 @@ func TestSignPDFSignatureFields(t *testing.T) {
 				sig = o
 			}
 		}
-		wantName := map[string]string{
-			"Müller & Söhne (Deutschland) GmbH": "Müller & Söhne [Deutschland] GmbH",
-			"Ĩ\\Ĩ(Ĩ)":                           "I/I[I]",
-		}[iss.Name]
-		if wantName == "" {
-			wantName = iss.Name
-		}
+		wantName := iss.Name // exact: brackets, backslashes and UTF-16 all survive
 		for key, want := range map[string]string{"Name": wantName, "Reason": PDFSignReason, "Location": iss.URL} {
 			if got := sig.Key(key).Text(); got != want {
 				t.Errorf("%s: /%s = %q, want %q", iss.Name, key, got, want)
 			}
+		}
+	}
+}
+
+// The signature is PAdES baseline B-B and a certification signature, as
+// pdfsig, qpdf and a reading of the file's own structure show:
+// ETSI.CAdES.detached, signing-certificate-v2 and no signing-time in the
+// CMS, the time in /M, /Perms /DocMDP with P=1 and DigestMethod in the
+// SigRef, the ESIC extension declared, and the document opening at its
+// page.
+func TestSignPDFIsPAdESBaselineB(t *testing.T) {
+	k := pdfTestKey(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	unsigned, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := SignPDF(unsigned, k, nil, pdfTestIssuer, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(signed, unsigned) {
+		t.Fatal("signing changed the original bytes instead of appending an update")
+	}
+
+	rdr, err := pdf.NewReader(bytes.NewReader(signed), int64(len(signed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := rdr.Trailer().Key("Root")
+	sig := root.Key("Perms").Key("DocMDP")
+	if sig.Key("Type").Name() != "Sig" || sig.Key("Filter").Name() != "Adobe.PPKLite" {
+		t.Fatalf("/Perms /DocMDP is not the signature: %v", sig)
+	}
+	if got := sig.Key("SubFilter").Name(); got != "ETSI.CAdES.detached" {
+		t.Errorf("SubFilter = %q", got)
+	}
+	if got, want := sig.Key("M").Text(), "D:"+now.Format("20060102150405")+"+00'00'"; got != want {
+		t.Errorf("/M = %q, want %q", got, want)
+	}
+	ref := sig.Key("Reference").Index(0)
+	if ref.Key("Type").Name() != "SigRef" || ref.Key("TransformMethod").Name() != "DocMDP" ||
+		ref.Key("DigestMethod").Name() != "SHA256" || ref.Key("TransformParams").Key("P").Int64() != 1 {
+		t.Errorf("SigRef = %v", ref)
+	}
+	if root.Key("AcroForm").Key("SigFlags").Int64() != 3 || root.Key("AcroForm").Key("Fields").Len() != 1 {
+		t.Errorf("AcroForm = %v", root.Key("AcroForm"))
+	}
+	if esic := root.Key("Extensions").Key("ESIC"); esic.Key("BaseVersion").Name() != "1.7" || esic.Key("ExtensionLevel").Int64() != 2 {
+		t.Errorf("Extensions = %v", root.Key("Extensions"))
+	}
+	if got, want := root.Key("OpenAction").Index(0).GetPtr(), rdr.Page(1).V.GetPtr(); got != want {
+		t.Errorf("OpenAction points at object %v, the page is %v", got, want)
+	}
+	if root.Key("Names").Key("EmbeddedFiles").IsNull() {
+		t.Error("the updated catalog lost the embedded credential")
+	}
+
+	// The signed attributes of the CMS signer.
+	in := cryptobyte.String(sig.Key("Contents").RawString())
+	var ci, wrap, sd, si, attrs cryptobyte.String
+	ctx0 := cbasn1.Tag(0).Constructed().ContextSpecific()
+	if !in.ReadASN1(&ci, cbasn1.SEQUENCE) || !ci.SkipASN1(cbasn1.OBJECT_IDENTIFIER) || !ci.ReadASN1(&wrap, ctx0) ||
+		!wrap.ReadASN1(&sd, cbasn1.SEQUENCE) || !sd.SkipASN1(cbasn1.INTEGER) || !sd.SkipASN1(cbasn1.SET) ||
+		!sd.SkipASN1(cbasn1.SEQUENCE) || !sd.SkipASN1(ctx0) || !sd.ReadASN1(&si, cbasn1.SET) ||
+		!si.ReadASN1(&si, cbasn1.SEQUENCE) || !si.SkipASN1(cbasn1.INTEGER) || !si.SkipASN1(cbasn1.SEQUENCE) ||
+		!si.SkipASN1(cbasn1.SEQUENCE) || !si.ReadASN1(&attrs, ctx0) {
+		t.Fatal("cannot read the CMS signer info")
+	}
+	found := map[string]bool{}
+	for !attrs.Empty() {
+		var a cryptobyte.String
+		var oid asn1.ObjectIdentifier
+		if !attrs.ReadASN1(&a, cbasn1.SEQUENCE) || !a.ReadASN1ObjectIdentifier(&oid) {
+			t.Fatal("bad attribute")
+		}
+		found[oid.String()] = true
+	}
+	for oid, want := range map[string]bool{
+		"1.2.840.113549.1.9.3":       true,  // content-type
+		"1.2.840.113549.1.9.4":       true,  // message-digest
+		"1.2.840.113549.1.9.16.2.47": true,  // signing-certificate-v2
+		"1.2.840.113549.1.9.5":       false, // signing-time: not in B-B
+		"1.2.840.113549.1.9.16.2.12": false, // signing-certificate v1
+	} {
+		if found[oid] != want {
+			t.Errorf("signed attribute %s present = %v, want %v", oid, found[oid], want)
+		}
+	}
+
+	res, err := CheckPDF(signed, pdfTrust(k))
+	if err != nil || !res.SignedAt.Equal(now) {
+		t.Errorf("CheckPDF = %+v, %v", res, err)
+	}
+
+	file := filepath.Join(t.TempDir(), "signed.pdf")
+	if err := os.WriteFile(file, signed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := pdfRunTool(t, "pdfsig", file)
+	for _, want := range []string{"Signature Type: ETSI.CAdES.detached", "Signature is Valid", "Total document signed",
+		"Signing Time: " + now.Local().Format("Jan 02 2006 15:04:05")} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pdfsig lacks %q:\n%s", want, out)
+		}
+	}
+	if out := pdfRunTool(t, "qpdf", "--check", file); !strings.Contains(out, "No syntax or stream encoding errors") {
+		t.Errorf("qpdf --check:\n%s", out)
+	}
+
+	// A change appended after signing (a new title) is flagged.
+	info, rootPtr := rdr.Trailer().Key("Info").GetPtr(), root.GetPtr()
+	var upd bytes.Buffer
+	upd.Write(signed)
+	off := upd.Len()
+	fmt.Fprintf(&upd, "%d 0 obj\n<< /Title (Mallory) >>\nendobj\n", info.GetID())
+	xref := upd.Len()
+	fmt.Fprintf(&upd, "xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n",
+		info.GetID(), off, rdr.Trailer().Key("Size").Int64(), rootPtr.GetID(), info.GetID(), rdr.XrefInformation.StartPos, xref)
+	if err := os.WriteFile(file, upd.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := pdfRunTool(t, "pdfsig", file); !strings.Contains(out, "Not total document signed") {
+		t.Errorf("pdfsig does not flag the change:\n%s", out)
+	}
+}
+
+// Input that is not a PDF, or a damaged one, is an error, never a panic.
+func TestSignPDFRejectsBrokenInput(t *testing.T) {
+	k := pdfTestKey(t)
+	good, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string][]byte{
+		"empty":     nil,
+		"garbage":   []byte("not a pdf at all"),
+		"truncated": good[:len(good)/2],
+		"no xref":   bytes.Replace(good, []byte("\nxref\n"), []byte("\nxxxx\n"), 1),
+	} {
+		if out, err := SignPDF(in, k, nil, pdfTestIssuer, time.Now()); err == nil {
+			t.Errorf("%s: signed (%d bytes), want an error", name, len(out))
 		}
 	}
 }
