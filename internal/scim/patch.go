@@ -416,6 +416,7 @@ func ParseGroupPatch(body []byte) (GroupChanges, error) {
 			return GroupChanges{}, err
 		}
 	}
+	c.Members, c.AddMembers, c.RemoveMembers = nilIfEmpty(c.Members), nilIfEmpty(c.AddMembers), nilIfEmpty(c.RemoveMembers)
 	return c, nil
 }
 
@@ -595,4 +596,11 @@ func patchBool(value json.RawMessage) (bool, error) {
 func mustJSON(s string) json.RawMessage {
 	b, _ := json.Marshal(s) // a string always marshals
 	return b
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
