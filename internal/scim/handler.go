@@ -180,11 +180,13 @@ func (h *Handler) users(ctx context.Context, r Request, rest []string, q url.Val
 			if p.Count == 0 {
 				users = nil
 			}
+			out := make([]userJSON, len(users))
 			for i := range users {
 				h.locateUser(&users[i])
+				out[i] = users[i].toJSON()
 			}
-			return h.list(ListResponse[User]{Schemas: []string{SchemaListResponse}, TotalResults: total,
-				StartIndex: p.StartIndex, ItemsPerPage: len(users), Resources: nonNil(users)})
+			return h.list(ListResponse[userJSON]{Schemas: []string{SchemaListResponse}, TotalResults: total,
+				StartIndex: p.StartIndex, ItemsPerPage: len(users), Resources: out})
 		case "POST":
 			u, err := DecodeUser(r.Body)
 			if err != nil {

@@ -127,7 +127,11 @@ var (
 
 // MarshalJSON writes the User as RFC 7643 section 4.1 describes, with the enterprise
 // extension only when a department is set.
-func (u User) MarshalJSON() ([]byte, error) {
+func (u User) MarshalJSON() ([]byte, error) { return json.Marshal(u.toJSON()) }
+
+// toJSON is the wire form; lists marshal it directly, which spares encoding/json
+// re-scanning each user's MarshalJSON output.
+func (u *User) toJSON() userJSON {
 	j := userJSON{
 		Schemas: userSchemas, ID: u.ID, ExternalID: u.ExternalID, UserName: u.UserName,
 		DisplayName: u.DisplayName, Active: u.Active, Emails: u.Emails, Groups: u.Groups, Meta: u.Meta,
@@ -140,7 +144,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 		j.Enterprise = &enterpriseJSON{Department: u.Department}
 	}
 	j.Meta.ResourceType = "User"
-	return json.Marshal(j)
+	return j
 }
 
 type groupJSON struct {
