@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kipass/internal/auth"
 )
 
 // Limits on single values. They bound memory and log lines, not names: kipass's own
@@ -200,21 +201,17 @@ func checkUserName(s string) error {
 	return checkEmail("userName", s)
 }
 
-// checkEmail accepts a bare addr-spec such as "ada@example.com": no display name, no
-// angle brackets, no surrounding space, a dot in the domain.
+// checkEmail accepts what kipass accepts as an account e-mail (auth.CheckEmail: a bare
+// addr-spec with a dotted domain, no display name, spaces or control characters), in
+// any case: the Service normalises it as it does every e-mail.
 func checkEmail(attr, s string) error {
-	if len(s) > maxEmailLen {
+	switch auth.CheckEmail(strings.ToLower(s)) {
+	case "":
+		return nil
+	case "too_long":
 		return badRequest(TypeInvalidValue, "%s is longer than %d bytes", attr, maxEmailLen)
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s || !utf8.ValidString(s) {
-		return badRequest(TypeInvalidValue, "%s must be an e-mail address", attr)
-	}
-	at := strings.LastIndexByte(s, '@')
-	if domain := s[at+1:]; !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") {
-		return badRequest(TypeInvalidValue, "%s must be an e-mail address with a full domain", attr)
-	}
-	return nil
+	return badRequest(TypeInvalidValue, "%s must be an e-mail address", attr)
 }
 
 // checkText bounds a free-text value and refuses invalid UTF-8 and control characters,

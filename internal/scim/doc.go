@@ -19,4 +19,25 @@
 // attributes that kipass does not keep (title, phoneNumbers, addresses, ...) are
 // accepted and dropped, so a provider's default attribute mapping works; an attribute
 // that is not in the schemas at all answers 400 invalidPath.
+//
+// Mounting it in fiber takes one route (Path and RawQuery as the client sent them,
+// still escaped; the SCIM root stripped):
+//
+//	app.All("/scim/v2/*", func(c *fiber.Ctx) error {
+//		uri := c.Request().URI()
+//		resp := h.Serve(c.UserContext(), scim.Request{
+//			Method:        c.Method(),
+//			Path:          strings.TrimPrefix(string(uri.PathOriginal()), "/scim/v2"),
+//			RawQuery:      string(uri.QueryString()),
+//			Authorization: c.Get(fiber.HeaderAuthorization),
+//			Body:          c.Body(),
+//		})
+//		for k, v := range resp.Header {
+//			c.Set(k, v)
+//		}
+//		return c.Status(resp.Status).Send(resp.Body)
+//	})
+//
+// A body over fiber's own BodyLimit never reaches Serve, so the web layer's error
+// handler answers 413 for /scim/v2 paths with a SCIM error body as well.
 package scim
