@@ -504,3 +504,29 @@ func TestDiscovery(t *testing.T) {
 	c.want(405, "POST", "/Schemas", "{}")
 	c.want(200, "GET", "/ServiceProviderConfig/", "")
 }
+
+// TestGroupReplaceAndAttributes: PUT replaces the member list; attributes and
+// excludedAttributes decide whether members are loaded.
+func TestGroupReplaceAndAttributes(t *testing.T) {
+	c := newClient(t)
+	u1 := c.want(201, "POST", "/Users", `{"schemas":["`+SchemaUser+`"],"userName":"u1@x.example"}`)["id"].(string)
+	u2 := c.want(201, "POST", "/Users", `{"schemas":["`+SchemaUser+`"],"userName":"u2@x.example"}`)["id"].(string)
+	m := c.want(201, "POST", "/Groups", `{"schemas":["`+SchemaGroup+`"],"displayName":"hr","members":[{"value":"`+u1+`"}]}`)
+	gid := m["id"].(string)
+	wantField(t, m, u1, "members", 0, "value")
+	m = c.want(200, "PUT", "/Groups/"+gid, `{"schemas":["`+SchemaGroup+`"],"displayName":"hr","externalId":"e-hr","members":[{"value":"`+u2+`"}]}`)
+	wantField(t, m, u2, "members", 0, "value")
+	wantField(t, m, nil, "members", 1)
+	wantField(t, m, "e-hr", "externalId")
+	m = c.want(200, "GET", "/Groups?attributes=displayName", "")
+	wantField(t, m, nil, "Resources", 0, "members")
+	m = c.want(200, "GET", "/Groups?attributes=displayName,members", "")
+	wantField(t, m, u2, "Resources", 0, "members", 0, "value")
+	m = c.want(200, "GET", "/Groups?filter=externalId eq \"e-hr\"&excludedAttributes=urn:ietf:params:scim:schemas:core:2.0:Group:members", "")
+	wantField(t, m, 1.0, "totalResults")
+	wantField(t, m, nil, "Resources", 0, "members")
+	c.want(400, "PUT", "/Groups/"+gid, `{"schemas":["`+SchemaGroup+`"],"displayName":"hr","members":[{"value":"nobody"}]}`)
+	c.want(404, "PUT", "/Groups/none", `{"schemas":["`+SchemaGroup+`"],"displayName":"x"}`)
+	m = c.want(200, "GET", "/Groups/"+gid, "")
+	wantField(t, m, u2, "members", 0, "value")
+}
