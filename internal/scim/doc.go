@@ -10,9 +10,9 @@
 // store never sees SCIM JSON.
 //
 // The subset, and why: providers only look resources up by equality (`userName eq
-// "..."`, `externalId eq "..."`, `displayName eq "..."`, `id eq "..."`, joined with
-// `and`), so every other filter answers 400 invalidFilter instead of a partial
-// evaluation. PATCH accepts add/replace/remove with the op in any case, with or without
+// "..."`, `externalId eq "..."`, `displayName eq "..."`, `id eq "..."`, Entra ID's
+// `emails[type eq "work"].value eq "..."` and `members eq "..."`, joined with `and`), so
+// every other filter answers 400 invalidFilter instead of a partial evaluation. PATCH accepts add/replace/remove with the op in any case, with or without
 // a path, `active` as a boolean or the strings "True"/"False" (Entra ID), e-mail values
 // by `emails[type eq "work"].value`, the enterprise extension's department by its full
 // path or as a nested object, and Group members added, removed and replaced. Core

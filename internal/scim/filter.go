@@ -37,6 +37,12 @@ type Filter struct {
 	UserName    *string
 	ExternalID  *string
 	DisplayName *string
+	// Email is the user's work e-mail (`emails[type eq "work"].value eq "..."`, which
+	// Entra ID sends when e-mail is the matching attribute); compared without case.
+	Email *string
+	// Member is a user id that a group must have as member (`members eq "..."`, which
+	// Entra ID sends before it deletes a group).
+	Member *string
 	// Empty is true when the filter names one attribute twice with different values:
 	// nothing matches, and the dispatcher answers without asking the Service.
 	Empty bool
@@ -44,7 +50,8 @@ type Filter struct {
 
 // IsZero reports whether the filter constrains nothing (no filter parameter).
 func (f Filter) IsZero() bool {
-	return f.ID == nil && f.UserName == nil && f.ExternalID == nil && f.DisplayName == nil && !f.Empty
+	return f.ID == nil && f.UserName == nil && f.ExternalID == nil && f.DisplayName == nil &&
+		f.Email == nil && f.Member == nil && !f.Empty
 }
 
 // String renders the filter in canonical SCIM syntax (attributes in a fixed order).
@@ -60,6 +67,8 @@ func (f Filter) String() string {
 	add("userName", f.UserName)
 	add("externalId", f.ExternalID)
 	add("displayName", f.DisplayName)
+	add("emails.value", f.Email)
+	add("members", f.Member)
 	return strings.Join(parts, " and ")
 }
 
@@ -76,7 +85,10 @@ func ParseFilter(s string, kind Kind) (Filter, error) {
 		if n == maxFilterTerms {
 			return f, badRequest(TypeInvalidFilter, "more than %d comparisons", maxFilterTerms)
 		}
-		attr := p.word()
+		attr, err := p.attrPath()
+		if err != nil {
+			return Filter{}, err
+		}
 		if attr == "" {
 			return f, badRequest(TypeInvalidFilter, "expected an attribute name at offset %d", p.i)
 		}
@@ -113,7 +125,7 @@ func ParseFilter(s string, kind Kind) (Filter, error) {
 // sameValue compares two values of one attribute as the Service will.
 func sameValue(attr, a, b string) bool {
 	switch strings.ToLower(attr[strings.LastIndexByte(attr, ':')+1:]) {
-	case "username", "displayname":
+	case "username", "displayname", "emails.value", `emails[type eq "work"].value`:
 		return strings.EqualFold(a, b)
 	}
 	return a == b
@@ -138,8 +150,16 @@ func filterField(f *Filter, attr string, kind Kind) (**string, error) {
 		if kind == KindUser {
 			return &f.UserName, nil
 		}
+	case "emails.value", `emails[type eq "work"].value`:
+		if kind == KindUser {
+			return &f.Email, nil
+		}
+	case "members", "members.value":
+		if kind == KindGroup {
+			return &f.Member, nil
+		}
 	}
-	return nil, badRequest(TypeInvalidFilter, "attribute %q is not filterable; use id, externalId, displayName or userName", attr)
+	return nil, badRequest(TypeInvalidFilter, "attribute %q is not filterable; use id, externalId, displayName, userName, emails.value or members", attr)
 }
 
 type filterLexer struct {
@@ -165,6 +185,29 @@ func (p *filterLexer) word() string {
 		p.i++
 	}
 	return p.s[start:p.i]
+}
+
+// attrPath reads an attribute name, and for `emails[type eq "work"].value` the one value
+// filter providers send, normalised to that spelling.
+func (p *filterLexer) attrPath() (string, error) {
+	attr := p.word()
+	if attr == "" || p.i == len(p.s) || p.s[p.i] != '[' {
+		return attr, nil
+	}
+	end := strings.IndexByte(p.s[p.i:], ']')
+	if end < 0 {
+		return "", badRequest(TypeInvalidFilter, "unbalanced brackets at offset %d", p.i)
+	}
+	inner := strings.Fields(p.s[p.i+1 : p.i+end])
+	p.i += end + 1
+	suffix := p.word()
+	var t string
+	if !strings.EqualFold(attr, "emails") || len(inner) != 3 || !strings.EqualFold(inner[0], "type") ||
+		!strings.EqualFold(inner[1], "eq") || json.Unmarshal([]byte(inner[2]), &t) != nil ||
+		!strings.EqualFold(t, "work") || !strings.EqualFold(suffix, ".value") {
+		return "", badRequest(TypeInvalidFilter, "the only value filter supported is emails[type eq \"work\"].value")
+	}
+	return `emails[type eq "work"].value`, nil
 }
 
 // quoted reads a JSON string literal, as RFC 7644's compValue is.

@@ -25,6 +25,11 @@ func TestParseFilter(t *testing.T) {
 		{`userName eq ""`, KindUser, `userName eq ""`},
 		{`userName eq"a@x.example"`, KindUser, `userName eq "a@x.example"`},
 		{`userName eq "A@x.example" and userName eq "a@X.example"`, KindUser, `userName eq "A@x.example"`},
+		{`emails[type eq "work"].value eq "a@x.example"`, KindUser, `emails.value eq "a@x.example"`},
+		{`Emails[Type EQ "Work"].Value eq "a@x.example"`, KindUser, `emails.value eq "a@x.example"`},
+		{`emails.value eq "a@x.example"`, KindUser, `emails.value eq "a@x.example"`},
+		{`id eq "g1" and members eq "u1"`, KindGroup, `id eq "g1" and members eq "u1"`},
+		{`members.value eq "u1"`, KindGroup, `members eq "u1"`},
 	} {
 		f, err := ParseFilter(tc.in, tc.kind)
 		if err != nil {
@@ -45,7 +50,9 @@ func TestParseFilterRejects(t *testing.T) {
 	for _, in := range []string{
 		``, `userName`, `userName eq`, `userName eq a`, `userName eq 5`, `userName eq true`,
 		`userName ne "a"`, `userName co "a"`, `userName sw "a"`, `userName pr`, `title eq "x"`,
-		`emails.value eq "a@x.example"`, `emails[type eq "work"]`, `userName eq "a" or id eq "b"`,
+		`emails[type eq "work"]`, `emails[type eq "home"].value eq "a"`, `emails[value eq "a"].value eq "a"`,
+		`emails[type eq "work".value eq "a"`, `emails[type eq "work"].type eq "a"`, `members eq "u1"`,
+		`userName[type eq "work"].value eq "a"`, `userName eq "a" or id eq "b"`,
 		`not (userName eq "a")`, `(userName eq "a")`, `userName eq "a" and`, `userName eq "a" and and`,
 		`userName eq "a" id eq "b"`, `userName eq "unterminated`, `userName eq "bad \x escape"`,
 		`urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "x"`, `urn:x:userName eq "a"`,

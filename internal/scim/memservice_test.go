@@ -123,7 +123,8 @@ func (s *memService) ListUsers(_ context.Context, f Filter, p Page) ([]User, int
 	total := 0
 	for _, u := range s.users {
 		if s.deleted[u.ID] || !match(f.ID, u.ID, false) || !match(f.UserName, u.UserName, true) ||
-			!match(f.ExternalID, u.ExternalID, false) || !match(f.DisplayName, u.DisplayName, true) {
+			!match(f.ExternalID, u.ExternalID, false) || !match(f.DisplayName, u.DisplayName, true) ||
+			!match(f.Email, workEmail(u), true) {
 			continue
 		}
 		total++
@@ -132,6 +133,14 @@ func (s *memService) ListUsers(_ context.Context, f Filter, p Page) ([]User, int
 		}
 	}
 	return page, total, nil
+}
+
+// workEmail is the address kipass keeps as the work e-mail: the one sent, else userName.
+func workEmail(u *User) string {
+	if len(u.Emails) > 0 {
+		return u.Emails[0].Value
+	}
+	return u.UserName
 }
 
 func match(want *string, got string, fold bool) bool {
@@ -242,7 +251,8 @@ func (s *memService) ListGroups(_ context.Context, f Filter, p Page, members boo
 	var page []Group
 	total := 0
 	for _, g := range s.groups {
-		if !match(f.ID, g.ID, false) || !match(f.ExternalID, g.ExternalID, false) || !match(f.DisplayName, g.DisplayName, true) {
+		if !match(f.ID, g.ID, false) || !match(f.ExternalID, g.ExternalID, false) || !match(f.DisplayName, g.DisplayName, true) ||
+			(f.Member != nil && !slices.ContainsFunc(g.Members, func(m Member) bool { return m.Value == *f.Member })) {
 			continue
 		}
 		total++

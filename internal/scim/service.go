@@ -19,7 +19,8 @@ type Service interface {
 	// GetUser returns the account with this SCIM id.
 	GetUser(ctx context.Context, id string) (User, error)
 	// ListUsers returns one page of the accounts matching f, in a stable order, and the
-	// number of all matches. f finds accounts by id, userName or externalId.
+	// number of all matches. f finds accounts by id, userName, externalId,
+	// displayName or work e-mail.
 	ListUsers(ctx context.Context, f Filter, p Page) (users []User, total int, err error)
 	// ReplaceUser sets every attribute of the account to u's (PUT). Active false
 	// deprovisions as in PatchUser.
@@ -38,7 +39,7 @@ type Service interface {
 	// ask with excludedAttributes=members to spare large lists).
 	GetGroup(ctx context.Context, id string, members bool) (Group, error)
 	// ListGroups returns one page of the groups matching f (id, displayName,
-	// externalId) and the number of all matches.
+	// externalId, a member's id) and the number of all matches.
 	ListGroups(ctx context.Context, f Filter, p Page, members bool) (groups []Group, total int, err error)
 	// ReplaceGroup sets the group's name, externalId and whole member list (PUT).
 	ReplaceGroup(ctx context.Context, id string, g Group) (Group, error)
