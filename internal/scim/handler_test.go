@@ -264,6 +264,18 @@ func TestOktaSequence(t *testing.T) {
 	wantField(t, m, "Person", "name", "familyName")
 	wantField(t, m, "Another", "name", "givenName")
 
+	// Only attributes kipass does not keep: answered with the unchanged user.
+	m = c.want(200, "PATCH", "/Users/"+id, patchBody(`{"op":"replace","value":{"title":"Boss","locale":"de-DE"}}`))
+	wantField(t, m, "Person", "name", "familyName")
+	// Okta may also deactivate by PUT with active false.
+	m = c.want(200, "PUT", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+	  "userName":"test.user@okta.example","displayName":"Another User","active":false}`)
+	wantField(t, m, false, "active")
+	if len(c.svc.ended) != 2 {
+		t.Errorf("PUT active=false did not end sessions: %v", c.svc.ended)
+	}
+	c.want(200, "PATCH", "/Users/"+id, patchBody(`{"op":"replace","value":{"active":true}}`))
+
 	m = c.want(201, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Test SCIMv2","members":[]}`)
 	gid, _ := m["id"].(string)
 	c.want(204, "PATCH", "/Groups/"+gid, patchBody(`{"op":"replace","value":{"id":"`+gid+`","displayName":"Sales team"}}`))
