@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load test with 200 concurrent learners: builds kipass, starts
-# `kipass serve` on a fresh data directory, runs cmd/kipass-load against it
+# `kipass serve` on a fresh data directory (the quiz cooldown off: the load
+# answers at random), runs cmd/kipass-load against it
 # and samples the server's memory from /proc/PID/status once a second.
 # Prints the load generator's table and the server's peak memory (VmHWM,
 # the kernel's high-water mark of the resident set).
@@ -33,7 +34,7 @@ trap cleanup EXIT
 
 go build -o "$tmp/kipass" ./cmd/kipass
 go build -o "$tmp/kipass-load" ./cmd/kipass-load
-"$tmp/kipass" serve --data "$data" --addr "$addr" --hash-parallel "${HASH_PARALLEL:-2}" >"$tmp/serve.log" 2>&1 &
+"$tmp/kipass" serve --data "$data" --addr "$addr" --hash-parallel "${HASH_PARALLEL:-2}" --quiz-cooldown 0 >"$tmp/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do
   curl -fs "http://$addr/healthz" >/dev/null 2>&1 && break
