@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -534,5 +536,49 @@ func TestParallelExamPassesIssueOneCertificate(t *testing.T) {
 		if id != list[0].ID {
 			t.Fatalf("pass %d names %q, the certificate is %q", i, id, list[0].ID)
 		}
+	}
+}
+
+// TestTestWiseGuessingFailsTheExam answers the final exam without knowing
+// anything, as a test-wise guesser would (the longest option in single
+// choice, all but the shortest in multiple choice, "false" for true/false),
+// on several fresh accounts: none of them passes.
+func TestTestWiseGuessingFailsTheExam(t *testing.T) {
+	f := newFixture(t, app.Config{})
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		u := f.user(fmt.Sprintf("guess%d@example.com", i), app.RoleEmployee)
+		f.passModules(u)
+		st, err := f.app.StartAttempt(ctx, u, courseID, "", "de")
+		if err != nil {
+			t.Fatal(err)
+		}
+		guess := func(drawn []quiz.Drawn) (quiz.Answers, error) {
+			out := quiz.Answers{}
+			for _, d := range drawn {
+				q, _ := f.co.Question(d.QuestionID)
+				byLen := slices.Clone(q.Options)
+				slices.SortStableFunc(byLen, func(a, b quiz.Option) int { return len(b.Text["de"]) - len(a.Text["de"]) })
+				switch q.Type {
+				case quiz.TrueFalse:
+					out[d.QuestionID] = []string{"false"}
+				case quiz.Single:
+					out[d.QuestionID] = []string{byLen[0].ID}
+				default:
+					for _, o := range byLen[:len(byLen)-1] {
+						out[d.QuestionID] = append(out[d.QuestionID], o.ID)
+					}
+				}
+			}
+			return quiz.FromContent(drawn, out), nil
+		}
+		_, res, err := f.app.Submit(ctx, u, st.Attempt.ID, guess, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Passed {
+			t.Fatalf("account %d passed the exam by guessing: %d %%", i, res.ScorePercent)
+		}
+		t.Logf("guesser %d: %d %%", i, res.ScorePercent)
 	}
 }
