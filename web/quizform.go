@@ -1,67 +1,81 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
+	"io"
+	"strconv"
 	"strings"
+	"time"
 
-	"kipass/quiz"
+	"kipass/internal/ttlcache"
 )
 
-// renderQuizForm writes an open attempt as an HTML form. It is built
-// directly rather than through html/template because it is on the module
-// page's hot path and html/template's escaping costs several times the rest
-// of the page; every text is escaped with template.HTMLEscapeString.
+// quizFormData is what the quiz-form template shows.
+type quizFormData struct {
+	AttemptID string
+	Questions []apiQuestion
+	Timed     bool
+	Deadline  string // seconds left (a placeholder while pre-rendering)
+	CSRF      string // a placeholder while pre-rendering
+}
+
+// quizFormKey names a pre-rendered quiz form: an attempt's questions never
+// change, so its form differs only by language and whether it counts down.
+type quizFormKey struct {
+	attempt string
+	lang    string
+	timed   bool
+}
+
+// Pre-rendered quiz forms are kept for an hour (an exam takes 30
+// minutes), at most quizFormCacheSize of them.
+const (
+	quizFormCacheTTL  = time.Hour
+	quizFormCacheSize = 2_000
+)
+
+func newQuizFormCache() *ttlcache.Cache[quizFormKey, prerendered] {
+	return ttlcache.New[quizFormKey, prerendered](quizFormCacheSize, quizFormCacheTTL, time.Now)
+}
+
+// renderQuizForm writes an open attempt as an HTML form with the quiz-form
+// template. The module page shows it on every view while the quiz is open,
+// and executing html/template for five questions costs more than the rest
+// of the page; so the form is rendered once per attempt and language with
+// the CSRF token and the seconds left as holes (see prerendered), which
+// are filled in per view.
 func (v *views) renderQuizForm(lang string, q *quizView, csrf string) template.HTML {
-	esc := template.HTMLEscapeString
-	t := func(key string, args ...any) string {
-		s := v.t(lang, key)
-		if len(args) > 0 {
-			s = fmt.Sprintf(s, args...)
-		}
-		return esc(s)
-	}
+	d := quizFormData{AttemptID: q.AttemptID, Questions: q.Questions, Timed: q.Remaining > 0}
+	values := []string{csrf, strconv.Itoa(q.Remaining)}
 	var b strings.Builder
+	key := quizFormKey{q.AttemptID, lang, d.Timed}
+	p, _, ok := v.quizForms.Get(key)
+	if !ok {
+		var err error
+		p, err = prerender(func(w io.Writer, vals []string) error {
+			d.CSRF, d.Deadline = vals[0], vals[1]
+			return v.base[lang].ExecuteTemplate(w, "quiz-form", d)
+		}, 2)
+		if err != nil {
+			return v.execQuizForm(lang, d, values)
+		}
+		v.quizForms.Add(key, p)
+	}
 	b.Grow(4096)
-	b.WriteString(`<form method="post" action="/attempts/`)
-	b.WriteString(esc(q.AttemptID))
-	b.WriteString(`" class="quiz"`)
-	if q.Remaining > 0 {
-		fmt.Fprintf(&b, ` data-deadline="%d"`, q.Remaining)
+	if !p.fill(&b, values) {
+		return v.execQuizForm(lang, d, values)
 	}
-	b.WriteString(">\n<input type=\"hidden\" name=\"_csrf\" value=\"")
-	b.WriteString(esc(csrf))
-	b.WriteString("\">\n")
-	for i, qu := range q.Questions {
-		input := "radio"
-		b.WriteString(`<fieldset class="question"><legend><span class="qnum">`)
-		b.WriteString(t("quiz.question_n", i+1, len(q.Questions)))
-		b.WriteString("</span> ")
-		b.WriteString(esc(qu.Text))
-		b.WriteString("</legend>\n")
-		if qu.Type == quiz.Multiple {
-			input = "checkbox"
-			b.WriteString(`<p class="hint">`)
-			b.WriteString(t("quiz.multiple_hint"))
-			b.WriteString("</p>\n")
-		}
-		for _, o := range qu.Options {
-			b.WriteString(`<label class="option"><input type="`)
-			b.WriteString(input)
-			b.WriteString(`" name="q-`)
-			b.WriteString(esc(qu.ID))
-			b.WriteString(`" value="`)
-			b.WriteString(esc(o.ID))
-			b.WriteString(`"> <span>`)
-			b.WriteString(esc(o.Text))
-			b.WriteString("</span></label>\n")
-		}
-		b.WriteString("</fieldset>\n")
+	return template.HTML(b.String())
+}
+
+// execQuizForm executes the template directly: the way a form that cannot
+// be pre-rendered is still shown (it never happens with kipass's template;
+// prerender would have to reject it).
+func (v *views) execQuizForm(lang string, d quizFormData, values []string) template.HTML {
+	var b strings.Builder
+	d.CSRF, d.Deadline = values[0], values[1]
+	if err := v.base[lang].ExecuteTemplate(&b, "quiz-form", d); err != nil {
+		return template.HTML(template.HTMLEscapeString(err.Error()))
 	}
-	b.WriteString(`<p class="hint">`)
-	b.WriteString(t("quiz.submit_hint"))
-	b.WriteString("</p>\n<button type=\"submit\" class=\"button\">")
-	b.WriteString(t("quiz.submit"))
-	b.WriteString("</button>\n</form>\n")
 	return template.HTML(b.String())
 }
