@@ -126,8 +126,8 @@ func reminderPlan(ctx context.Context, db *store.DB, cat *courses.Catalog, now t
 	if err != nil {
 		return reminders.Plan{}, err
 	}
-	uc := kapp.New(kapp.Deps{Reports: db, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return now }})
-	rows, _, err := uc.HRReport(ctx, "", nil)
+	uc := kapp.New(kapp.Deps{Catalog: func() *courses.Catalog { return cat }, Reports: db})
+	rows, err := uc.HRReportAt(ctx, "", nil, now)
 	if err != nil {
 		return reminders.Plan{}, err
 	}
