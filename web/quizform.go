@@ -20,11 +20,11 @@ type quizFormData struct {
 }
 
 // quizFormKey names a pre-rendered quiz form: an attempt's questions never
-// change, so its form differs only by language and whether it counts down.
+// change, so its form differs only by language, the version of the course
+// texts and whether it counts down.
 type quizFormKey struct {
-	attempt string
-	lang    string
-	timed   bool
+	attempt, lang, content string
+	timed                  bool
 }
 
 // Pre-rendered quiz forms are kept for an hour (an exam takes 30
@@ -48,7 +48,7 @@ func (v *views) renderQuizForm(lang string, q *quizView, csrf string) template.H
 	d := quizFormData{AttemptID: q.AttemptID, Questions: q.Questions, Timed: q.Remaining > 0}
 	values := []string{csrf, strconv.Itoa(q.Remaining)}
 	var b strings.Builder
-	key := quizFormKey{q.AttemptID, lang, d.Timed}
+	key := quizFormKey{attempt: q.AttemptID, lang: lang, content: q.Content, timed: d.Timed}
 	p, _, ok := v.quizForms.Get(key)
 	if !ok {
 		var err error

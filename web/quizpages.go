@@ -18,6 +18,9 @@ type quizView struct {
 	Questions []apiQuestion
 	ExpiresAt time.Time
 	Remaining int // seconds left; 0 when untimed
+	// Content is the version of the course texts shown (a reloaded
+	// course has a new one).
+	Content string
 }
 
 // resultView is a graded attempt with its questions, for the result page.
@@ -52,7 +55,8 @@ func (s *server) quizView(co *courses.Course, a app.Attempt, lang string) (*quiz
 	if err != nil {
 		return nil, err
 	}
-	v := &quizView{AttemptID: a.ID, Exam: a.Kind == app.KindExam, Questions: app.Present(co, drawn, lang), ExpiresAt: a.ExpiresAt}
+	v := &quizView{AttemptID: a.ID, Exam: a.Kind == app.KindExam, Questions: app.Present(co, drawn, lang), ExpiresAt: a.ExpiresAt,
+		Content: co.Version}
 	if !a.ExpiresAt.IsZero() {
 		v.Remaining = max(0, int(a.ExpiresAt.Sub(s.now()).Seconds()))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"time"
 
@@ -25,11 +26,12 @@ var (
 	errNoAttempt = errs.New(errs.NotFound, "not_found", "No such attempt.")
 	// ErrNoCourse is the answer for a course or module that the catalogue
 	// does not hold.
-	ErrNoCourse     = errs.New(errs.NotFound, "not_found", "There is no such course or module.")
-	errExamLocked   = errs.New(errs.Forbidden, "exam_locked", "The final exam opens once every module quiz is passed.")
-	errCourseGone   = errs.New(errs.NotFound, "course_removed", "The course of this attempt is no longer offered.")
-	errExamLimitFmt = "You have used your %d exam attempts for the last 24 hours. Please try again later."
+	ErrNoCourse   = errs.New(errs.NotFound, "not_found", "There is no such course or module.")
+	errExamLocked = errs.New(errs.Forbidden, "exam_locked", "The final exam opens once every module quiz is passed.")
+	errCourseGone = errs.New(errs.NotFound, "course_removed", "The course of this attempt is no longer offered.")
 )
+
+const examLimitMessage = "You have used your %d exam attempts for the last 24 hours. Please try again later."
 
 // ValidAttemptID reports whether id has the shape of an attempt id; any
 // other is not found without asking the store.
@@ -150,7 +152,7 @@ func (a *App) StartAttempt(ctx context.Context, u User, courseID, moduleID, lang
 	}
 	if err := a.att.CreateAttempt(ctx, att, limit, ExamWindow); err != nil {
 		if errors.Is(err, ErrAttemptLimit) {
-			return Started{}, errs.New(errs.Throttled, "exam_limit_reached", sprintf(errExamLimitFmt, limit))
+			return Started{}, errs.New(errs.Throttled, "exam_limit_reached", fmt.Sprintf(examLimitMessage, limit))
 		}
 		return Started{}, err
 	}
@@ -205,8 +207,8 @@ func DecodeResult(a Attempt) (Result, error) {
 // an attempt that is not theirs.
 type AnswerReader func(drawn []quiz.Drawn) (quiz.Answers, error)
 
-// openAttempt loads the caller's attempt and its drawn questions; the
-// first step of Submit (and of a future SaveDraft).
+// loadAttempt loads the caller's attempt and, when it is open, its drawn
+// questions: the first step of Submit (and of a future SaveDraft).
 func (a *App) loadAttempt(ctx context.Context, u User, id string) (Attempt, []quiz.Drawn, error) {
 	if !ValidAttemptID(id) {
 		return Attempt{}, nil, errNoAttempt
