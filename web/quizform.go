@@ -1,98 +1,86 @@
 package web
 
 import (
-	"fmt"
 	"html/template"
-	"slices"
+	"io"
+	"strconv"
 	"strings"
+	"time"
 
-	"kipass/quiz"
+	"kipass/internal/ttlcache"
 )
 
-// renderQuizForm writes an open attempt as an HTML form: the options under
-// the attempt's tokens, the answers saved so far checked, the count of
-// answered questions, a "save answers" button (the draft, without
-// JavaScript) and the submit button. It is built directly rather than
-// through html/template because it is on the module page's hot path and
-// html/template's escaping costs several times the rest of the page; every
-// text is escaped with template.HTMLEscapeString.
+// quizFormData is what the quiz-form template shows.
+type quizFormData struct {
+	AttemptID string
+	Questions []apiQuestion
+	Exam      bool
+	Timed     bool
+	Deadline  string // seconds left (a placeholder while pre-rendering)
+	CSRF      string // a placeholder while pre-rendering
+	// Draft is the answers saved so far (shown ids), checked in the form.
+	Draft    map[string][]string
+	Answered int
+}
+
+// quizFormKey names a pre-rendered quiz form: an attempt's questions never
+// change, so its form differs only by language, the version of the course
+// texts, whether it counts down and the answers saved so far (a new draft
+// renders once; the module page's repeated views of an open quiz reuse it).
+type quizFormKey struct {
+	attempt, lang, content, draft string
+	timed                         bool
+}
+
+// Pre-rendered quiz forms are kept for an hour (an exam takes 30
+// minutes), at most quizFormCacheSize of them.
+const (
+	quizFormCacheTTL  = time.Hour
+	quizFormCacheSize = 2_000
+)
+
+func newQuizFormCache() *ttlcache.Cache[quizFormKey, prerendered] {
+	return ttlcache.New[quizFormKey, prerendered](quizFormCacheSize, quizFormCacheTTL, time.Now)
+}
+
+// renderQuizForm writes an open attempt as an HTML form with the quiz-form
+// template. The module page shows it on every view while the quiz is open,
+// and executing html/template for five questions costs more than the rest
+// of the page; so the form is rendered once per attempt and language with
+// the CSRF token and the seconds left as holes (see prerendered), which
+// are filled in per view.
 func (v *views) renderQuizForm(lang string, q *quizView, csrf string) template.HTML {
-	esc := template.HTMLEscapeString
-	t := func(key string, args ...any) string {
-		s := v.t(lang, key)
-		if len(args) > 0 {
-			s = fmt.Sprintf(s, args...)
-		}
-		return esc(s)
-	}
+	d := quizFormData{AttemptID: q.AttemptID, Questions: q.Questions, Exam: q.Exam, Timed: q.Remaining > 0, Draft: q.Draft, Answered: q.Answered}
+	values := []string{csrf, strconv.Itoa(q.Remaining)}
 	var b strings.Builder
+	key := quizFormKey{attempt: q.AttemptID, lang: lang, content: q.Content, draft: q.DraftKey, timed: d.Timed}
+	p, _, ok := v.quizForms.Get(key)
+	if !ok {
+		var err error
+		p, err = prerender(func(w io.Writer, vals []string) error {
+			d.CSRF, d.Deadline = vals[0], vals[1]
+			return v.base[lang].ExecuteTemplate(w, "quiz-form", d)
+		}, 2)
+		if err != nil {
+			return v.execQuizForm(lang, d, values)
+		}
+		v.quizForms.Add(key, p)
+	}
 	b.Grow(4096)
-	b.WriteString(`<form method="post" action="/attempts/`)
-	b.WriteString(esc(q.AttemptID))
-	b.WriteString(`" class="quiz" data-draft="/api/v1/attempts/`)
-	b.WriteString(esc(q.AttemptID))
-	b.WriteString(`/answers"`)
-	if q.Remaining > 0 {
-		fmt.Fprintf(&b, ` data-deadline="%d"`, q.Remaining)
+	if !p.fill(&b, values) {
+		return v.execQuizForm(lang, d, values)
 	}
-	fmt.Fprintf(&b, ` data-total="%d" data-answered-fmt="%s">`+"\n", len(q.Questions), esc(v.t(lang, "quiz.answered")))
-	b.WriteString("<input type=\"hidden\" name=\"_csrf\" value=\"")
-	b.WriteString(esc(csrf))
-	b.WriteString("\">\n")
-	answered := func() {
-		b.WriteString(`<p class="answered" data-answered aria-live="polite">`)
-		b.WriteString(t("quiz.answered", q.Answered, len(q.Questions)))
-		b.WriteString("</p>\n")
+	return template.HTML(b.String())
+}
+
+// execQuizForm executes the template directly: the way a form that cannot
+// be pre-rendered is still shown (it never happens with kipass's template;
+// prerender would have to reject it).
+func (v *views) execQuizForm(lang string, d quizFormData, values []string) template.HTML {
+	var b strings.Builder
+	d.CSRF, d.Deadline = values[0], values[1]
+	if err := v.base[lang].ExecuteTemplate(&b, "quiz-form", d); err != nil {
+		return template.HTML(template.HTMLEscapeString(err.Error()))
 	}
-	answered()
-	for i, qu := range q.Questions {
-		input := "radio"
-		b.WriteString(`<fieldset class="question" id="q-`)
-		b.WriteString(esc(qu.ID))
-		b.WriteString(`"><legend><span class="qnum">`)
-		b.WriteString(t("quiz.question_n", i+1, len(q.Questions)))
-		b.WriteString("</span> ")
-		b.WriteString(esc(qu.Text))
-		b.WriteString("</legend>\n")
-		if qu.Type == quiz.Multiple {
-			input = "checkbox"
-			b.WriteString(`<p class="hint">`)
-			b.WriteString(t("quiz.multiple_hint"))
-			b.WriteString("</p>\n")
-		}
-		saved := q.Draft[qu.ID]
-		for _, o := range qu.Options {
-			b.WriteString(`<label class="option"><input type="`)
-			b.WriteString(input)
-			b.WriteString(`" name="q-`)
-			b.WriteString(esc(qu.ID))
-			b.WriteString(`" value="`)
-			b.WriteString(esc(o.ID))
-			b.WriteString(`"`)
-			if slices.Contains(saved, o.ID) {
-				b.WriteString(" checked")
-			}
-			b.WriteString(`> <span>`)
-			b.WriteString(esc(o.Text))
-			b.WriteString("</span></label>\n")
-		}
-		b.WriteString("</fieldset>\n")
-	}
-	answered()
-	b.WriteString(`<p class="hint">`)
-	if q.Exam {
-		b.WriteString(t("quiz.submit_hint_exam"))
-	} else {
-		b.WriteString(t("quiz.submit_hint"))
-	}
-	b.WriteString("</p>\n<div class=\"actions\"><button type=\"submit\" class=\"button\">")
-	b.WriteString(t("quiz.submit"))
-	b.WriteString("</button> <button type=\"submit\" class=\"button secondary\" formaction=\"/attempts/")
-	b.WriteString(esc(q.AttemptID))
-	b.WriteString("/draft\" data-save>")
-	b.WriteString(t("quiz.save"))
-	b.WriteString(`</button> <span class="saved-note" data-saved data-ok="`)
-	b.WriteString(t("quiz.saved_auto"))
-	b.WriteString("\" aria-live=\"polite\"></span></div>\n</form>\n")
 	return template.HTML(b.String())
 }

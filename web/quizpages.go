@@ -18,8 +18,13 @@ type quizView struct {
 	Questions []apiQuestion
 	ExpiresAt time.Time
 	Remaining int // seconds left; 0 when untimed
-	// Draft holds the answers saved so far, in the shown option ids.
+	// Content is the version of the course texts shown (a reloaded
+	// course has a new one).
+	Content string
+	// Draft holds the answers saved so far, in the shown option ids;
+	// DraftKey is the draft as stored, naming the pre-rendered form.
 	Draft    quiz.Answers
+	DraftKey string
 	Answered int
 }
 
@@ -77,7 +82,7 @@ func (s *server) quizView(co *courses.Course, a app.Attempt, lang string) (*quiz
 		return nil, err
 	}
 	v := &quizView{AttemptID: a.ID, Exam: a.Kind == app.KindExam, Questions: app.Present(co, drawn, lang), ExpiresAt: a.ExpiresAt,
-		Draft: quiz.FromContent(drawn, draft), Answered: app.Answered(drawn, draft)}
+		Content: co.Version, Draft: quiz.FromContent(drawn, draft), DraftKey: string(a.Draft), Answered: app.Answered(drawn, draft)}
 	if !a.ExpiresAt.IsZero() {
 		v.Remaining = max(0, int(a.ExpiresAt.Sub(s.now()).Seconds()))
 	}

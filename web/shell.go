@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"html/template"
 	"io"
 	"net/url"
@@ -11,20 +10,16 @@ import (
 	"kipass/internal/app"
 )
 
-// The placeholders of the page shell. They are plain letters, so every
-// escaping context of html/template leaves them as they are.
-const (
-	holeTitle = "KIPASSHOLETITLE"
-	holeCSRF  = "KIPASSHOLECSRF"
-	holeLang  = "KIPASSHOLELANGURL"
-)
-
 // shell is the page around the content, rendered once per language and
-// login state: literal parts with the holes between them.
+// login state by html/template, with the title, the CSRF token and the
+// language link as holes (see prerendered).
 type shell struct {
-	head  [][]byte // literal parts; holes[i] goes between head[i] and head[i+1]
-	holes []string
-	foot  []byte
+	head prerendered
+	foot []byte
+	// For a language link that the pre-rendered head cannot take: the
+	// template and the page data it was rendered with.
+	tmpl *template.Template
+	pd   pageData
 }
 
 // numShells is the number of page shells per language: anonymous and one
@@ -55,56 +50,35 @@ func buildShell(t *template.Template, lang, role string) (shell, error) {
 	if lang == "en" {
 		other = "de"
 	}
-	pd := pageData{Lang: lang, OtherLang: other, LangURL: holeLang, Title: holeTitle, CSRF: holeCSRF}
+	pd := pageData{Lang: lang, OtherLang: other}
 	if role != "" {
 		pd.User = &app.User{Role: role}
 	}
-	var head, foot bytes.Buffer
-	if err := t.ExecuteTemplate(&head, "head", pd); err != nil {
+	sh := shell{tmpl: t, pd: pd}
+	var err error
+	if sh.head, err = prerender(func(w io.Writer, v []string) error { return sh.execHead(w, v[0], v[1], v[2]) }, 3); err != nil {
 		return shell{}, err
 	}
+	var foot bytes.Buffer
 	if err := t.ExecuteTemplate(&foot, "foot", pd); err != nil {
 		return shell{}, err
 	}
-	sh := shell{foot: foot.Bytes()}
-	rest := head.Bytes()
-	for {
-		i, hole := -1, ""
-		for _, h := range []string{holeTitle, holeCSRF, holeLang} {
-			if j := bytes.Index(rest, []byte(h)); j >= 0 && (i < 0 || j < i) {
-				i, hole = j, h
-			}
-		}
-		if i < 0 {
-			sh.head = append(sh.head, rest)
-			break
-		}
-		sh.head = append(sh.head, rest[:i])
-		sh.holes = append(sh.holes, hole)
-		rest = rest[i+len(hole):]
-	}
-	if bytes.Contains(sh.foot, []byte("KIPASSHOLE")) {
-		return shell{}, fmt.Errorf("web: the page foot must not use the title, CSRF token or language link")
-	}
+	sh.foot = foot.Bytes()
 	return sh, nil
 }
 
-// writeHead writes the shell's head with the holes filled in, escaped.
+// execHead executes the layout's head with the values.
+func (sh shell) execHead(w io.Writer, title, csrf, langURL string) error {
+	pd := sh.pd
+	pd.Title, pd.CSRF, pd.LangURL = title, csrf, langURL
+	return sh.tmpl.ExecuteTemplate(w, "head", pd)
+}
+
+// writeHead writes the shell's head with the holes filled in, escaped as
+// html/template would.
 func (sh shell) writeHead(w io.Writer, title, csrf, langURL string) {
-	for i, part := range sh.head {
-		w.Write(part)
-		if i < len(sh.holes) {
-			v := ""
-			switch sh.holes[i] {
-			case holeTitle:
-				v = title
-			case holeCSRF:
-				v = csrf
-			case holeLang:
-				v = langURL
-			}
-			io.WriteString(w, template.HTMLEscapeString(v))
-		}
+	if !sh.head.fill(w, []string{title, csrf, langURL}) {
+		sh.execHead(w, title, csrf, langURL) // the template parsed and ran at start-up
 	}
 }
 

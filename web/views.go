@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"kipass/internal/app"
 	"kipass/internal/errs"
+	"kipass/internal/ttlcache"
 	"kipass/quiz"
 )
 
@@ -37,12 +39,17 @@ type views struct {
 	shells   map[string][numShells]shell              // lang -> one per shellRole
 	messages map[string]map[string]string             // lang -> key -> text
 	staticV  string                                   // cache-busting version of the static files
+	// base holds the shared templates (layout, quiz form) per language.
+	base map[string]*template.Template
+	// quizForms holds pre-rendered quiz forms (see renderQuizForm).
+	quizForms *ttlcache.Cache[quizFormKey, prerendered]
 }
 
 // loadViews parses every template once per language, with t bound to that
 // language's messages. Missing message keys fail here, not at request time.
 func loadViews() (*views, error) {
-	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][numShells]shell{}, messages: map[string]map[string]string{}}
+	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][numShells]shell{}, messages: map[string]map[string]string{},
+		base: map[string]*template.Template{}, quizForms: newQuizFormCache()}
 	for _, lang := range languages {
 		b, err := i18nFS.ReadFile("i18n/" + lang + ".json")
 		if err != nil {
@@ -100,6 +107,7 @@ func loadViews() (*views, error) {
 			}
 			v.pages[lang][strings.TrimSuffix(path.Base(p), ".html")] = t
 		}
+		v.base[lang] = base
 		var sh [numShells]shell
 		for i := range sh {
 			if sh[i], err = buildShell(base, lang, shellRole(i)); err != nil {
@@ -152,7 +160,9 @@ func (v *views) funcs(lang string) template.FuncMap {
 			}
 			return t.Format("2 January 2006")
 		},
-		"inc":      func(i int) int { return i + 1 },
+		"inc": func(i int) int { return i + 1 },
+		// has reports whether list holds s (a saved answer in the quiz form).
+		"has":      func(list []string, s string) bool { return slices.Contains(list, s) },
 		"quizForm": func(q *quizView, csrf string) template.HTML { return v.renderQuizForm(lang, q, csrf) },
 		// isoDate formats an RFC 3339 time string as a date.
 		"isoDate": func(s string) string {

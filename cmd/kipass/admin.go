@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
 	"kipass/internal/store"
@@ -31,7 +32,7 @@ func cmdAdminCreate(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args, e); err != nil {
 		return err
 	}
-	if !store.ValidRole(role) {
+	if !kapp.ValidRole(role) {
 		return fail(2, "--role must be admin, hr or employee")
 	}
 	hrSet := hrDepts != "" // also when it came from KIPASS_HR_DEPARTMENTS
@@ -72,12 +73,8 @@ func cmdAdminCreate(ctx context.Context, args []string, e env) error {
 		return fail(1, "cannot open the database: %v", err)
 	}
 	defer db.Close()
-	hash, err := auth.NewHasher(auth.DefaultParams, 1).Hash(ctx, r.Password)
-	if err != nil {
-		return err
-	}
-	id, err := db.CreateUser(ctx, store.NewUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: role, PasswordHash: hash,
-		HRDepartments: scope})
+	uc := kapp.New(kapp.Deps{Accounts: db, Hasher: auth.NewHasher(auth.DefaultParams, 1)})
+	id, err := uc.CreateAccount(ctx, r, role, scope...)
 	if err != nil {
 		if ee := errs.As(err); ee != nil && ee.Kind == errs.Conflict {
 			return fail(1, "an account with this email address exists already")

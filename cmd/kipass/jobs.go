@@ -97,19 +97,13 @@ func hrSummaryJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sen
 		if err != nil {
 			return err
 		}
+		people, err := kapp.New(kapp.Deps{Directory: db, Reports: db}).SummaryRecipients(ctx)
+		if err != nil {
+			return err
+		}
 		var to []reminders.Recipient
-		for _, role := range []string{store.RoleHR, store.RoleAdmin} {
-			users, _, err := db.ListUsers(ctx, store.UserFilter{Role: role, Limit: 10_000})
-			if err != nil {
-				return err
-			}
-			for _, u := range users {
-				if limited, err := db.HRDepartments(ctx, u.ID); err != nil {
-					return err
-				} else if u.Active && len(limited) == 0 {
-					to = append(to, reminders.Recipient{Name: u.Name, Email: u.Email, Lang: u.Lang})
-				}
-			}
+		for _, u := range people {
+			to = append(to, reminders.Recipient{Name: u.Name, Email: u.Email, Lang: u.Lang})
 		}
 		sent := 0
 		for _, m := range reminders.SummaryMessages(plan.Summary, to, now, baseURL) {
@@ -132,8 +126,8 @@ func reminderPlan(ctx context.Context, db *store.DB, cat *courses.Catalog, now t
 	if err != nil {
 		return reminders.Plan{}, err
 	}
-	uc := kapp.New(kapp.Deps{Reports: db, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return now }})
-	rows, _, err := uc.HRReport(ctx, "", nil)
+	uc := kapp.New(kapp.Deps{Catalog: func() *courses.Catalog { return cat }, Reports: db})
+	rows, err := uc.HRReportAt(ctx, "", nil, now)
 	if err != nil {
 		return reminders.Plan{}, err
 	}

@@ -215,7 +215,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		return err
 	}
 
-	setup, err := setupLink(ctx, db, base)
+	setup, err := setupLink(ctx, uc, base)
 	if err != nil {
 		return err
 	}
@@ -269,15 +269,11 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 const shutdownGrace = 10 * time.Second
 
 // setupLink returns the message with a one-time link that creates the first
-// admin, while there is none. Each start makes a new link; older ones stop
-// working.
-func setupLink(ctx context.Context, db *store.DB, base *url.URL) (string, error) {
-	n, err := db.CountAdmins(ctx)
-	if err != nil || n > 0 {
-		return "", err
-	}
-	token := auth.NewToken()
-	if err := db.CreateOneTimeToken(ctx, auth.HashToken(token), store.TokenSetup, 0, time.Now().Add(24*time.Hour)); err != nil {
+// admin, while there is none (app.SetupToken). Each start makes a new
+// link; older ones stop working.
+func setupLink(ctx context.Context, uc *kapp.App, base *url.URL) (string, error) {
+	token, err := uc.SetupToken(ctx)
+	if err != nil || token == "" {
 		return "", err
 	}
 	return fmt.Sprintf("No administrator yet. Open this one-time link within 24 hours to create one:\n  %s/setup?token=%s\n", base, token), nil

@@ -215,3 +215,45 @@ func (a *App) Import(ctx context.Context, by Actor, rows []ImportRow, progress f
 	}
 	return out, nil
 }
+
+// CreateAccount creates an account of any role with a password, for the
+// command line (`kipass admin create`): the same checks as a registration,
+// and a taken email is ErrEmailTaken. hrDepartments limit an HR account (none: it
+// sees every department).
+func (a *App) CreateAccount(ctx context.Context, r auth.Registration, role string, hrDepartments ...string) (int64, error) {
+	if !ValidRole(role) {
+		return 0, errs.Field("role", "invalid")
+	}
+	if err := r.Clean(); err != nil {
+		return 0, err
+	}
+	hash, err := a.hasher.Hash(ctx, r.Password)
+	if err != nil {
+		return 0, err
+	}
+	return a.accounts.CreateUser(ctx, NewUser{Email: r.Email, Name: r.Name, Department: r.Department, Role: role, PasswordHash: hash,
+		HRDepartments: hrDepartments})
+}
+
+// SummaryRecipients are the people who get the weekly HR summary: active
+// admins and active HR accounts that see every department.
+func (a *App) SummaryRecipients(ctx context.Context) ([]User, error) {
+	var to []User
+	for _, role := range []string{RoleHR, RoleAdmin} {
+		users, _, err := a.dir.ListUsers(ctx, UserFilter{Role: role, Limit: 10_000})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if !u.Active {
+				continue
+			}
+			if scope, err := a.HRScope(ctx, u); err != nil {
+				return nil, err
+			} else if scope == nil {
+				to = append(to, u)
+			}
+		}
+	}
+	return to, nil
+}

@@ -153,3 +153,42 @@ func TestHRReportAndAssignments(t *testing.T) {
 		t.Fatalf("assignments %+v", list)
 	}
 }
+
+func TestSetupTokenAndCreateAccount(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, app.Config{})
+	tok, err := f.app.SetupToken(ctx)
+	if err != nil || tok == "" {
+		t.Fatalf("setup token: %q %v", tok, err)
+	}
+	if ok, _ := f.app.SetupValid(ctx, tok); !ok {
+		t.Fatal("fresh setup token not valid")
+	}
+	if _, err := f.app.CreateAccount(ctx, erika, "boss"); errs.KindOf(err) != errs.Invalid {
+		t.Fatalf("bad role: %v", err)
+	}
+	a := erika
+	a.Email = "ada@example.com"
+	if _, err := f.app.CreateAccount(ctx, a, app.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.CreateAccount(ctx, a, app.RoleHR); !errors.Is(err, app.ErrEmailTaken) {
+		t.Fatalf("taken: %v", err)
+	}
+	// With an admin there is no setup link, and the old one stops working.
+	if tok2, err := f.app.SetupToken(ctx); err != nil || tok2 != "" {
+		t.Fatalf("setup token with an admin: %q %v", tok2, err)
+	}
+	if ok, _ := f.app.SetupValid(ctx, tok); ok {
+		t.Fatal("setup token valid with an admin")
+	}
+	// The weekly summary goes to admins and unlimited HR.
+	hr := f.user("hr@example.com", app.RoleHR)
+	limited := f.user("hr2@example.com", app.RoleHR)
+	f.db.UpdateAccount(ctx, limited.ID, app.AccountChange{Name: limited.Name, Role: app.RoleHR, Active: true, HRDepartments: []string{"IT"}}, app.Actor{ID: 1, Role: app.RoleAdmin})
+	f.user("e@example.com", app.RoleEmployee)
+	to, err := f.app.SummaryRecipients(ctx)
+	if err != nil || len(to) != 2 || to[0].ID != hr.ID || to[1].Email != "ada@example.com" {
+		t.Fatalf("recipients %+v %v", to, err)
+	}
+}

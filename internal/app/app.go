@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	mrand "math/rand/v2"
+	"sync"
 	"time"
 
 	"kipass/courses"
@@ -162,8 +163,10 @@ type App struct {
 	catalog  func() *courses.Catalog
 	now      func() time.Time
 	rand     func() *mrand.Rand
-	// reportRows holds recent HR report rows.
+	// reportRows holds recent HR report rows, made on first use (an App
+	// made for one job run needs none: the cache sweeps in the background).
 	reportRows *ttlcache.Cache[string, reportEntry]
+	reportOnce sync.Once
 }
 
 // New returns the use cases over the given collaborators.
@@ -173,7 +176,6 @@ func New(d Deps) *App {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.reportRows = ttlcache.New[string, reportEntry](reportCacheEntries, reportCacheTTL, a.now)
 	if a.rand == nil {
 		a.rand = newRand
 	}

@@ -26,11 +26,12 @@ var (
 	errNoAttempt = errs.New(errs.NotFound, "not_found", "No such attempt.")
 	// ErrNoCourse is the answer for a course or module that the catalogue
 	// does not hold.
-	ErrNoCourse     = errs.New(errs.NotFound, "not_found", "There is no such course or module.")
-	errExamLocked   = errs.New(errs.Forbidden, "exam_locked", "The final exam opens once every module quiz is passed.")
-	errCourseGone   = errs.New(errs.NotFound, "course_removed", "The course of this attempt is no longer offered.")
-	errExamLimitFmt = "You have used your %d exam attempts for the last 24 hours. Please try again later."
+	ErrNoCourse   = errs.New(errs.NotFound, "not_found", "There is no such course or module.")
+	errExamLocked = errs.New(errs.Forbidden, "exam_locked", "The final exam opens once every module quiz is passed.")
+	errCourseGone = errs.New(errs.NotFound, "course_removed", "The course of this attempt is no longer offered.")
 )
+
+const examLimitMessage = "You have used your %d exam attempts for the last 24 hours. Please try again later."
 
 // ValidAttemptID reports whether id has the shape of an attempt id; any
 // other is not found without asking the store.
@@ -156,7 +157,7 @@ func (a *App) StartAttempt(ctx context.Context, u User, courseID, moduleID, lang
 	}
 	if err := a.att.CreateAttempt(ctx, att, limit, ExamWindow); err != nil {
 		if errors.Is(err, ErrAttemptLimit) {
-			return Started{}, errs.New(errs.Throttled, "exam_limit_reached", sprintf(errExamLimitFmt, limit))
+			return Started{}, errs.New(errs.Throttled, "exam_limit_reached", fmt.Sprintf(examLimitMessage, limit))
 		}
 		return Started{}, err
 	}
@@ -364,7 +365,7 @@ func (a *App) Submit(ctx context.Context, u User, id string, read AnswerReader, 
 		return att, Result{}, errNoAnswers
 	}
 	if open := Unanswered(drawn, ans); att.Kind == KindExam && len(open) > 0 && !confirm {
-		e := errs.New(errs.Conflict, "unanswered", sprintf("%d questions are not answered yet. Submit anyway with confirm, or answer them first.", len(open)))
+		e := errs.New(errs.Conflict, "unanswered", fmt.Sprintf("%d questions are not answered yet. Submit anyway with confirm, or answer them first.", len(open)))
 		e.Fields = make(map[string]string, len(open))
 		for _, q := range open {
 			e.Fields[q] = "unanswered"
@@ -476,7 +477,7 @@ func (a *App) checkCooldown(ctx context.Context, u User, courseID, moduleID stri
 	if err != nil || until.IsZero() {
 		return err
 	}
-	e := errs.New(errs.Throttled, "quiz_cooldown", sprintf("After %d failed attempts within an hour, the next attempt opens at %s.",
+	e := errs.New(errs.Throttled, "quiz_cooldown", fmt.Sprintf("After %d failed attempts within an hour, the next attempt opens at %s.",
 		CooldownFailures, until.UTC().Format(time.RFC3339)))
 	e.Fields = map[string]string{"retry_at": until.UTC().Format(time.RFC3339)}
 	return e

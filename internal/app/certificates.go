@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -72,5 +71,3 @@ func (a *App) Revoke(ctx context.Context, by User, id, reason string) error {
 	}
 	return a.certs.RevokeCertificate(ctx, id, reason, Actor{ID: by.ID, Role: by.Role})
 }
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

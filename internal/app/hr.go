@@ -11,6 +11,7 @@ import (
 	"kipass/internal/auth"
 	"kipass/internal/errs"
 	"kipass/internal/reports"
+	"kipass/internal/ttlcache"
 )
 
 // ReportStore reads what HR reports are made of.
@@ -80,10 +81,25 @@ func (a *App) HRReport(ctx context.Context, courseID string, depts []string) ([]
 	if depts != nil && len(depts) == 0 {
 		return nil, now, nil
 	}
+	a.reportOnce.Do(func() { a.reportRows = ttlcache.New[string, reportEntry](reportCacheEntries, reportCacheTTL, a.now) })
 	key := fmt.Sprintf("%q %t %q", courseID, depts == nil, depts)
 	gen := a.reports.Generation()
 	if e, at, ok := a.reportRows.Get(key); ok && e.gen == gen {
 		return e.rows, at, nil
+	}
+	out, err := a.HRReportAt(ctx, courseID, depts, now)
+	if err != nil {
+		return nil, now, err
+	}
+	a.reportRows.Add(key, reportEntry{gen: gen, rows: out})
+	return out, now, nil
+}
+
+// HRReportAt is HRReport as of the time given, read afresh (for the
+// scheduled jobs, which run with their own clock).
+func (a *App) HRReportAt(ctx context.Context, courseID string, depts []string, now time.Time) ([]PersonStatus, error) {
+	if depts != nil && len(depts) == 0 {
+		return nil, nil
 	}
 	var out []PersonStatus
 	for _, co := range a.catalog().Courses {
@@ -92,15 +108,14 @@ func (a *App) HRReport(ctx context.Context, courseID string, depts []string) ([]
 		}
 		rows, err := a.reports.CourseReport(ctx, co.ID, depts)
 		if err != nil {
-			return nil, now, err
+			return nil, err
 		}
 		out = slices.Grow(out, len(rows))
 		for _, r := range rows {
 			out = append(out, NewPersonStatus(co.ID, r, now))
 		}
 	}
-	a.reportRows.Add(key, reportEntry{gen: gen, rows: out})
-	return out, now, nil
+	return out, nil
 }
 
 // reportCacheTTL is how long HR report rows are reused (see HRReport);

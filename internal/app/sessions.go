@@ -28,6 +28,24 @@ type TokenStore interface {
 	SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error)
 	CreateInvitedUser(ctx context.Context, nu NewUser, inviteHash []byte, expires time.Time, by Actor) (int64, error)
 	CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by Actor) error
+	// CreateOneTimeToken stores a one-time token; a new setup token
+	// replaces the older ones.
+	CreateOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, userID int64, expiresAt time.Time) error
+}
+
+// SetupLinkTTL is how long the first admin's setup link works.
+const SetupLinkTTL = 24 * time.Hour
+
+// SetupToken makes a one-time setup token for creating the first admin,
+// while there is no admin ("" when there is one). Each call makes a new
+// one; older ones stop working.
+func (a *App) SetupToken(ctx context.Context) (string, error) {
+	n, err := a.accounts.CountAdmins(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	token := auth.NewToken()
+	return token, a.tokens.CreateOneTimeToken(ctx, auth.HashToken(token), TokenSetup, 0, a.now().Add(SetupLinkTTL))
 }
 
 // StartSession creates a session for the account and returns its token

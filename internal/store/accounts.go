@@ -14,7 +14,8 @@ import (
 
 // ListUsers returns one page of accounts matching f, ordered by name, and
 // the number of all matches.
-func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error) {
+func (db *DB) ListUsers(ctx context.Context, f UserFilter) (_ []User, _ int, err error) {
+	defer wrapErr(&err, "list users")
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
@@ -48,7 +49,8 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error) 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Departments lists the departments of all accounts, sorted.
-func (db *DB) Departments(ctx context.Context) ([]string, error) {
+func (db *DB) Departments(ctx context.Context) (_ []string, err error) {
+	defer wrapErr(&err, "departments")
 	return db.strings(ctx, `SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department`)
 }
 
@@ -76,7 +78,8 @@ var errLastAdmin = errs.New(errs.Conflict, "last_admin", "This is the last activ
 // and records it in the audit log. Deactivating an account or changing its
 // role ends its sessions; the last active admin cannot lose the role or be
 // deactivated.
-func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by Actor) error {
+func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by Actor) (err error) {
+	defer wrapErr(&err, "update account")
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var old User
@@ -169,16 +172,18 @@ func quote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 // HRDepartments returns the departments an HR account is limited to; none
 // means it sees all departments.
-func (db *DB) HRDepartments(ctx context.Context, userID int64) ([]string, error) {
+func (db *DB) HRDepartments(ctx context.Context, userID int64) (_ []string, err error) {
+	defer wrapErr(&err, "hr departments")
 	return db.strings(ctx, `SELECT department FROM hr_departments WHERE user_id = ? ORDER BY department`, userID)
 }
 
 // CreateInvitedUser creates an account without a password and an invitation
 // token for it, in one transaction, and records it in the audit log.
-func (db *DB) CreateInvitedUser(ctx context.Context, nu NewUser, inviteHash []byte, expires time.Time, by Actor) (int64, error) {
+func (db *DB) CreateInvitedUser(ctx context.Context, nu NewUser, inviteHash []byte, expires time.Time, by Actor) (_ int64, err error) {
+	defer wrapErr(&err, "create invited user")
 	var id int64
 	now := db.now()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if id, err = insertUser(ctx, tx, nu, now); err != nil {
 			return err
@@ -194,7 +199,8 @@ func (db *DB) CreateInvitedUser(ctx context.Context, nu NewUser, inviteHash []by
 
 // CreateResetLink stores a one-time password-reset token for an active
 // account (older reset tokens of the account stop working) and records it.
-func (db *DB) CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by Actor) error {
+func (db *DB) CreateResetLink(ctx context.Context, userID int64, tokenHash []byte, expires time.Time, by Actor) (err error) {
+	defer wrapErr(&err, "create reset link")
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var active bool

@@ -9,9 +9,10 @@ import (
 )
 
 // CreateAssignment stores an assignment and returns its id.
-func (db *DB) CreateAssignment(ctx context.Context, a Assignment) (int64, error) {
+func (db *DB) CreateAssignment(ctx context.Context, a Assignment) (_ int64, err error) {
+	defer wrapErr(&err, "create assignment")
 	var id int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		var uid, by any
 		if a.UserID != 0 {
 			uid = a.UserID
@@ -31,7 +32,8 @@ func (db *DB) CreateAssignment(ctx context.Context, a Assignment) (int64, error)
 }
 
 // Assignments lists all assignments, newest first.
-func (db *DB) Assignments(ctx context.Context) ([]Assignment, error) {
+func (db *DB) Assignments(ctx context.Context) (_ []Assignment, err error) {
+	defer wrapErr(&err, "assignments")
 	rows, err := db.query(ctx, `SELECT id, course_id, scope, department, coalesce(user_id, 0), due_at, coalesce(created_by, 0), created_at
 		FROM assignments ORDER BY created_at DESC, id DESC`)
 	if err != nil {
@@ -52,7 +54,8 @@ func (db *DB) Assignments(ctx context.Context) ([]Assignment, error) {
 }
 
 // DeleteAssignment removes an assignment.
-func (db *DB) DeleteAssignment(ctx context.Context, id int64) error {
+func (db *DB) DeleteAssignment(ctx context.Context, id int64) (err error) {
+	defer wrapErr(&err, "delete assignment")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM assignments WHERE id = ?`, id)
 		if err != nil {

@@ -62,13 +62,14 @@ func unixOrNull(t time.Time) any {
 // same course and kind started within the window before a.StartedAt
 // (app.ErrAttemptLimit); the check and the insert are one transaction, so
 // parallel starts cannot exceed it.
-func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window time.Duration) error {
+func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window time.Duration) (err error) {
+	defer wrapErr(&err, "create attempt")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if limit > 0 {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = ? AND started_at > ?`,
 				a.UserID, a.CourseID, a.Kind, a.StartedAt.Add(-window).Unix()).Scan(&n); err != nil {
-				return fmt.Errorf("store: count attempts: %w", err)
+				return fmt.Errorf("count attempts: %w", err)
 			}
 			if n >= limit {
 				return app.ErrAttemptLimit
@@ -78,7 +79,7 @@ func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window ti
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.UserID, a.CourseID, a.ModuleID, a.Kind, a.Lang, a.ContentVersion,
 			string(a.Questions), a.StartedAt.Unix(), unixOrNull(a.ExpiresAt))
 		if err != nil {
-			return fmt.Errorf("store: create attempt: %w", err)
+			return fmt.Errorf("insert attempt: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO course_starts (course_id, user_id) VALUES (?, ?)`, a.CourseID, a.UserID)
 		return err
@@ -87,13 +88,15 @@ func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window ti
 
 // AttemptFor returns the attempt if it belongs to the user; anyone else's
 // attempt is "not found".
-func (db *DB) AttemptFor(ctx context.Context, id string, userID int64) (Attempt, error) {
+func (db *DB) AttemptFor(ctx context.Context, id string, userID int64) (_ Attempt, err error) {
+	defer wrapErr(&err, "attempt for")
 	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
 }
 
 // OpenAttempt returns the user's newest unsubmitted, unexpired attempt of a
 // module (or the exam, module ""), or errs.NotFound.
-func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
+func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (_ Attempt, err error) {
+	defer wrapErr(&err, "open attempt")
 	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
 		ORDER BY started_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID, db.now()))
@@ -101,7 +104,8 @@ func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID 
 
 // LatestSubmitted returns the user's newest submitted attempt of a module
 // (or the exam, module ""), or errs.NotFound.
-func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
+func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (_ Attempt, err error) {
+	defer wrapErr(&err, "latest submitted")
 	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NOT NULL
 		ORDER BY submitted_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID))
@@ -129,7 +133,7 @@ func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Subm
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE attempts SET submitted_at = ?, answers = ?, score_percent = ?, passed = ?, result = ?, draft = NULL, draft_at = NULL
 			WHERE id = ? AND submitted_at IS NULL`, s.SubmittedAt.Unix(), string(s.Answers), s.ScorePercent, s.Passed, string(s.Result), id); err != nil {
-			return fmt.Errorf("store: submit attempt: %w", err)
+			return fmt.Errorf("mark submitted: %w", err)
 		}
 		a.SubmittedAt, a.Answers, a.ScorePercent, a.Passed, a.Result = time.Unix(s.SubmittedAt.Unix(), 0), s.Answers, s.ScorePercent, s.Passed, s.Result
 		first = true
@@ -140,7 +144,7 @@ func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Subm
 			_, err := tx.ExecContext(ctx, `INSERT INTO module_passes (user_id, course_id, module_id, attempt_id, passed_at)
 				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, userID, a.CourseID, a.ModuleID, id, s.SubmittedAt.Unix())
 			if err != nil {
-				return fmt.Errorf("store: record module pass: %w", err)
+				return fmt.Errorf("record module pass: %w", err)
 			}
 		}
 		return nil
@@ -149,7 +153,8 @@ func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Subm
 }
 
 // CourseProgress returns the modules the user passed and the newest exam pass.
-func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string) (Progress, error) {
+func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string) (_ Progress, err error) {
+	defer wrapErr(&err, "course progress")
 	p := Progress{ModulesPassed: map[string]time.Time{}}
 	rows, err := db.query(ctx, `SELECT module_id, passed_at FROM module_passes WHERE user_id = ? AND course_id = ?`, userID, courseID)
 	if err != nil {
@@ -179,7 +184,8 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 // ModuleState returns the user's state in a module (or the exam, module "")
 // in one query over the newest attempts: the module page needs it on every
 // view. Last carries only the id, score and pass of the graded attempt.
-func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error) {
+func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (_ ModuleState, err error) {
+	defer wrapErr(&err, "module state")
 	var st ModuleState
 	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, 0),
 			started_at, coalesce(draft, ''), EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
@@ -220,9 +226,10 @@ func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID 
 }
 
 // ExamAttemptsSince counts the user's exam attempts started after t.
-func (db *DB) ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (int, error) {
+func (db *DB) ExamAttemptsSince(ctx context.Context, userID int64, courseID string, t time.Time) (_ int, err error) {
+	defer wrapErr(&err, "exam attempts since")
 	var n int
-	err := db.queryRow(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND started_at > ?`,
+	err = db.queryRow(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND started_at > ?`,
 		userID, courseID, t.Unix()).Scan(&n)
 	return n, err
 }

@@ -8,7 +8,8 @@ import (
 
 // Audit records an action. subject is the account concerned (0: none).
 // detail must not hold names or email addresses.
-func (db *DB) Audit(ctx context.Context, by Actor, action string, subject int64, detail string) error {
+func (db *DB) Audit(ctx context.Context, by Actor, action string, subject int64, detail string) (err error) {
+	defer wrapErr(&err, "audit")
 	return db.txQuiet(ctx, func(tx *sql.Tx) error {
 		return audit(ctx, tx, db.now(), by, action, subject, detail)
 	})
@@ -28,7 +29,8 @@ func nullID(id int64) any {
 }
 
 // AuditLog returns audit entries, newest first, and the number of matches.
-func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, int, error) {
+func (db *DB) AuditLog(ctx context.Context, f AuditFilter) (_ []AuditEntry, _ int, err error) {
+	defer wrapErr(&err, "audit log")
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}

@@ -10,9 +10,10 @@ import (
 // Backup writes a consistent copy of the database to path while the server
 // may keep running (SQLite's VACUUM INTO reads one snapshot), then checks
 // the copy with PRAGMA integrity_check. path must not exist yet.
-func (db *DB) Backup(ctx context.Context, path string) error {
+func (db *DB) Backup(ctx context.Context, path string) (err error) {
+	defer wrapErr(&err, "backup")
 	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("store: backup: %s exists already", path)
+		return fmt.Errorf("%s exists already", path)
 	}
 	// A connection of its own: the read pool is query_only, and the write
 	// connection must stay free for the running server.
@@ -23,7 +24,7 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	defer c.Close()
 	if _, err := c.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		os.Remove(path)
-		return fmt.Errorf("store: backup: %w", err)
+		return err
 	}
 	if err := CheckFile(ctx, path); err != nil {
 		os.Remove(path)

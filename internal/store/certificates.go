@@ -38,13 +38,14 @@ const currentCertificateQuery = `SELECT ` + certColumns + ` FROM certificates WH
 // CurrentCertificate returns the holder's unrevoked certificate of the
 // course that expires last, expired or not; a zero Certificate (ID "")
 // when there is none.
-func (db *DB) CurrentCertificate(ctx context.Context, userID int64, courseID string) (Certificate, error) {
+func (db *DB) CurrentCertificate(ctx context.Context, userID int64, courseID string) (_ Certificate, err error) {
+	defer wrapErr(&err, "current certificate")
 	c, err := scanCertificate(db.queryRow(ctx, currentCertificateQuery, userID, courseID))
 	if errs.KindOf(err) == errs.NotFound {
 		return Certificate{}, nil
 	}
 	if err != nil {
-		return c, fmt.Errorf("store: current certificate: %w", err)
+		return c, err
 	}
 	return c, nil
 }
@@ -58,7 +59,7 @@ func insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission)
 	err := tx.QueryRowContext(ctx, `SELECT id FROM certificates WHERE user_id = ? AND course_id = ? AND revoked_at IS NULL
 		ORDER BY expires_at DESC, id LIMIT 1`, a.UserID, a.CourseID).Scan(&current)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: current certificate: %w", err)
+		return fmt.Errorf("current certificate: %w", err)
 	}
 	if current != s.CurrentCertificate {
 		return app.ErrStale
@@ -69,29 +70,32 @@ func insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission)
 	}
 	var next int
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(status_index), -1) + 1 FROM certificates`).Scan(&next); err != nil {
-		return fmt.Errorf("store: next status index: %w", err)
+		return fmt.Errorf("next status index: %w", err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, nc.ID, a.UserID, a.ID, nc.HolderName, a.CourseID, nc.ContentVersion, nc.Lang,
 		nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), next)
 	if err != nil {
-		return fmt.Errorf("store: insert certificate: %w", err)
+		return fmt.Errorf("insert certificate: %w", err)
 	}
 	return nil
 }
 
 // CertificateByID returns a certificate record.
-func (db *DB) CertificateByID(ctx context.Context, id string) (Certificate, error) {
+func (db *DB) CertificateByID(ctx context.Context, id string) (_ Certificate, err error) {
+	defer wrapErr(&err, "certificate by id")
 	return scanCertificate(db.queryRow(ctx, `SELECT `+certColumns+` FROM certificates WHERE id = ?`, id))
 }
 
 // UserCertificates lists a user's certificates, newest first.
-func (db *DB) UserCertificates(ctx context.Context, userID int64) ([]Certificate, error) {
+func (db *DB) UserCertificates(ctx context.Context, userID int64) (_ []Certificate, err error) {
+	defer wrapErr(&err, "user certificates")
 	return db.certificates(ctx, `SELECT `+certColumns+` FROM certificates WHERE user_id = ? ORDER BY issued_at DESC, id`, userID)
 }
 
 // RecentCertificates lists the newest certificates of all users (for admins).
-func (db *DB) RecentCertificates(ctx context.Context, limit int) ([]Certificate, error) {
+func (db *DB) RecentCertificates(ctx context.Context, limit int) (_ []Certificate, err error) {
+	defer wrapErr(&err, "recent certificates")
 	return db.certificates(ctx, `SELECT `+certColumns+` FROM certificates ORDER BY issued_at DESC, id LIMIT ?`, limit)
 }
 
@@ -115,7 +119,8 @@ func (db *DB) certificates(ctx context.Context, q string, args ...any) ([]Certif
 // RevokeCertificate marks a certificate revoked and records it in the audit
 // log (the reason stays with the certificate, not in the log); revoking
 // twice keeps the first time and reason.
-func (db *DB) RevokeCertificate(ctx context.Context, id, reason string, by Actor) error {
+func (db *DB) RevokeCertificate(ctx context.Context, id, reason string, by Actor) (err error) {
+	defer wrapErr(&err, "revoke certificate")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var holder sql.NullInt64
 		err := tx.QueryRowContext(ctx, `UPDATE certificates SET revoked_at = coalesce(revoked_at, ?), revoke_reason = coalesce(revoke_reason, ?) WHERE id = ?
@@ -131,7 +136,8 @@ func (db *DB) RevokeCertificate(ctx context.Context, id, reason string, by Actor
 }
 
 // RevokedIndexes returns the status list positions of revoked certificates.
-func (db *DB) RevokedIndexes(ctx context.Context) ([]int, error) {
+func (db *DB) RevokedIndexes(ctx context.Context) (_ []int, err error) {
+	defer wrapErr(&err, "revoked indexes")
 	rows, err := db.query(ctx, `SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL ORDER BY status_index`)
 	if err != nil {
 		return nil, err

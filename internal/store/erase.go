@@ -7,9 +7,9 @@ import (
 )
 
 // ExportUser collects everything stored about the user.
-func (db *DB) ExportUser(ctx context.Context, userID int64) (Export, error) {
+func (db *DB) ExportUser(ctx context.Context, userID int64) (_ Export, err error) {
+	defer wrapErr(&err, "export user")
 	var ex Export
-	var err error
 	if ex.User, err = db.UserByID(ctx, userID); err != nil {
 		return ex, err
 	}
@@ -118,8 +118,9 @@ func (db *DB) auditAbout(ctx context.Context, userID int64) ([]AuditEntry, error
 // rows stays in it. loginKey is the account's login-throttling key. The
 // audit log keeps one line that an account was erased, by whom, without
 // pointing at it.
-func (db *DB) EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte, by Actor) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+func (db *DB) EraseUser(ctx context.Context, userID int64, keepCertificates bool, loginKey []byte, by Actor) (err error) {
+	defer wrapErr(&err, "erase user")
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		if !keepCertificates {
 			if _, err := tx.ExecContext(ctx, `UPDATE certificates SET holder_name = '', revoked_at = coalesce(revoked_at, ?),
 				revoke_reason = coalesce(revoke_reason, 'erased at the holder''s request') WHERE user_id = ?`, db.now(), userID); err != nil {

@@ -58,10 +58,11 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 
 // SetPasswordWithToken uses an invitation or reset token to set the
 // account's password; every session of the account ends.
-func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (int64, error) {
+func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwordHash string) (_ int64, err error) {
+	defer wrapErr(&err, "set password with token")
 	var uid int64
 	now := db.now()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		var n sql.NullInt64
 		err := tx.QueryRowContext(ctx, `DELETE FROM one_time_tokens WHERE token_hash = ? AND purpose IN ('invite', 'reset') AND expires_at > ? RETURNING user_id`,
 			tokenHash, now).Scan(&n)
@@ -82,9 +83,10 @@ func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwo
 }
 
 // InviteValid reports whether an invitation or reset token can be used.
-func (db *DB) InviteValid(ctx context.Context, tokenHash []byte) (bool, error) {
+func (db *DB) InviteValid(ctx context.Context, tokenHash []byte) (_ bool, err error) {
+	defer wrapErr(&err, "invite valid")
 	var n int
-	err := db.queryRow(ctx, `SELECT count(*) FROM one_time_tokens WHERE token_hash = ? AND purpose IN ('invite', 'reset') AND expires_at > ?`,
+	err = db.queryRow(ctx, `SELECT count(*) FROM one_time_tokens WHERE token_hash = ? AND purpose IN ('invite', 'reset') AND expires_at > ?`,
 		tokenHash, db.now()).Scan(&n)
 	return n > 0, err
 }

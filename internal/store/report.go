@@ -15,7 +15,8 @@ import (
 // department, name and id. It reads the course in four index scans and
 // joins them in memory: one lookup per person was too slow for companies
 // with 100,000 people.
-func (db *DB) CourseReport(ctx context.Context, courseID string, departments []string) ([]ReportRow, error) {
+func (db *DB) CourseReport(ctx context.Context, courseID string, departments []string) (_ []ReportRow, err error) {
+	defer wrapErr(&err, "course report")
 	var depts any // NULL: all departments
 	if departments != nil {
 		b, err := json.Marshal(departments)

@@ -24,10 +24,11 @@ type RetentionResult struct {
 // and pass stay), accounts deactivated more than DeactivatedMonths ago (as
 // EraseUser does, certificates kept verifiable), and audit entries older
 // than AuditMonths. It writes one audit line about the run.
-func (db *DB) ApplyRetention(ctx context.Context, r Retention, now time.Time) (RetentionResult, error) {
+func (db *DB) ApplyRetention(ctx context.Context, r Retention, now time.Time) (_ RetentionResult, err error) {
+	defer wrapErr(&err, "apply retention")
 	var res RetentionResult
 	var erase []int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		if r.AnswerDays > 0 {
 			cut := now.AddDate(0, 0, -r.AnswerDays).Unix()
 			// The graded result keeps score, pass and certificate; its
@@ -106,9 +107,10 @@ func exec(ctx context.Context, tx *sql.Tx, q string, args ...any) (int, error) {
 }
 
 // JobLastRun returns when the named periodic job last ran (zero: never).
-func (db *DB) JobLastRun(ctx context.Context, name string) (time.Time, error) {
+func (db *DB) JobLastRun(ctx context.Context, name string) (_ time.Time, err error) {
+	defer wrapErr(&err, "job last run")
 	var at int64
-	err := db.queryRow(ctx, `SELECT last_at FROM job_runs WHERE name = ?`, name).Scan(&at)
+	err = db.queryRow(ctx, `SELECT last_at FROM job_runs WHERE name = ?`, name).Scan(&at)
 	if err == sql.ErrNoRows {
 		return time.Time{}, nil
 	}
@@ -119,7 +121,8 @@ func (db *DB) JobLastRun(ctx context.Context, name string) (time.Time, error) {
 }
 
 // SetJobRun records that the named job ran at t.
-func (db *DB) SetJobRun(ctx context.Context, name string, t time.Time) error {
+func (db *DB) SetJobRun(ctx context.Context, name string, t time.Time) (err error) {
+	defer wrapErr(&err, "set job run")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO job_runs (name, last_at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_at = excluded.last_at`, name, t.Unix())
 		return err
@@ -127,7 +130,8 @@ func (db *DB) SetJobRun(ctx context.Context, name string, t time.Time) error {
 }
 
 // LastReminders returns when each person last got a reminder email.
-func (db *DB) LastReminders(ctx context.Context) (map[int64]time.Time, error) {
+func (db *DB) LastReminders(ctx context.Context) (_ map[int64]time.Time, err error) {
+	defer wrapErr(&err, "last reminders")
 	rows, err := db.query(ctx, `SELECT user_id, sent_at FROM reminders_sent`)
 	if err != nil {
 		return nil, err
@@ -145,7 +149,8 @@ func (db *DB) LastReminders(ctx context.Context) (map[int64]time.Time, error) {
 }
 
 // MarkReminded records that the person got a reminder at t.
-func (db *DB) MarkReminded(ctx context.Context, userID int64, t time.Time) error {
+func (db *DB) MarkReminded(ctx context.Context, userID int64, t time.Time) (err error) {
+	defer wrapErr(&err, "mark reminded")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO reminders_sent (user_id, sent_at) VALUES (?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET sent_at = excluded.sent_at`, userID, t.Unix())

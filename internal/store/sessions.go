@@ -11,7 +11,8 @@ import (
 )
 
 // CreateSession stores a session under the SHA-256 of its token.
-func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, kind string, expiresAt time.Time) error {
+func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, kind string, expiresAt time.Time) (err error) {
+	defer wrapErr(&err, "create session")
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, kind, created_at, last_seen_at, expires_at)
@@ -23,13 +24,14 @@ func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64,
 // SessionByHash returns the live session with the token hash and its active
 // user. A browser session idle for longer than idle has ended. The last-seen
 // time is written at most once a minute, so reads stay reads.
-func (db *DB) SessionByHash(ctx context.Context, tokenHash []byte, idle time.Duration) (Session, error) {
+func (db *DB) SessionByHash(ctx context.Context, tokenHash []byte, idle time.Duration) (_ Session, err error) {
+	defer wrapErr(&err, "session by hash")
 	now := db.now()
 	var s Session
 	r := db.queryRow(ctx, `SELECT s.kind, s.created_at, s.last_seen_at, s.expires_at, `+prefixed("u.", userColumns)+`
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1`, tokenHash, now)
-	err := r.Scan(append([]any{&s.Kind, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt}, userDest(&s.User)...)...)
+	err = r.Scan(append([]any{&s.Kind, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt}, userDest(&s.User)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, errs.New(errs.Unauthorized, "unauthorized", "Please log in.")
 	}
@@ -50,7 +52,8 @@ func (db *DB) SessionByHash(ctx context.Context, tokenHash []byte, idle time.Dur
 }
 
 // DeleteSession ends one session.
-func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
+func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) (err error) {
+	defer wrapErr(&err, "delete session")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 		return err
@@ -58,7 +61,8 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
 }
 
 // DeleteUserSessions ends every session of a user.
-func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
+func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (err error) {
+	defer wrapErr(&err, "delete user sessions")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 		return err
@@ -67,7 +71,8 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) error {
 
 // PurgeExpired deletes ended sessions, used one-time tokens and old login
 // failures; idle is the browser idle timeout, window the throttling window.
-func (db *DB) PurgeExpired(ctx context.Context, idle, window time.Duration) error {
+func (db *DB) PurgeExpired(ctx context.Context, idle, window time.Duration) (err error) {
+	defer wrapErr(&err, "purge expired")
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR (kind = 'browser' AND last_seen_at < ?)`,

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"kipass/internal/errs"
 )
 
 //go:embed migrations/*.sql
@@ -144,7 +146,8 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 func (db *DB) Path() string { return db.path }
 
 // Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error {
+func (db *DB) Ping(ctx context.Context) (err error) {
+	defer wrapErr(&err, "ping")
 	var one int
 	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
@@ -217,3 +220,25 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// wrapErr names the store operation in a failure: "store: submit attempt:
+// insert certificate: ...". The application's own answers (*errs.Error:
+// not found, conflicts, app.ErrStale) pass unchanged, as their callers
+// compare them.
+func wrapErr(err *error, op string) {
+	if *err != nil && errs.As(*err) == nil {
+		*err = &opError{op: op, err: *err}
+	}
+}
+
+// opError is a store failure with the operation it happened in.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string {
+	return "store: " + e.op + ": " + strings.TrimPrefix(e.err.Error(), "store: ")
+}
+
+func (e *opError) Unwrap() error { return e.err }

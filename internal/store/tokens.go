@@ -13,7 +13,8 @@ var errTokenInvalid = errs.New(errs.NotFound, "invalid_token", "This link is not
 
 // CreateOneTimeToken stores a single-use token (by its hash). For the setup
 // purpose every older setup token is dropped, so only the newest link works.
-func (db *DB) CreateOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, userID int64, expiresAt time.Time) error {
+func (db *DB) CreateOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, userID int64, expiresAt time.Time) (err error) {
+	defer wrapErr(&err, "create one time token")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if purpose == TokenSetup {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM one_time_tokens WHERE purpose = 'setup'`); err != nil {
@@ -31,9 +32,10 @@ func (db *DB) CreateOneTimeToken(ctx context.Context, tokenHash []byte, purpose 
 }
 
 // OneTimeTokenValid reports whether an unexpired token of the purpose exists.
-func (db *DB) OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (bool, error) {
+func (db *DB) OneTimeTokenValid(ctx context.Context, tokenHash []byte, purpose string) (_ bool, err error) {
+	defer wrapErr(&err, "one time token valid")
 	var n int
-	err := db.queryRow(ctx, `SELECT count(*) FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?`,
+	err = db.queryRow(ctx, `SELECT count(*) FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?`,
 		tokenHash, purpose, db.now()).Scan(&n)
 	return n > 0, err
 }
@@ -50,10 +52,11 @@ func consumeToken(ctx context.Context, tx *sql.Tx, tokenHash []byte, purpose str
 
 // CreateFirstAdmin uses the setup token and creates the first admin in one
 // transaction. It fails when the token is invalid or an admin exists already.
-func (db *DB) CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu NewUser) (int64, error) {
+func (db *DB) CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu NewUser) (_ int64, err error) {
+	defer wrapErr(&err, "create first admin")
 	var id int64
 	now := db.now()
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := consumeToken(ctx, tx, tokenHash, TokenSetup, now); err != nil {
 			return err
 		}
@@ -73,7 +76,8 @@ func (db *DB) CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu NewUser
 }
 
 // RecordLoginFailure notes one failed login for the account key.
-func (db *DB) RecordLoginFailure(ctx context.Context, emailHash []byte) error {
+func (db *DB) RecordLoginFailure(ctx context.Context, emailHash []byte) (err error) {
+	defer wrapErr(&err, "record login failure")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email_hash, at) VALUES (?, ?)`, emailHash, db.now())
 		return err
@@ -81,15 +85,17 @@ func (db *DB) RecordLoginFailure(ctx context.Context, emailHash []byte) error {
 }
 
 // LoginFailures counts the failed logins for the account key since the time.
-func (db *DB) LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error) {
+func (db *DB) LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (_ int, err error) {
+	defer wrapErr(&err, "login failures")
 	var n int
-	err := db.queryRow(ctx, `SELECT count(*) FROM login_failures WHERE email_hash = ? AND at > ?`,
+	err = db.queryRow(ctx, `SELECT count(*) FROM login_failures WHERE email_hash = ? AND at > ?`,
 		emailHash, since.Unix()).Scan(&n)
 	return n, err
 }
 
 // ClearLoginFailures forgets the failures after a successful login.
-func (db *DB) ClearLoginFailures(ctx context.Context, emailHash []byte) error {
+func (db *DB) ClearLoginFailures(ctx context.Context, emailHash []byte) (err error) {
+	defer wrapErr(&err, "clear login failures")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE email_hash = ?`, emailHash)
 		return err

@@ -33,9 +33,10 @@ func scanUser(r row) (User, error) {
 
 // CreateUser creates an account and returns its id. An email that is taken
 // gives app.ErrEmailTaken.
-func (db *DB) CreateUser(ctx context.Context, nu NewUser) (int64, error) {
+func (db *DB) CreateUser(ctx context.Context, nu NewUser) (_ int64, err error) {
+	defer wrapErr(&err, "create user")
 	var id int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		id, err = insertUser(ctx, tx, nu, db.now())
 		return err
@@ -53,7 +54,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now int64) (int64, 
 		return 0, app.ErrEmailTaken
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: insert user: %w", err)
+		return 0, fmt.Errorf("insert user: %w", err)
 	}
 	id, err := res.LastInsertId()
 	if err != nil || nu.Role != RoleHR {
@@ -73,24 +74,28 @@ func isUnique(err error) bool {
 }
 
 // UserByEmail returns the account with the normalised email.
-func (db *DB) UserByEmail(ctx context.Context, email string) (User, error) {
+func (db *DB) UserByEmail(ctx context.Context, email string) (_ User, err error) {
+	defer wrapErr(&err, "user by email")
 	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 }
 
 // UserByID returns the account with the id.
-func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
+func (db *DB) UserByID(ctx context.Context, id int64) (_ User, err error) {
+	defer wrapErr(&err, "user by id")
 	return scanUser(db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
 // CountAdmins returns the number of active admin accounts.
-func (db *DB) CountAdmins(ctx context.Context) (int, error) {
+func (db *DB) CountAdmins(ctx context.Context) (_ int, err error) {
+	defer wrapErr(&err, "count admins")
 	var n int
-	err := db.queryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&n)
+	err = db.queryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&n)
 	return n, err
 }
 
 // SetUserLang remembers the account's language.
-func (db *DB) SetUserLang(ctx context.Context, id int64, lang string) error {
+func (db *DB) SetUserLang(ctx context.Context, id int64, lang string) (err error) {
+	defer wrapErr(&err, "set user lang")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE users SET lang = ?, updated_at = ? WHERE id = ?`, lang, db.now(), id)
 		return err
