@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"kipass/internal/pdfscan"
 	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+	"kipass/internal/pdfscan"
 )
 
 func TestSelfSignedCert(t *testing.T) {
