@@ -483,6 +483,9 @@ func TestXLSXLarge(t *testing.T) {
 		xlsxChild(t, n)
 		return
 	}
+	if raceDetector {
+		t.Skip("measures memory and time, which the race detector multiplies: run it without -race (docs/PERFORMANCE.md)")
+	}
 	if testing.Short() {
 		t.Skip("writes 100,000 rows in a child process")
 	}
