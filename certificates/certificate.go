@@ -31,6 +31,9 @@ type Certificate struct {
 type Issuer struct {
 	Name string // shown on the certificate, e.g. "Muster GmbH"
 	URL  string // the base URL of the kipass server; the credential's iss
+	// Email and Phone are the issuer's public contact, stated in the
+	// issuer's Profile document when set; Image is the URL of its logo.
+	Email, Phone, Image string
 }
 
 // Key is an ECDSA P-256 key pair of the issuer.

@@ -145,9 +145,9 @@ func IssueStatusList(iss Issuer, revoked []int, k *Key, now time.Time) (string, 
 	listURL := StatusListURL(iss.URL)
 	claims := statusListClaims{
 		statusListCredential: statusListCredential{
-			Context:    []string{contextVC2},
-			ID:         listURL,
-			Type:       []string{"VerifiableCredential", "BitstringStatusListCredential"},
+			Context: []string{contextVC2},
+			ID:      listURL,
+			Type:    []string{"VerifiableCredential", "BitstringStatusListCredential"},
 			// No type: "Profile" is an Open Badges term, undefined under the
 			// VC 2.0 context alone, and JSON-LD safe mode refuses it.
 			Issuer:     &profile{ID: iss.URL, Name: iss.Name},
