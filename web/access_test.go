@@ -30,6 +30,7 @@ var accessTable = map[string]string{
 	"GET /status/1":                  accPublic,
 	"GET /.well-known/jwks/:kid":     accPublic,
 	"GET /.well-known/jwt-vc-issuer": accPublic,
+	"GET /verify/:id.jwt":            accPublic,
 
 	"POST /api/v1/register":                                 accPublic,
 	"POST /api/v1/login":                                    accPublic,

@@ -17,6 +17,7 @@ func (s *server) routes(app *fiber.App) {
 	// pages below.
 	app.Get("/", s.linkedData(s.issuerProfile))
 	app.Get("/courses/:course", s.linkedData(s.achievementDocument))
+	app.Get("/verify/:id.jwt", s.publicCredential)
 
 	api := app.Group("/api/v1", s.loadSession, s.csrf)
 	api.Post("/register", s.apiRegister)

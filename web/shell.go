@@ -17,6 +17,9 @@ const (
 	holeTitle = "KIPASSHOLETITLE"
 	holeCSRF  = "KIPASSHOLECSRF"
 	holeLang  = "KIPASSHOLELANGURL"
+	// holeMeta takes the page's own <head> elements (the sharing preview
+	// of /verify/{id}), already escaped by html/template.
+	holeMeta = "KIPASSHOLEMETA"
 )
 
 // shell is the page around the content, rendered once per language and
@@ -55,7 +58,7 @@ func buildShell(t *template.Template, lang, role string) (shell, error) {
 	if lang == "en" {
 		other = "de"
 	}
-	pd := pageData{Lang: lang, OtherLang: other, LangURL: holeLang, Title: holeTitle, CSRF: holeCSRF}
+	pd := pageData{Lang: lang, OtherLang: other, LangURL: holeLang, Title: holeTitle, CSRF: holeCSRF, HeadMeta: holeMeta}
 	if role != "" {
 		pd.User = &app.User{Role: role}
 	}
@@ -70,7 +73,7 @@ func buildShell(t *template.Template, lang, role string) (shell, error) {
 	rest := head.Bytes()
 	for {
 		i, hole := -1, ""
-		for _, h := range []string{holeTitle, holeCSRF, holeLang} {
+		for _, h := range []string{holeTitle, holeCSRF, holeLang, holeMeta} {
 			if j := bytes.Index(rest, []byte(h)); j >= 0 && (i < 0 || j < i) {
 				i, hole = j, h
 			}
@@ -91,11 +94,20 @@ func buildShell(t *template.Template, lang, role string) (shell, error) {
 
 // writeHead writes the shell's head with the holes filled in, escaped.
 func (sh shell) writeHead(w io.Writer, title, csrf, langURL string) {
+	sh.writeHeadMeta(w, title, csrf, langURL, "")
+}
+
+// writeHeadMeta is writeHead with the page's own head elements, which
+// html/template escaped already.
+func (sh shell) writeHeadMeta(w io.Writer, title, csrf, langURL string, meta template.HTML) {
 	for i, part := range sh.head {
 		w.Write(part)
 		if i < len(sh.holes) {
 			v := ""
 			switch sh.holes[i] {
+			case holeMeta:
+				io.WriteString(w, string(meta))
+				continue
 			case holeTitle:
 				v = title
 			case holeCSRF:
