@@ -35,6 +35,7 @@ type serveConfig struct {
 	IssuerName     string
 	IssuerEmail    string
 	IssuerPhone    string
+	IssuerLogo     string
 	LinkedInOrgID  string
 	SigningKey     string
 	PDFCert        string
@@ -84,6 +85,7 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs.StringVar(&cfg.IssuerName, "issuer-name", "", "organisation named as the issuer on certificates (default: the base URL's host)")
 	fs.StringVar(&cfg.IssuerEmail, "issuer-email", "", "public contact `address` stated in the issuer's Open Badges profile (optional)")
 	fs.StringVar(&cfg.IssuerPhone, "issuer-phone", "", "public contact `number` stated in the issuer's Open Badges profile (optional)")
+	fs.StringVar(&cfg.IssuerLogo, "issuer-logo-url", "", "absolute `URL` of the issuer's logo, stated as the image of its Open Badges profile (optional)")
 	fs.StringVar(&cfg.LinkedInOrgID, "linkedin-organization-id", "", "the issuer's LinkedIn organisation `id` (digits): \"add to profile\" links then name its company page")
 	fs.StringVar(&cfg.SigningKey, "signing-key", "", "PEM `file` with the ECDSA P-256 signing key (default: keys created in DATA/keys)")
 	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
@@ -103,6 +105,11 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	}
 	if e := cfg.IssuerEmail; e != "" && (!strings.Contains(e, "@") || strings.ContainsAny(e, " \t\r\n<>\"")) {
 		return cfg, fail(1, "--issuer-email %q: not an email address", e)
+	}
+	if l := cfg.IssuerLogo; l != "" {
+		if u, err := url.Parse(l); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(l, " \t\r\n\"<>") {
+			return cfg, fail(1, "--issuer-logo-url %q: give an absolute http(s) URL", l)
+		}
 	}
 	if cfg.BaseURL != "" {
 		if _, err := parseBaseURL(cfg.BaseURL); err != nil {
@@ -195,7 +202,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	}
 	keys.p.Store(ks)
 	signer := &web.Signer{Keys: keys.Get, Issuer: certificates.Issuer{Name: cfg.IssuerName, URL: base.String(),
-		Email: cfg.IssuerEmail, Phone: cfg.IssuerPhone}}
+		Email: cfg.IssuerEmail, Phone: cfg.IssuerPhone, Image: cfg.IssuerLogo}}
 	if signer.Issuer.Name == "" {
 		signer.Issuer.Name = base.Hostname()
 	}
