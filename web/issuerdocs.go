@@ -1,6 +1,9 @@
 package web
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/certificates"
@@ -77,7 +80,7 @@ func (s *server) jwtVCIssuer(c *fiber.Ctx) error {
 func (s *server) linkedData(doc func(c *fiber.Ctx, contentType string) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Vary(fiber.HeaderAccept)
-		switch c.Accepts(mimeHTML, mimeLDJSON, fiber.MIMEApplicationJSON) {
+		switch negotiate(c.Get(fiber.HeaderAccept), mimeHTML, mimeLDJSON, fiber.MIMEApplicationJSON) {
 		case mimeLDJSON:
 			return doc(c, mimeLDJSON)
 		case fiber.MIMEApplicationJSON:
@@ -127,4 +130,67 @@ func (s *server) achievementDocument(c *fiber.Ctx, contentType string) error {
 // achievement show: the course's, the same for every holder.
 func (s *server) certificateImageURL() string {
 	return s.signer.Issuer.URL + "/static/certificate.png"
+}
+
+// negotiate picks the offer the Accept header ranks highest (RFC 9110
+// section 12.5.1): each offer gets the quality of the most specific media
+// range that matches it (type/subtype over type/* over */*), compared
+// without case and ignoring parameters other than q, so that
+// `application/ld+json;profile="..."` still asks for JSON-LD. Ties go to
+// the earlier offer; an empty or unreadable header, or one that accepts
+// none of them, gives the first offer.
+func negotiate(accept string, offers ...string) string {
+	if len(offers) == 0 {
+		return ""
+	}
+	type mediaRange struct {
+		typ, sub string
+		q        float64
+	}
+	var ranges []mediaRange
+	for _, part := range strings.Split(accept, ",") {
+		params := strings.Split(part, ";")
+		typ, sub, ok := strings.Cut(strings.ToLower(strings.TrimSpace(params[0])), "/")
+		if !ok || typ == "" || sub == "" {
+			continue
+		}
+		q := 1.0
+		for _, p := range params[1:] {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				if err != nil || f < 0 || f > 1 {
+					f = 0
+				}
+				q = f
+			}
+		}
+		ranges = append(ranges, mediaRange{typ, sub, q})
+	}
+	if len(ranges) == 0 {
+		return offers[0]
+	}
+	best, bestQ := offers[0], 0.0
+	for _, o := range offers {
+		typ, sub, _ := strings.Cut(o, "/")
+		q, specificity := 0.0, -1
+		for _, r := range ranges {
+			s := -1
+			switch {
+			case r.typ == typ && r.sub == sub:
+				s = 2
+			case r.typ == typ && r.sub == "*":
+				s = 1
+			case r.typ == "*" && r.sub == "*":
+				s = 0
+			}
+			if s > specificity {
+				q, specificity = r.q, s
+			}
+		}
+		if q > bestQ {
+			best, bestQ = o, q
+		}
+	}
+	return best
 }

@@ -220,6 +220,8 @@ func TestContentNegotiation(t *testing.T) {
 			"*/*":                                  "text/html; charset=utf-8",
 			"":                                     "text/html; charset=utf-8",
 			"text/html;q=0.9, application/ld+json": "application/ld+json",
+			`application/ld+json; profile="https://www.w3.org/ns/json-ld#compacted"`: "application/ld+json",
+			"APPLICATION/JSON": "application/json",
 		} {
 			h := map[string]string{}
 			if accept != "" {
@@ -271,4 +273,41 @@ func TestProfileIsTheSameForEveryone(t *testing.T) {
 	if anon.body != user.body || strings.Contains(user.body, "erika") || len(user.cookies) != 0 {
 		t.Fatalf("profile differs for a logged-in caller:\n%s\n%s", anon.body, user.body)
 	}
+}
+
+func TestNegotiate(t *testing.T) {
+	offers := []string{mimeHTML, mimeLDJSON, "application/json"}
+	for accept, want := range map[string]string{
+		"":                    mimeHTML,
+		"*/*":                 mimeHTML,
+		"application/json":    "application/json",
+		"APPLICATION/JSON":    "application/json",
+		"application/ld+json": mimeLDJSON,
+		`application/ld+json; profile="https://www.w3.org/ns/json-ld#expanded"`: mimeLDJSON,
+		"application/*":                           mimeLDJSON,
+		"text/*":                                  mimeHTML,
+		"text/html;q=0.9, application/ld+json":    mimeLDJSON,
+		"application/json;q=0.9, text/html;q=0.8": "application/json",
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": mimeHTML,
+		"application/json;q=0, */*":                                       mimeHTML,
+		"image/png":                                                       mimeHTML, // none acceptable: the page (and its own status)
+		"application/json;q=abc, text/html":                               mimeHTML,
+		",,;;/,garbage":                                                   mimeHTML,
+		"*/*;q=0.1, application/json;q=0.5":                               "application/json",
+	} {
+		if got := negotiate(accept, offers...); got != want {
+			t.Errorf("Accept %q: %q, want %q", accept, got, want)
+		}
+	}
+}
+
+func FuzzNegotiate(f *testing.F) {
+	f.Add("application/ld+json;profile=x;q=0.5, text/html;q=0.4")
+	f.Add("*/*;q=")
+	f.Fuzz(func(t *testing.T, accept string) {
+		got := negotiate(accept, mimeHTML, mimeLDJSON, "application/json")
+		if got != mimeHTML && got != mimeLDJSON && got != "application/json" {
+			t.Fatalf("%q -> %q", accept, got)
+		}
+	})
 }
