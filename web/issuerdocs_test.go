@@ -3,6 +3,8 @@ package web
 import (
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -310,4 +312,48 @@ func FuzzNegotiate(f *testing.F) {
 			t.Fatalf("%q -> %q", accept, got)
 		}
 	})
+}
+
+// From the PDF alone: poppler's pdfdetach takes out credential.jwt, its
+// kid URL gives the key, and go-jose verifies it with that key.
+func TestVerifierFromPDF(t *testing.T) {
+	if _, err := exec.LookPath("pdfdetach"); err != nil {
+		t.Skip("pdfdetach not installed (apt-get install poppler-utils)")
+	}
+	a := newTestApp(t, nil)
+	tok := a.apiUser("erika@example.com")
+	id := passExam(t, a, tok)
+	pdf := a.do(req{method: "GET", path: "/certificates/" + id + ".pdf", bearer: tok})
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "c.pdf"), filepath.Join(dir, "credential.jwt")
+	if err := os.WriteFile(in, []byte(pdf.body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("pdfdetach", "-list", in).CombinedOutput(); err != nil || !strings.Contains(string(b), "1: credential.jwt") {
+		t.Fatalf("pdfdetach -list: %v %s", err, b)
+	}
+	if b, err := exec.Command("pdfdetach", "-save", "1", "-o", out, in).CombinedOutput(); err != nil {
+		t.Fatalf("pdfdetach: %v %s", err, b)
+	}
+	token, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := jose.ParseSigned(strings.TrimSpace(string(token)), []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := a.do(req{method: "GET", path: pathOf(t, jws.Signatures[0].Protected.KeyID)})
+	var key jose.JSONWebKey
+	if err := json.Unmarshal([]byte(r.body), &key); err != nil {
+		t.Fatalf("kid URL: %d %s", r.status, r.body)
+	}
+	payload, err := jws.Verify(key)
+	if err != nil {
+		t.Fatalf("the embedded credential does not verify with the kid URL's key: %v", err)
+	}
+	validateDoc(t, "VCJWTPayload", string(payload))
+	if !strings.Contains(string(payload), `"id":"http://kipass.test/verify/`+id+`"`) {
+		t.Fatalf("payload %s", payload)
+	}
 }
