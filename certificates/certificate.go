@@ -41,6 +41,9 @@ type Issuer struct {
 	// not drawn (no SVG rasteriser among the dependencies); a logo that
 	// CheckLogo refuses is left out rather than failing the PDF.
 	Logo []byte
+	// Email and Phone are the issuer's public contact, stated in the
+	// issuer's Profile document when set; Image is the URL of its logo.
+	Email, Phone, Image string
 }
 
 // Key is an ECDSA P-256 key pair of the issuer.

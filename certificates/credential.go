@@ -95,7 +95,7 @@ type Credential struct {
 
 type profile struct {
 	ID   string   `json:"id"`
-	Type []string `json:"type"`
+	Type []string `json:"type,omitempty"`
 	Name string   `json:"name"`
 }
 
@@ -216,17 +216,10 @@ func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
 	if err := checkCertificate(c); err != nil {
 		return "", fmt.Errorf("certificates: issue credential %q: %w", c.ID, err)
 	}
-	words, lang := credentialWordsFor(c.Lang)
-	course := localized(c.CourseTitle, lang)
+	_, lang := credentialWordsFor(c.Lang)
 	title := localized(c.CertificateTitle, lang)
 	if title == "" {
-		title = course
-	}
-	var competences []string
-	for _, m := range c.Competences {
-		if t := localized(m, lang); t != "" {
-			competences = append(competences, t)
-		}
+		title = localized(c.CourseTitle, lang)
 	}
 	issued := c.IssuedAt.UTC().Truncate(time.Second)
 	expires := c.ExpiresAt.UTC().Truncate(time.Second)
@@ -251,17 +244,7 @@ func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
 				Identifier: []identityObject{{
 					Type: "IdentityObject", IdentityHash: c.HolderName, IdentityType: "name", Hashed: false,
 				}},
-				Achievement: achievement{
-					ID:              iss.URL + "/courses/" + c.CourseID,
-					Type:            []string{"Achievement"},
-					AchievementType: "Certificate",
-					Name:            course,
-					Description:     fmt.Sprintf(words.description, course),
-					Criteria:        criteria{Narrative: fmt.Sprintf(words.narrative, course)},
-					InLanguage:      lang,
-					Version:         c.ContentVersion,
-					Tag:             competences,
-				},
+				Achievement: newAchievement(iss, c.CourseID, c.CourseTitle, c.Competences, c.ContentVersion, lang),
 			},
 			CredentialStatus: &statusListEntry{
 				ID:                   statusURL + "#" + index,

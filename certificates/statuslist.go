@@ -145,10 +145,12 @@ func IssueStatusList(iss Issuer, revoked []int, k *Key, now time.Time) (string, 
 	listURL := StatusListURL(iss.URL)
 	claims := statusListClaims{
 		statusListCredential: statusListCredential{
-			Context:    []string{contextVC2},
-			ID:         listURL,
-			Type:       []string{"VerifiableCredential", "BitstringStatusListCredential"},
-			Issuer:     &profile{ID: iss.URL, Type: []string{"Profile"}, Name: iss.Name},
+			Context: []string{contextVC2},
+			ID:      listURL,
+			Type:    []string{"VerifiableCredential", "BitstringStatusListCredential"},
+			// No type: "Profile" is an Open Badges term, undefined under the
+			// VC 2.0 context alone, and JSON-LD safe mode refuses it.
+			Issuer:     &profile{ID: iss.URL, Name: iss.Name},
 			ValidFrom:  from.Format(time.RFC3339),
 			ValidUntil: until.Format(time.RFC3339),
 			CredentialSubject: &bitstringStatusList{

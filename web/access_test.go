@@ -24,10 +24,13 @@ const (
 // accessTable lists every route. A new route must be added here, or this
 // test fails: that is the point.
 var accessTable = map[string]string{
-	"GET /healthz":               accPublic,
-	"GET /static/*":              accPublic,
-	"GET /.well-known/jwks.json": accPublic,
-	"GET /status/1":              accPublic,
+	"GET /healthz":                   accPublic,
+	"GET /static/*":                  accPublic,
+	"GET /.well-known/jwks.json":     accPublic,
+	"GET /status/1":                  accPublic,
+	"GET /.well-known/jwks/:kid":     accPublic,
+	"GET /.well-known/jwt-vc-issuer": accPublic,
+	"GET /verify/:id.jwt":            accPublic,
 
 	"POST /api/v1/register":                                 accPublic,
 	"POST /api/v1/login":                                    accPublic,

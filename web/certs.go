@@ -179,21 +179,6 @@ type myCertificate struct {
 	LinkedIn  string
 }
 
-// linkedInURL is LinkedIn's "add certification" link, filled in.
-func linkedInURL(name, org string, issued, expires time.Time, id, verify string) string {
-	q := url.Values{}
-	q.Set("startTask", "CERTIFICATION_NAME")
-	q.Set("name", name)
-	q.Set("organizationName", org)
-	q.Set("issueYear", fmt.Sprint(issued.Year()))
-	q.Set("issueMonth", fmt.Sprint(int(issued.Month())))
-	q.Set("expirationYear", fmt.Sprint(expires.Year()))
-	q.Set("expirationMonth", fmt.Sprint(int(expires.Month())))
-	q.Set("certId", id)
-	q.Set("certUrl", verify)
-	return "https://www.linkedin.com/profile/add?" + q.Encode()
-}
-
 func (s *server) myCertificates(c *fiber.Ctx) ([]myCertificate, error) {
 	list, err := s.app.UserCertificates(c.UserContext(), currentUser(c).ID)
 	if err != nil {
@@ -206,7 +191,7 @@ func (s *server) myCertificates(c *fiber.Ctx) ([]myCertificate, error) {
 		title := cert.CertificateTitle[lang]
 		v := certificates.VerifyURL(s.signer.Issuer.URL, rec.ID)
 		out = append(out, myCertificate{Rec: rec, Title: title, Status: certStatus(rec, s.now()), VerifyURL: v,
-			LinkedIn: linkedInURL(title, s.signer.Issuer.Name, rec.IssuedAt, rec.ExpiresAt, rec.ID, v)})
+			LinkedIn: linkedInURL(title, s.signer.Issuer.Name, s.cfg.LinkedInOrganizationID, rec.IssuedAt, rec.ExpiresAt, rec.ID, v)})
 	}
 	return out, nil
 }

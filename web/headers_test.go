@@ -23,7 +23,9 @@ var allowedCookies = []string{"kipass_session", "kipass_csrf"}
 // publicCacheable are the routes whose responses may be cached although the
 // caller is logged in: they hold nothing personal.
 func publicCacheable(path string) bool {
-	return strings.HasPrefix(path, "/static/") || path == "/.well-known/jwks.json" || path == "/status/1"
+	return strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/.well-known/") || path == "/status/1" ||
+		strings.HasPrefix(path, "/verify/") && strings.HasSuffix(path, ".jwt") // the credential the verify page shows
+
 }
 
 // TestHeadersAndCookiesOnEveryRoute requests every route of the app (and a

@@ -27,6 +27,7 @@ const (
 	localScope      = "hr_scope"
 	localCSRF       = "csrf"
 	localReqID      = "request_id"
+	localHeadMeta   = "head_meta" // template.HTML for the page's <head> (sharing previews)
 )
 
 // logRequests writes one log line per request: method, route template,

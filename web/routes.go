@@ -9,7 +9,15 @@ func (s *server) routes(app *fiber.App) {
 	app.Get("/healthz", s.healthz)
 	app.Get("/static/*", s.static())
 	app.Get("/.well-known/jwks.json", s.jwks)
+	app.Get("/.well-known/jwks/:kid", s.jwk)
+	app.Get("/.well-known/jwt-vc-issuer", s.jwtVCIssuer)
 	app.Get("/status/1", s.statusList)
+	// The issuer id and the achievement ids answer JSON to verifiers that
+	// ask for it, before any session or cookie; browsers go on to the
+	// pages below.
+	app.Get("/", s.linkedData(s.issuerProfile))
+	app.Get("/courses/:course", s.linkedData(s.achievementDocument))
+	app.Get("/verify/:id.jwt", s.publicCredential)
 
 	api := app.Group("/api/v1", s.loadSession, s.csrf)
 	api.Post("/register", s.apiRegister)

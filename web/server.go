@@ -52,6 +52,10 @@ type Config struct {
 	UploadQueueWait time.Duration
 	// Privacy is what the privacy notice at /privacy says.
 	Privacy Privacy
+	// LinkedInOrganizationID is the issuer's LinkedIn organisation id
+	// (digits): the add-to-profile link on /me then names the company
+	// page instead of only the issuer's name. "" for none.
+	LinkedInOrganizationID string
 }
 
 // Privacy configures the privacy notice. The retention periods are the ones

@@ -56,7 +56,7 @@ func buildShell(t *template.Template, lang, role string) (shell, error) {
 	}
 	sh := shell{tmpl: t, pd: pd}
 	var err error
-	if sh.head, err = prerender(func(w io.Writer, v []string) error { return sh.execHead(w, v[0], v[1], v[2]) }, 3); err != nil {
+	if sh.head, err = prerender(func(w io.Writer, v []string) error { return sh.execHead(w, v[0], v[1], v[2], "") }, 3); err != nil {
 		return shell{}, err
 	}
 	var foot bytes.Buffer
@@ -67,18 +67,27 @@ func buildShell(t *template.Template, lang, role string) (shell, error) {
 	return sh, nil
 }
 
-// execHead executes the layout's head with the values.
-func (sh shell) execHead(w io.Writer, title, csrf, langURL string) error {
+// execHead executes the layout's head with the values and the page's own
+// head elements (meta, already escaped by html/template).
+func (sh shell) execHead(w io.Writer, title, csrf, langURL string, meta template.HTML) error {
 	pd := sh.pd
-	pd.Title, pd.CSRF, pd.LangURL = title, csrf, langURL
+	pd.Title, pd.CSRF, pd.LangURL, pd.HeadMeta = title, csrf, langURL, meta
 	return sh.tmpl.ExecuteTemplate(w, "head", pd)
 }
 
 // writeHead writes the shell's head with the holes filled in, escaped as
 // html/template would.
 func (sh shell) writeHead(w io.Writer, title, csrf, langURL string) {
-	if !sh.head.fill(w, []string{title, csrf, langURL}) {
-		sh.execHead(w, title, csrf, langURL) // the template parsed and ran at start-up
+	sh.writeHeadMeta(w, title, csrf, langURL, "")
+}
+
+// writeHeadMeta is writeHead with the page's own head elements (the
+// sharing preview of /verify/{id}), which html/template escaped already.
+// Such a page executes the head template; every other page uses the
+// pre-rendered head.
+func (sh shell) writeHeadMeta(w io.Writer, title, csrf, langURL string, meta template.HTML) {
+	if meta != "" || !sh.head.fill(w, []string{title, csrf, langURL}) {
+		sh.execHead(w, title, csrf, langURL, meta) // the template parsed and ran at start-up
 	}
 }
 

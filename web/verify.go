@@ -47,7 +47,7 @@ func (s *server) fromRecord(v *verification, rec app.Certificate, lang string) {
 	v.ID = rec.ID
 	v.Status = certStatus(rec, now)
 	cert := s.certificateFor(rec)
-	if !(rec.Revoked() && rec.UserID == 0) {
+	if !withdrawn(rec) {
 		v.HolderName = rec.HolderName
 	}
 	v.CourseTitle = cert.CourseTitle[lang]
@@ -304,6 +304,9 @@ func (s *server) verifyPage(c *fiber.Ctx) error {
 func (s *server) verifyIDPage(c *fiber.Ctx) error {
 	v, err := s.verifyID(c, c.Params("id"), langOf(c))
 	if err != nil {
+		return err
+	}
+	if err := s.setShareMeta(c, v, langOf(c)); err != nil {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "verify_result", "verify.result_title", nil, v)

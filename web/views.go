@@ -213,6 +213,7 @@ type pageData struct {
 	Form      *form
 	Status    int
 	Data      any
+	HeadMeta  template.HTML // the page's own head elements: pages set theirs through localHeadMeta
 }
 
 // render executes a page template in the caller's language; title is a
@@ -241,7 +242,8 @@ func (s *server) renderPage(c *fiber.Ctx, status int, page, title string, f *for
 	sh := s.views.shells[lang][shellIndex(pd.User)]
 	c.Response().ResetBody()
 	w := c.Response().BodyWriter()
-	sh.writeHead(w, pd.Title, pd.CSRF, pd.LangURL)
+	meta, _ := c.Locals(localHeadMeta).(template.HTML)
+	sh.writeHeadMeta(w, pd.Title, pd.CSRF, pd.LangURL, meta)
 	if err := t.ExecuteTemplate(w, "content", pd); err != nil {
 		c.Response().ResetBody()
 		return fmt.Errorf("web: render %s: %w", page, err)

@@ -33,6 +33,10 @@ type serveConfig struct {
 	TrustedProxies string
 	HashParallel   int
 	IssuerName     string
+	IssuerEmail    string
+	IssuerPhone    string
+	IssuerLogo     string
+	LinkedInOrgID  string
 	SigningKey     string
 	PDFCert        string
 	ExamAttempts   int
@@ -79,6 +83,10 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` of reverse proxies whose X-Forwarded-For is trusted")
 	fs.IntVar(&cfg.HashParallel, "hash-parallel", 4, "maximum password hashes computed at once (each takes 19 MiB)")
 	fs.StringVar(&cfg.IssuerName, "issuer-name", "", "organisation named as the issuer on certificates (default: the base URL's host)")
+	fs.StringVar(&cfg.IssuerEmail, "issuer-email", "", "public contact `address` stated in the issuer's Open Badges profile (optional)")
+	fs.StringVar(&cfg.IssuerPhone, "issuer-phone", "", "public contact `number` stated in the issuer's Open Badges profile (optional)")
+	fs.StringVar(&cfg.IssuerLogo, "issuer-logo-url", "", "absolute `URL` of the issuer's logo, stated as the image of its Open Badges profile (optional)")
+	fs.StringVar(&cfg.LinkedInOrgID, "linkedin-organization-id", "", "the issuer's LinkedIn organisation `id` (digits): \"add to profile\" links then name its company page")
 	fs.StringVar(&cfg.SigningKey, "signing-key", "", "PEM `file` with the ECDSA P-256 signing key (default: keys created in DATA/keys)")
 	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
 	fs.IntVar(&cfg.ExamAttempts, "exam-attempts", 3, "final exam attempts allowed per person in 24 hours")
@@ -91,6 +99,17 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	var err error
 	if cfg.mail, err = cfg.Privacy.check(); err != nil {
 		return cfg, err
+	}
+	if id := cfg.LinkedInOrgID; id != "" && (len(id) > 20 || strings.Trim(id, "0123456789") != "") {
+		return cfg, fail(1, "--linkedin-organization-id %q: must be the organisation's numeric id, as in linkedin.com/company/ID", id)
+	}
+	if e := cfg.IssuerEmail; e != "" && (!strings.Contains(e, "@") || strings.ContainsAny(e, " \t\r\n<>\"")) {
+		return cfg, fail(1, "--issuer-email %q: not an email address", e)
+	}
+	if l := cfg.IssuerLogo; l != "" {
+		if u, err := url.Parse(l); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(l, " \t\r\n\"<>") {
+			return cfg, fail(1, "--issuer-logo-url %q: give an absolute http(s) URL", l)
+		}
 	}
 	if cfg.BaseURL != "" {
 		if _, err := parseBaseURL(cfg.BaseURL); err != nil {
@@ -182,7 +201,8 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		return fail(1, "signing key: %v", err)
 	}
 	keys.p.Store(ks)
-	signer := &web.Signer{Keys: keys.Get, Issuer: certificates.Issuer{Name: cfg.IssuerName, URL: base.String()}}
+	signer := &web.Signer{Keys: keys.Get, Issuer: certificates.Issuer{Name: cfg.IssuerName, URL: base.String(),
+		Email: cfg.IssuerEmail, Phone: cfg.IssuerPhone, Image: cfg.IssuerLogo}}
 	if signer.Issuer.Name == "" {
 		signer.Issuer.Name = base.Hostname()
 	}
@@ -205,7 +225,8 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		Hasher: hasher, Catalog: catalogs.Get,
 	})
 	srv, err := web.NewServer(web.Deps{
-		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
+		Config: web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),
+			LinkedInOrganizationID: cfg.LinkedInOrgID},
 		App:     uc,
 		Signer:  signer,
 		Catalog: catalogs.Get,

@@ -127,7 +127,7 @@ func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Subm
 			return err
 		}
 		if s.Passed && a.Kind == KindExam {
-			if err := insertCertificate(ctx, tx, a, s); err != nil {
+			if err := db.insertCertificate(ctx, tx, a, s); err != nil {
 				return err
 			}
 		}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -50,11 +52,36 @@ func (db *DB) CurrentCertificate(ctx context.Context, userID int64, courseID str
 	return c, nil
 }
 
+// statusListSize is the number of status list positions,
+// certificates.StatusListSize (a test keeps the two equal; the store does
+// not import the certificates package for one number).
+const statusListSize = 131072
+
+// statusIndexTries is how many random positions insertCertificate tries
+// before it takes the lowest free one. While the list is less than
+// nine-tenths full, 64 random tries all hit a used position less than once
+// in a thousand issues.
+const statusIndexTries = 64
+
+// randomStatusIndex is a uniformly random position in the status list,
+// from crypto/rand: 2^32 is a multiple of the list size, so the remainder
+// has no bias.
+func randomStatusIndex() int {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return int(binary.BigEndian.Uint32(b[:]) % statusListSize)
+}
+
 // insertCertificate writes the certificate that a passed exam issues,
-// inside the submission's transaction, at the next status list position.
-// It first checks that the holder's current certificate is still the one
-// the caller decided on; otherwise it returns app.ErrStale.
-func insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission) error {
+// inside the submission's transaction, at a random unused status list
+// position (Bitstring Status List section 2.1: positions SHOULD be random,
+// so that a list does not reveal the order of issue). Existing
+// certificates keep their positions. It first checks that the holder's
+// current certificate is still the one the caller decided on; otherwise
+// it returns app.ErrStale.
+func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission) error {
 	var current string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM certificates WHERE user_id = ? AND course_id = ? AND revoked_at IS NULL
 		ORDER BY expires_at DESC, id LIMIT 1`, a.UserID, a.CourseID).Scan(&current)
@@ -68,17 +95,55 @@ func insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission)
 	if nc == nil {
 		return nil
 	}
-	var next int
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(status_index), -1) + 1 FROM certificates`).Scan(&next); err != nil {
-		return fmt.Errorf("next status index: %w", err)
+	pick := db.StatusIndex
+	if pick == nil {
+		pick = randomStatusIndex
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, nc.ID, a.UserID, a.ID, nc.HolderName, a.CourseID, nc.ContentVersion, nc.Lang,
-		nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), next)
+	// ON CONFLICT (status_index) DO NOTHING: a taken position inserts no
+	// row and the next one is tried, within the same transaction (a
+	// failing statement would abort it on PostgreSQL). A clash of the
+	// certificate id is still an error.
+	const insert = `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (status_index) DO NOTHING`
+	for try := 0; try <= statusIndexTries; try++ {
+		var index int
+		if try < statusIndexTries {
+			index = pick()
+		} else if index, err = lowestFreeStatusIndex(ctx, tx); err != nil {
+			return err
+		}
+		if index < 0 || index >= statusListSize {
+			return fmt.Errorf("store: status index %d outside 0..%d", index, statusListSize-1)
+		}
+		res, err := tx.ExecContext(ctx, insert, nc.ID, a.UserID, a.ID, nc.HolderName, a.CourseID, nc.ContentVersion, nc.Lang,
+			nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), index)
+		if err != nil {
+			return fmt.Errorf("store: insert certificate: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+	}
+	return errors.New("store: insert certificate: no free status list position")
+}
+
+// lowestFreeStatusIndex is the lowest status list position no certificate
+// holds; an error when all are taken.
+func lowestFreeStatusIndex(ctx context.Context, tx *sql.Tx) (int, error) {
+	var free sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT min(i) FROM (
+		SELECT 0 AS i WHERE NOT EXISTS (SELECT 1 FROM certificates WHERE status_index = 0)
+		UNION ALL
+		SELECT c.status_index + 1 FROM certificates c WHERE c.status_index + 1 < ?
+			AND NOT EXISTS (SELECT 1 FROM certificates d WHERE d.status_index = c.status_index + 1)
+	) AS gaps`, statusListSize).Scan(&free)
 	if err != nil {
-		return fmt.Errorf("insert certificate: %w", err)
+		return 0, fmt.Errorf("store: free status index: %w", err)
 	}
-	return nil
+	if !free.Valid {
+		return 0, errors.New("store: the status list is full: no free position for a new certificate")
+	}
+	return int(free.Int64), nil
 }
 
 // CertificateByID returns a certificate record.

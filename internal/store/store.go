@@ -38,6 +38,9 @@ type DB struct {
 	gen   atomic.Uint64
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// StatusIndex picks a candidate status list position for a new
+	// certificate; nil means uniformly at random. Tests replace it.
+	StatusIndex func() int
 }
 
 // FileName is the database file's name inside the data directory.
