@@ -72,7 +72,7 @@ func (f hrFilter) Link(changes ...string) string {
 // exportLinks are the dashboard's download links, each carrying the
 // page's filters, so that an export holds no more people than the page.
 type exportLinks struct {
-	PDF, CSVExcel, CSV, JSON string
+	PDF, XLSX, CSVExcel, CSV, JSON string
 }
 
 // exportLinks builds the download links from the filter values. Each value
@@ -83,7 +83,7 @@ type exportLinks struct {
 func (f hrFilter) exportLinks() exportLinks {
 	href := func(path string, extra ...string) string {
 		v := url.Values{}
-		for k, val := range map[string]string{"course": f.Course, "department": f.Department, "status": f.Status} {
+		for k, val := range map[string]string{"course": f.Course, "department": f.Department, "status": f.Status, "q": f.Q} {
 			if val != "" {
 				v.Set(k, val)
 			}
@@ -98,9 +98,10 @@ func (f hrFilter) exportLinks() exportLinks {
 	}
 	return exportLinks{
 		PDF:      href("/hr/evidence.pdf"),
+		XLSX:     href("/api/v1/hr/report", "format", "xlsx"),
 		CSVExcel: href("/api/v1/hr/report", "format", "csv", "sep", "semicolon"),
 		CSV:      href("/api/v1/hr/report", "format", "csv"),
-		JSON:     href("/api/v1/hr/report"),
+		JSON:     href("/api/v1/hr/report", "download", "1"),
 	}
 }
 
@@ -248,7 +249,7 @@ func (s *server) summarise(v *hrView, rows []personRow, lang string) {
 
 // tableRows fills the overdue list and one page of the searched, sorted table.
 func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
-	q := strings.ToLower(v.Filter.Q)
+	query := app.ReportQuery{Status: v.Filter.Status, Q: v.Filter.Q}
 	match := make([]*personRow, 0, len(rows))
 	for i := range rows {
 		r := &rows[i]
@@ -259,11 +260,7 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 				v.OverdueMore++
 			}
 		}
-		if v.Filter.Status != "" && r.Status != v.Filter.Status {
-			continue
-		}
-		if q != "" && !strings.Contains(r.Key, q) && !strings.Contains(r.Email, q) &&
-			!strings.Contains(strings.ToLower(r.Department), q) && !strings.Contains(strings.ToLower(r.CertificateID), q) {
+		if !query.Matches(r) {
 			continue
 		}
 		match = append(match, r)

@@ -111,6 +111,10 @@ type Config struct {
 	// CooldownFailures failures within CooldownWindow; 0 means
 	// DefaultCooldown, a negative value turns the wait off.
 	QuizCooldown time.Duration
+	// Location is the organisation's time zone: dates and times shown to
+	// people (pages, files, emails) are in it; machine formats stay UTC.
+	// nil means UTC.
+	Location *time.Location
 }
 
 // withDefaults fills in the defaults of zero settings.

@@ -286,3 +286,57 @@ func QuoteDetail(v string) string {
 	}
 	return strconv.Quote(v)
 }
+
+// ReportQuery is one view of the HR report: the filters the dashboard
+// shows and every export repeats, so that a file holds exactly the people
+// on the screen.
+type ReportQuery struct {
+	Course     string // a course id; "" all courses
+	Department string // "" all departments in the caller's scope
+	Status     string // one status; "" all
+	Q          string // search in name, email, department and certificate id
+}
+
+// Matches reports whether a row (of the query's course and departments)
+// passes the status and search filters.
+func (q ReportQuery) Matches(r *PersonStatus) bool {
+	if q.Status != "" && r.Status != q.Status {
+		return false
+	}
+	s := strings.ToLower(strings.TrimSpace(q.Q))
+	if s == "" {
+		return true
+	}
+	return strings.Contains(r.Key, s) || strings.Contains(strings.ToLower(r.Email), s) ||
+		strings.Contains(strings.ToLower(r.Department), s) || strings.Contains(strings.ToLower(r.CertificateID), s)
+}
+
+// HRView returns the rows of a view within the caller's departments (see
+// HRScope) and the time they were derived at. A department outside the
+// scope gives no rows, not an error. The rows point into the shared report
+// (HRReport): callers must not change them.
+func (a *App) HRView(ctx context.Context, by User, q ReportQuery) ([]*PersonStatus, time.Time, error) {
+	scope, err := a.HRScope(ctx, by)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	depts := scope
+	switch {
+	case q.Department == "":
+	case scope == nil || slices.Contains(scope, q.Department):
+		depts = []string{q.Department}
+	default:
+		depts = []string{}
+	}
+	rows, at, err := a.HRReport(ctx, q.Course, depts)
+	if err != nil {
+		return nil, at, err
+	}
+	out := make([]*PersonStatus, 0, len(rows))
+	for i := range rows {
+		if q.Matches(&rows[i]) {
+			out = append(out, &rows[i])
+		}
+	}
+	return out, at, nil
+}
