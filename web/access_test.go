@@ -49,6 +49,8 @@ var accessTable = map[string]string{
 	"GET /api/v1/hr/assignments":                            accHR,
 	"POST /api/v1/hr/assignments":                           accHR,
 	"DELETE /api/v1/hr/assignments/:id":                     accHR,
+	"POST /api/v1/hr/invitations":                           accHR,
+	"POST /api/v1/hr/reminders":                             accHR,
 
 	"GET /":                               accPublic,
 	"GET /login":                          accPublic,
@@ -82,6 +84,8 @@ var accessTable = map[string]string{
 	"GET /hr/evidence.pdf":                accHR,
 	"POST /hr/assignments":                accHR,
 	"POST /hr/assignments/:id/delete":     accHR,
+	"POST /hr/invitations":                accHR,
+	"POST /hr/reminders":                  accHR,
 	"GET /admin":                          accAdmin,
 	"POST /admin/users":                   accAdmin,
 	"GET /admin/users/:id":                accAdmin,

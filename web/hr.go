@@ -19,6 +19,8 @@ type reportRow struct {
 	PassedAt      string `json:"passed_at"`
 	CertificateID string `json:"certificate_id"`
 	DueAt         string `json:"due_at"`
+	// InvitedAt is when a person with status invited was (last) invited.
+	InvitedAt string `json:"invited_at,omitempty"`
 }
 
 // filterDetail describes report filters for the audit log.

@@ -136,6 +136,9 @@ func toReportRow(r *personRow) reportRow {
 	if !r.Due.IsZero() {
 		row.DueAt = rfc3339(r.Due)
 	}
+	if r.Invited && !r.InvitedAt.IsZero() {
+		row.InvitedAt = rfc3339(r.InvitedAt)
+	}
 	return row
 }
 
@@ -200,6 +203,9 @@ func (s *server) reportXLSX(c *fiber.Ctx, v exportView) error {
 		for _, r := range v.rows {
 			x := reports.XLSXRow{Name: r.Name, Email: r.Email, Department: r.Department, Course: titles[r.Course], Status: r.Status,
 				PassedAt: r.IssuedAt, ValidUntil: r.CertificateEnd, DueAt: r.DueAt, CertificateID: r.CertificateID}
+			if r.Invited {
+				x.InvitedAt = r.InvitedAt
+			}
 			if x.Course == "" {
 				x.Course = r.Course
 			}

@@ -136,6 +136,9 @@ type hrView struct {
 	Assignments   []assignmentView
 	Limited       []string // the HR account's departments, when limited
 	Message       string
+	Notice        outreachNotice // after sending invitations or reminders
+	MailOn        bool           // a mail server is configured
+	OverdueTotal  int            // overdue people in the view (course, department, search)
 }
 
 type courseOption struct{ ID, Title string }
@@ -164,7 +167,8 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	lang := langOf(c)
 	cat := s.catalog()
 	v := &hrView{AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup,
-		Statuses: []string{reports.NotStarted, reports.InProgress, reports.Passed, reports.Expired, reports.Overdue}}
+		Statuses: []string{reports.Invited, reports.NotStarted, reports.InProgress, reports.Passed, reports.Expired, reports.Overdue},
+		Notice:   readOutreachNotice(c), MailOn: s.cfg.MailConfigured}
 	for _, co := range cat.Courses {
 		v.Courses = append(v.Courses, courseOption{ID: co.ID, Title: co.Title.Get(lang)})
 	}
@@ -254,6 +258,7 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 	for i := range rows {
 		r := &rows[i]
 		if r.Status == reports.Overdue {
+			v.OverdueTotal++
 			if len(v.Overdue) < 10 {
 				v.Overdue = append(v.Overdue, r)
 			} else {

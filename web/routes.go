@@ -32,6 +32,8 @@ func (s *server) routes(app *fiber.App) {
 	api.Get("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiAssignments)
 	api.Post("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiCreateAssignment)
 	api.Delete("/hr/assignments/:id", requireRole(roleHR, roleAdmin), s.apiDeleteAssignment)
+	api.Post("/hr/invitations", requireRole(roleHR, roleAdmin), s.apiResendInvites)
+	api.Post("/hr/reminders", requireRole(roleHR, roleAdmin), s.apiSendReminders)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
 	web.Get("/", s.home)
@@ -67,6 +69,8 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/hr/evidence.pdf", hr, s.evidencePDF)
 	web.Post("/hr/assignments", hr, s.assignForm)
 	web.Post("/hr/assignments/:id/delete", hr, s.unassignForm)
+	web.Post("/hr/invitations", hr, s.resendInvitesForm)
+	web.Post("/hr/reminders", hr, s.sendRemindersForm)
 	admin := requireRole(roleAdmin)
 	web.Get("/admin", admin, s.adminPage)
 	web.Post("/admin/users", admin, s.createUserForm)

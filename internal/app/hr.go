@@ -49,7 +49,8 @@ type PersonStatus struct {
 // NewPersonStatus derives a person's status in a course at now.
 func NewPersonStatus(courseID string, r ReportRow, now time.Time) PersonStatus {
 	due := reports.DueDate(r.DueAt, r.CertificateEnd)
-	st := reports.Status(reports.Facts{Started: r.Started, CertificateEnd: r.CertificateEnd, Assigned: !due.IsZero(), DueAt: due}, now)
+	st := reports.Status(reports.Facts{Started: r.Started, CertificateEnd: r.CertificateEnd, Assigned: !due.IsZero(), DueAt: due,
+		Invited: r.Invited}, now)
 	return PersonStatus{ReportRow: r, Course: courseID, Status: st, Due: due, Key: strings.ToLower(r.Name)}
 }
 

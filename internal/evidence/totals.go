@@ -54,6 +54,11 @@ func (t *Total) add(status string, n int) {
 		t.InProgress += n
 	case notStarted:
 		t.NotStarted += n
+	case invited:
+		// Invited people have not started either; Invited says how many
+		// of them still have to accept their invitation.
+		t.NotStarted += n
+		t.Invited += n
 	}
 }
 
@@ -74,6 +79,7 @@ func (t *Total) plus(u Total) {
 	t.Expired += u.Expired
 	t.InProgress += u.InProgress
 	t.NotStarted += u.NotStarted
+	t.Invited += u.Invited
 }
 
 // Sum is the total over all departments (Department "").

@@ -39,7 +39,7 @@ type words struct {
 }
 
 // statusWords are the statuses as the per-person table shows them.
-type statusWords struct{ notStarted, inProgress, passed, expired, overdue string }
+type statusWords struct{ notStarted, inProgress, passed, expired, overdue, invited string }
 
 // wordsFor returns the wording for lang, English unless lang is "de".
 func wordsFor(lang string) words {
@@ -87,7 +87,7 @@ func german() words {
 		dueAt:       "Fällig am",
 		certificate: "Zertifikats-ID",
 		statuses: statusWords{notStarted: "nicht begonnen", inProgress: "in Bearbeitung",
-			passed: "bestanden", expired: "abgelaufen", overdue: "überfällig"},
+			passed: "bestanden", expired: "abgelaufen", overdue: "überfällig", invited: "eingeladen"},
 
 		page: "Seite %d / %d",
 		statement: "Dieser Bericht gibt den Schulungsstand wieder, den kipass zum angegebenen Zeitpunkt erfasst hatte. " +
@@ -143,7 +143,7 @@ func english() words {
 		dueAt:       "Due",
 		certificate: "Certificate ID",
 		statuses: statusWords{notStarted: "not started", inProgress: "in progress",
-			passed: "passed", expired: "expired", overdue: "overdue"},
+			passed: "passed", expired: "expired", overdue: "overdue", invited: "invited"},
 
 		page: "Page %d / %d",
 		statement: "This report lists the training status recorded by kipass at the time shown. " +
@@ -177,6 +177,8 @@ func (w words) statusText(s string) string {
 		return w.statuses.expired
 	case overdue:
 		return w.statuses.overdue
+	case invited:
+		return w.statuses.invited
 	}
 	return s
 }

@@ -183,8 +183,7 @@ func (db *DB) CreateInvitedUser(ctx context.Context, nu NewUser, inviteHash []by
 		if id, err = insertUser(ctx, tx, nu, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES (?, 'invite', ?, ?, ?)`,
-			inviteHash, id, now, expires.Unix()); err != nil {
+		if err := storeInvite(ctx, tx, id, inviteHash, now, expires); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, by, "account.created", id, "role "+nu.Role)
