@@ -85,6 +85,7 @@ var accessTable = map[string]string{
 	"POST /hr/assignments":                accHR,
 	"POST /hr/assignments/:id/delete":     accHR,
 	"POST /hr/invitations":                accHR,
+	"GET /hr/people/:id":                  accHR,
 	"POST /hr/reminders":                  accHR,
 	"GET /admin":                          accAdmin,
 	"POST /admin/users":                   accAdmin,
@@ -143,10 +144,10 @@ func TestAccessMatrix(t *testing.T) {
 				continue
 			}
 			path := params.Replace(r.Path)
-			if strings.HasPrefix(r.Path, "/admin/users/") {
+			if strings.HasPrefix(r.Path, "/admin/users/") || strings.HasPrefix(r.Path, "/hr/people/") {
 				path = userParams.Replace(r.Path)
 			}
-			if strings.HasPrefix(r.Path, "/api/v1/hr/") || strings.HasPrefix(r.Path, "/hr/") {
+			if strings.HasPrefix(r.Path, "/api/v1/hr/") || strings.HasPrefix(r.Path, "/hr/") && !strings.HasPrefix(r.Path, "/hr/people/") {
 				path = hrParams.Replace(r.Path)
 				if r.Method == "DELETE" || strings.HasSuffix(r.Path, "/delete") { // a fresh assignment for every caller
 					id, err := a.db.CreateAssignment(context.Background(), store.Assignment{CourseID: courseID, Scope: store.ScopeAll, DueAt: time.Now()})

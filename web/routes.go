@@ -69,6 +69,7 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/hr/evidence.pdf", hr, s.evidencePDF)
 	web.Post("/hr/assignments", hr, s.assignForm)
 	web.Post("/hr/assignments/:id/delete", hr, s.unassignForm)
+	web.Get("/hr/people/:id", hr, s.hrPersonPage)
 	web.Post("/hr/invitations", hr, s.resendInvitesForm)
 	web.Post("/hr/reminders", hr, s.sendRemindersForm)
 	admin := requireRole(roleAdmin)
