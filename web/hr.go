@@ -44,7 +44,9 @@ type assignmentIn struct {
 	Scope      string `json:"scope"` // all, department or user
 	Department string `json:"department"`
 	UserID     int64  `json:"user_id"`
-	DueAt      string `json:"due_at"` // RFC 3339, or a date (YYYY-MM-DD, due at the end of that day UTC)
+	DueAt      string `json:"due_at"` // RFC 3339, or a date (YYYY-MM-DD, due at the end of that day in the organisation's zone)
+	// ConfirmPastDue confirms a due date in the past.
+	ConfirmPastDue bool `json:"confirm_past_due"`
 }
 
 type assignmentOut struct {

@@ -96,7 +96,19 @@ func TestAssignmentsMakeOverdue(t *testing.T) {
 			t.Fatalf("%v: %d %s", bad, r.status, r.body)
 		}
 	}
-	if r := post(map[string]any{"course": courseID, "scope": "department", "department": "Vertrieb", "due_at": "2026-11-28"}); r.status != 201 {
+	// A due date in the past needs confirmation.
+	if r := post(map[string]any{"course": courseID, "scope": "department", "department": "Vertrieb", "due_at": "2026-11-28"}); r.status != 400 ||
+		!strings.Contains(r.body, "past_needs_confirmation") {
+		t.Fatalf("past due unconfirmed: %d %s", r.status, r.body)
+	}
+	// Unknown and empty departments are refused with unknown_department.
+	for _, d := range []string{"Nowhere", ""} {
+		if r := post(map[string]any{"course": courseID, "scope": "department", "department": d, "due_at": "2027-11-28"}); r.status != 400 ||
+			d != "" && !strings.Contains(r.body, `"code":"unknown_department"`) {
+			t.Fatalf("department %q: %d %s", d, r.status, r.body)
+		}
+	}
+	if r := post(map[string]any{"course": courseID, "scope": "department", "department": "Vertrieb", "due_at": "2026-11-28", "confirm_past_due": true}); r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
 	status := func(email string) reportRow {

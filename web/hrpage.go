@@ -139,6 +139,7 @@ type hrView struct {
 	Notice        outreachNotice // after sending invitations or reminders
 	MailOn        bool           // a mail server is configured
 	OverdueTotal  int            // overdue people in the view (course, department, search)
+	PastDue       bool           // the assignment form's due date is in the past: ask to confirm
 }
 
 type courseOption struct{ ID, Title string }

@@ -33,6 +33,10 @@ func (s *server) routes(app *fiber.App) {
 	api.Post("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiCreateAssignment)
 	api.Delete("/hr/assignments/:id", requireRole(roleHR, roleAdmin), s.apiDeleteAssignment)
 	api.Post("/hr/invitations", requireRole(roleHR, roleAdmin), s.apiResendInvites)
+	api.Get("/hr/departments", requireRole(roleHR, roleAdmin), s.apiDepartments)
+	api.Post("/admin/departments", requireRole(roleAdmin), s.apiCreateDepartment)
+	api.Post("/admin/departments/rename", requireRole(roleAdmin), s.apiRenameDepartment)
+	api.Post("/admin/departments/merge", requireRole(roleAdmin), s.apiMergeDepartments)
 	api.Post("/hr/reminders", requireRole(roleHR, roleAdmin), s.apiSendReminders)
 
 	web := app.Group("", s.loadSession, s.language, s.csrf)
@@ -83,4 +87,6 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/admin/certificates", admin, s.adminCertificatesPage)
 	web.Post("/admin/certificates/:id/revoke", admin, s.revokeForm)
 	web.Get("/admin/audit", admin, s.auditPage)
+	web.Get("/admin/departments", admin, s.adminDepartmentsPage)
+	web.Post("/admin/departments", admin, s.departmentForm)
 }

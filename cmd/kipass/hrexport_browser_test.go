@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
@@ -68,8 +69,18 @@ func TestBrowserHRExportsKeepFilters(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#f-status`), "in_progress"),
 		chromedp.SendKeys(chromedp.CSS(`#f-q`), "Ru"),
 		chromedp.Click(chromedp.CSS(`form[action="/hr"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#people table`)),
 	))
+	// The filtered page, not the one before it (it has a table too).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.search.includes("q=Ru") && document.readyState === "complete" && !!document.querySelector("#people table")`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the filtered page did not load: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if got := text(ctx, t, "#people"); !strings.Contains(got, "Rudi Started") || strings.Contains(got, "Rita Started") || strings.Contains(got, "Rosa Idle") || strings.Contains(got, "Vera") {
 		t.Fatalf("filtered table: %q", got)
 	}

@@ -147,6 +147,7 @@ type Deps struct {
 	Tokens       TokenStore
 	Directory    DirectoryStore
 	Outreach     OutreachStore           // invitations and reminders HR sends
+	Departments  DepartmentStore         // the list of departments
 	Mail         Mailer                  // how they are sent; nil: only with MailConfigured false
 	Hasher       *auth.Hasher            // password hashing with a bounded queue
 	Catalog      func() *courses.Catalog // the current course catalogue
@@ -170,6 +171,7 @@ type App struct {
 	tokens   TokenStore
 	dir      DirectoryStore
 	outreach OutreachStore
+	depts    DepartmentStore
 	mail     Mailer
 	hasher   *auth.Hasher
 	catalog  func() *courses.Catalog
@@ -182,7 +184,7 @@ type App struct {
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
 	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
-		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, outreach: d.Outreach, mail: d.Mail, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, outreach: d.Outreach, depts: d.Departments, mail: d.Mail, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -171,6 +171,9 @@ type AssignmentInput struct {
 	UserID     int64
 	Person     string
 	DueAt      string // YYYY-MM-DD, the end of that day in UTC; or RFC 3339
+	// ConfirmPastDue confirms a due date in the past (everyone covered is
+	// overdue at once); without it such a date is refused.
+	ConfirmPastDue bool
 }
 
 // Assign checks and stores an assignment on behalf of HR or an admin, and
@@ -186,6 +189,7 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 		fields["course"] = "unknown"
 	}
 	as := Assignment{CourseID: in.Course, Scope: in.Scope, CreatedBy: by.ID}
+	unknownDept := false
 	personField := "user_id"
 	if in.Person != "" {
 		personField = "person"
@@ -201,6 +205,10 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 			fields["department"] = why
 		} else if scope != nil && !slices.Contains(scope, as.Department) {
 			fields["department"] = "not_allowed"
+		} else if known, people, err := a.depts.DepartmentPeople(ctx, as.Department); err != nil {
+			return as, err
+		} else if !known || people == 0 {
+			unknownDept = true
 		}
 	case ScopeUser:
 		var u User
@@ -223,11 +231,19 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 	default:
 		fields["scope"] = "invalid"
 	}
-	due, err := ParseDue(in.DueAt)
+	due, err := ParseDue(in.DueAt, a.location())
 	if err != nil {
 		fields["due_at"] = "invalid"
+	} else if due.Before(a.now()) && !in.ConfirmPastDue {
+		fields["due_at"] = "past_needs_confirmation"
 	}
 	as.DueAt = due
+	if unknownDept && len(fields) == 0 {
+		return as, ErrUnknownDepartment
+	}
+	if unknownDept {
+		fields["department"] = "unknown_department"
+	}
 	if len(fields) > 0 {
 		return as, auth.InputError(fields)
 	}
@@ -264,16 +280,19 @@ func (a *App) Unassign(ctx context.Context, by User, id int64) error {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // ParseDue reads a due date: RFC 3339, or a date (YYYY-MM-DD), due at the
-// end of that day in UTC.
-func ParseDue(s string) (time.Time, error) {
+// end of that day in loc (the organisation's zone; nil: UTC).
+func ParseDue(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	d, err := time.Parse("2006-01-02", s)
+	if loc == nil {
+		loc = time.UTC
+	}
+	d, err := time.ParseInLocation("2006-01-02", s, loc)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return d.Add(24*time.Hour - time.Second), nil
+	return time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, loc), nil
 }
 
 // QuoteDetail quotes a value for an audit-log detail, shortened to 80

@@ -49,7 +49,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Departments lists the departments of all accounts, sorted.
 func (db *DB) Departments(ctx context.Context) ([]string, error) {
-	return db.strings(ctx, `SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department`)
+	return db.strings(ctx, `SELECT name FROM departments UNION SELECT department FROM users WHERE department <> '' ORDER BY 1`)
 }
 
 // strings runs a query whose rows are one text column.
@@ -111,6 +111,9 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 			return app.ErrEmailTaken
 		}
 		if err != nil {
+			return err
+		}
+		if err := addDepartment(ctx, tx, ch.Department, now); err != nil {
 			return err
 		}
 		if !ch.Active || ch.Role != old.Role {

@@ -38,6 +38,9 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 					u.Name, u.Department, u.Role, now, id); err != nil {
 					return err
 				}
+				if err := addDepartment(ctx, tx, u.Department, now); err != nil {
+					return err
+				}
 			}
 			if progress != nil {
 				progress(i + 1)
