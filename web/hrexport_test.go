@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -168,4 +169,18 @@ func xlsxTable(t *testing.T, body string) (table [][]string, above []string) {
 	}
 	t.Fatalf("xlsx: no header row in %q", rows)
 	return nil, nil
+}
+
+// TestMonthLabels: the timeline's months are in the UI language.
+func TestMonthLabels(t *testing.T) {
+	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	if got := monthLabel("de", feb); got != "Feb. 2026" {
+		t.Errorf("de: %q", got)
+	}
+	if got := monthLabel("en", feb); got != "Feb 2026" {
+		t.Errorf("en: %q", got)
+	}
+	if got := monthLabel("de", feb.AddDate(0, 1, 0)); got != "März 2026" {
+		t.Errorf("de March: %q", got)
+	}
 }

@@ -33,7 +33,7 @@ func readHRFilter(c *fiber.Ctx, firstCourse string) hrFilter {
 	if f.Course == "" {
 		f.Course = firstCourse
 	}
-	if !slices.Contains([]string{"name", "department", "status", "passed", "due"}, f.Sort) {
+	if !slices.Contains([]string{"name", "department", "status", "passed", "due", "valid"}, f.Sort) {
 		f.Sort = "name"
 	}
 	if f.Dir != "desc" {
@@ -113,6 +113,8 @@ type sortLink struct {
 type hrView struct {
 	Filter        hrFilter
 	AsOf          time.Time
+	AsOfClock     string // the time of AsOf in the organisation's zone, "15:04"
+	Zone          string // that zone's name
 	AggregateOnly bool
 	MinGroup      int
 	Courses       []courseOption
@@ -196,6 +198,7 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 		return nil, err
 	}
 	v.AsOf = asOf
+	v.AsOfClock, v.Zone = asOf.In(s.location()).Format("15:04"), s.location().String()
 	s.summarise(v, rows, lang)
 	if !v.AggregateOnly {
 		s.tableRows(c, v, rows)
@@ -212,11 +215,12 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 // subtraction), and a total under the group size is not shown at all.
 func (s *server) summarise(v *hrView, rows []personRow, lang string) {
 	months := map[string]int{}
+	loc := s.location()
 	er := make([]evidence.Row, len(rows))
 	for i, r := range rows {
 		er[i] = evidence.Row{Department: r.Department, Status: r.Status}
 		if !r.IssuedAt.IsZero() {
-			months[r.IssuedAt.UTC().Format("2006-01")]++
+			months[r.IssuedAt.In(loc).Format("2006-01")]++
 		}
 	}
 	v.PerDept = evidence.Totals(er)
@@ -240,16 +244,17 @@ func (s *server) summarise(v *hrView, rows []personRow, lang string) {
 	v.DeptChart = charts.BarChart{Title: t("hr.chart_departments"), Desc: t("hr.chart_departments_desc"), Bars: bars, Max: 100, Unit: "%", Empty: t("hr.no_data"),
 		Lang: lang, LabelHeader: t("hr.department")}
 	var points []charts.Point
-	end := time.Date(v.AsOf.Year(), v.AsOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	asOf := v.AsOf.In(loc)
+	end := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, loc)
 	for i := 11; i >= 0; i-- {
-		m := end.AddDate(0, -i, 0).Format("2006-01")
-		points = append(points, charts.Point{Label: m, Value: float64(months[m])})
+		m := end.AddDate(0, -i, 0)
+		points = append(points, charts.Point{Label: monthLabel(lang, m), Value: float64(months[m.Format("2006-01")])})
 	}
 	if months == nil {
 		points = nil
 	}
 	v.TimeChart = charts.LineChart{Title: t("hr.chart_time"), Desc: t("hr.chart_time_desc"), Points: points, Empty: t("hr.no_data"),
-		Lang: lang, LabelHeader: t("hr.month")}
+		Lang: lang, LabelHeader: t("hr.month"), Counts: true}
 }
 
 // tableRows fills the overdue list and one page of the searched, sorted table.
@@ -285,7 +290,7 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 		v.NextHref = "/hr?" + v.Filter.Link("page", strconv.Itoa(v.Filter.Page+1))
 	}
 	lang := langOf(c)
-	for _, col := range []string{"name", "department", "status", "passed", "due"} {
+	for _, col := range []string{"name", "department", "status", "passed", "due", "valid"} {
 		dir, aria := "asc", ""
 		if v.Filter.Sort == col {
 			aria = "ascending"
@@ -314,7 +319,9 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 		case "passed":
 			n = a.IssuedAt.Compare(b.IssuedAt)
 		case "due":
-			n = a.Due.Compare(b.Due)
+			n = a.DueAt.Compare(b.DueAt)
+		case "valid":
+			n = a.CertificateEnd.Compare(b.CertificateEnd)
 		}
 		if desc {
 			n = -n
@@ -324,4 +331,13 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 		}
 		return n
 	}
+}
+
+// monthLabel names a month in the UI language: "Feb. 2026", "Feb 2026".
+func monthLabel(lang string, t time.Time) string {
+	if lang == "de" {
+		names := [...]string{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."}
+		return names[t.Month()-1] + " " + strconv.Itoa(t.Year())
+	}
+	return t.Format("Jan 2006")
 }

@@ -37,6 +37,8 @@ type views struct {
 	shells   map[string][numShells]shell              // lang -> one per shellRole
 	messages map[string]map[string]string             // lang -> key -> text
 	staticV  string                                   // cache-busting version of the static files
+	// loc is the organisation's time zone for dates on pages (nil: UTC).
+	loc *time.Location
 }
 
 // loadViews parses every template once per language, with t bound to that
@@ -146,6 +148,9 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
+			}
+			if v.loc != nil {
+				t = t.In(v.loc)
 			}
 			if lang == "de" {
 				return t.Format("02.01.2006")
