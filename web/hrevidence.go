@@ -45,9 +45,21 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 	for _, m := range co.Modules {
 		r.Modules = append(r.Modules, m.Title.Get(lang))
 	}
+	loc := s.location()
 	for _, p := range rows {
-		r.Rows = append(r.Rows, evidence.Row{Name: p.Name, Department: p.Department, Status: p.Status, PassedAt: p.IssuedAt, DueAt: p.Due,
-			CertificateID: p.CertificateID})
+		// Dates as the organisation sees them; due (the assignment) and
+		// valid until (recertification) apart, as on the dashboard.
+		row := evidence.Row{Name: p.Name, Department: p.Department, Status: p.Status, CertificateID: p.CertificateID}
+		if !p.IssuedAt.IsZero() {
+			row.PassedAt = p.IssuedAt.In(loc)
+		}
+		if !p.DueAt.IsZero() {
+			row.DueAt = p.DueAt.In(loc)
+		}
+		if !p.CertificateEnd.IsZero() {
+			row.ValidUntil = p.CertificateEnd.In(loc)
+		}
+		r.Rows = append(r.Rows, row)
 	}
 	// A report of a large company takes seconds and a few hundred MB while
 	// it is built: at most two are built at once, the others wait.

@@ -75,3 +75,28 @@ func TestHRPersonPageOffInWorksCouncilMode(t *testing.T) {
 		t.Fatalf("works-council mode: %d %s", r.status, r.body[:min(200, len(r.body))])
 	}
 }
+
+// TestEvidenceTotalsMatchDashboard: the same view gives the same numbers
+// on the dashboard and in the evidence PDF, rounded the same way (1 of 3
+// passed: 33 %; with 2 of 3: 67 %, rounded half up).
+func TestEvidenceTotalsMatchDashboard(t *testing.T) {
+	a := newTestApp(t, nil)
+	passExam(t, a, a.employee("Erika Muster", "erika@example.com", "Vertrieb"))
+	passExam(t, a, a.employee("Ernst Muster", "ernst@example.com", "Vertrieb"))
+	a.employee("Ivo Idle", "ivo@example.com", "Vertrieb")
+	a.employee("Lea Lager", "lea@example.com", "Lager")
+	hr := a.staffBrowser("hr@example.com", store.RoleHR)
+	page := hr.get("/hr?lang=en&course=" + courseID + "&department=Vertrieb")
+	if !strings.Contains(page.body, `<span class="num">67 %</span>`) || !strings.Contains(page.body, `<span class="num">3</span> People`) {
+		t.Fatalf("dashboard numbers are not 3 people, 67 %%")
+	}
+	pdf := hr.get("/hr/evidence.pdf?lang=en&course=" + courseID + "&department=Vertrieb")
+	text := pdfText(t, pdf.body)
+	if text == "" {
+		return
+	}
+	flatText := strings.Join(strings.Fields(text), " ")
+	if !strings.Contains(flatText, "67 %") || strings.Contains(flatText, "66") || !strings.Contains(flatText, "Vertrieb, 3 people") {
+		t.Errorf("the PDF's numbers differ from the dashboard:\n%s", text)
+	}
+}

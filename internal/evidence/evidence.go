@@ -61,6 +61,7 @@ type Row struct {
 	Name, Department string
 	Status           string    // not_started, invited, in_progress, passed, expired or overdue
 	PassedAt, DueAt  time.Time // zero = none; printed in their own location
+	ValidUntil       time.Time // the certificate's end of validity (recertification); zero = none
 	CertificateID    string
 }
 

@@ -209,7 +209,7 @@ func TestRenderNoRows(t *testing.T) {
 // personTable matches the header of the per-person table.
 func personTable(lang string) *regexp.Regexp {
 	w := wordsFor(lang)
-	return regexp.MustCompile(strings.Join([]string{w.name, w.department, w.status, w.passedAt, w.dueAt, w.certificate}, `\s+`))
+	return regexp.MustCompile(strings.Join([]string{w.name, w.department, w.status, w.passedAt, w.dueAt, w.validUntil, w.certificate}, `\s+`))
 }
 
 func TestAggregateOnly(t *testing.T) {
@@ -529,5 +529,45 @@ func BenchmarkRender(b *testing.B) {
 			b.ReportMetric(float64(pages), "pages")
 			b.ReportMetric(float64(size)/1e6, "MB")
 		})
+	}
+}
+
+// TestLongNamesWrap: a long name and a long department are printed in
+// full on several lines of their row, not cut with "…".
+func TestLongNamesWrap(t *testing.T) {
+	r := sample("de", 3)
+	r.Rows[1].Name = "Alexandra Maximiliane Friederike von Hohenzollern-Sigmaringen"
+	r.Rows[1].Department = "Außendienst Süd/Ost Region Bayern und Baden-Württemberg"
+	pdf, _ := renderPDF(t, r)
+	txt := flat(text(t, pdf))
+	for _, word := range []string{"Friederike", "Hohenzollern-Sigmaringen", "Baden-Württemberg"} {
+		if !strings.Contains(txt, word) {
+			t.Errorf("%q is cut off:\n%s", word, txt)
+		}
+	}
+}
+
+// TestNoOrphanRow: however many rows, no page of the person table holds a
+// single row; the last two rows go onto a new page together.
+func TestNoOrphanRow(t *testing.T) {
+	rowLine := regexp.MustCompile(`Person \d{5}`)
+	for n := 40; n <= 110; n++ {
+		r := sample("en", n)
+		for i := range r.Rows {
+			r.Rows[i].Name = fmt.Sprintf("Person %05d", i)
+		}
+		pdf, _ := renderPDF(t, r)
+		pages := strings.Split(strings.TrimRight(text(t, pdf), "\f"), "\f")
+		total := 0
+		for i, p := range pages {
+			k := len(rowLine.FindAllString(p, -1))
+			total += k
+			if k == 1 && n > 1 {
+				t.Fatalf("%d rows: page %d holds a single row", n, i+1)
+			}
+		}
+		if total != n {
+			t.Fatalf("%d rows: %d printed", n, total)
+		}
 	}
 }

@@ -24,8 +24,8 @@ type words struct {
 	aggregatedNote                                               string // %d = MinGroup
 
 	// The per-person table.
-	persons, name, status, passedAt, dueAt, certificate string
-	statuses                                            statusWords
+	persons, name, status, passedAt, dueAt, validUntil, certificate string
+	statuses                                                        statusWords
 
 	// Every page.
 	page                string // %d / %d
@@ -85,6 +85,7 @@ func german() words {
 		status:      "Status",
 		passedAt:    "Bestanden am",
 		dueAt:       "Fällig am",
+		validUntil:  "Gültig bis",
 		certificate: "Zertifikats-ID",
 		statuses: statusWords{notStarted: "nicht begonnen", inProgress: "in Bearbeitung",
 			passed: "bestanden", expired: "abgelaufen", overdue: "überfällig", invited: "eingeladen"},
@@ -141,6 +142,7 @@ func english() words {
 		status:      "Status",
 		passedAt:    "Passed",
 		dueAt:       "Due",
+		validUntil:  "Valid until",
 		certificate: "Certificate ID",
 		statuses: statusWords{notStarted: "not started", inProgress: "in progress",
 			passed: "passed", expired: "expired", overdue: "overdue", invited: "invited"},
