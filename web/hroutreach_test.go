@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -55,6 +56,9 @@ func TestHRInvitedStatusAndResendLinks(t *testing.T) {
 		t.Fatalf("page does not show the invited status with its date")
 	}
 
+	if p := b.get(fmt.Sprintf("/hr/people/%d?lang=en", ina.ID)); p.status != 200 || !strings.Contains(p.body, "Invited") || !strings.Contains(p.body, "invited on ") {
+		t.Fatalf("person page of an invited person: %d", p.status)
+	}
 	// Resend to everyone invited in Vertrieb, plus Vera (registered: skipped).
 	r = a.do(req{method: "POST", path: "/api/v1/hr/invitations", bearer: hr, json: map[string]any{"user_ids": []int64{ina.ID, vera.ID}}})
 	var res struct {

@@ -23,6 +23,9 @@ type OutreachStore interface {
 	LastReminders(ctx context.Context) (map[int64]time.Time, error)
 	// MarkReminded records a reminder sent at t.
 	MarkReminded(ctx context.Context, userID int64, t time.Time) error
+	// InvitedAt returns when the person was last invited and whether the
+	// invitation is still pending (no password set yet).
+	InvitedAt(ctx context.Context, userID int64) (at time.Time, pending bool, err error)
 }
 
 // ErrMailOff answers a reminder when no mail server is configured: there

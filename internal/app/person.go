@@ -72,6 +72,10 @@ func (a *App) Person(ctx context.Context, by User, id int64) (PersonDetail, erro
 	if err != nil {
 		return PersonDetail{}, err
 	}
+	invitedAt, invited, err := a.outreach.InvitedAt(ctx, u.ID)
+	if err != nil {
+		return PersonDetail{}, err
+	}
 	d := PersonDetail{User: u, LastReminded: ex.LastReminded}
 	for _, as := range all {
 		if as.Scope == ScopeAll || as.Scope == ScopeDepartment && as.Department == u.Department || as.Scope == ScopeUser && as.UserID == u.ID {
@@ -88,7 +92,7 @@ func (a *App) Person(ctx context.Context, by User, id int64) (PersonDetail, erro
 	now := a.now()
 	for _, co := range a.catalog().Courses {
 		r := ReportRow{UserID: u.ID, Name: u.Name, Email: u.Email, Department: u.Department, Lang: u.Lang,
-			Invited: u.PasswordHash == ""}
+			Invited: invited, InvitedAt: invitedAt}
 		for _, at := range ex.Attempts {
 			r.Started = r.Started || at.CourseID == co.ID
 		}

@@ -45,3 +45,15 @@ func (db *DB) ReissueInvite(ctx context.Context, userID int64, tokenHash []byte,
 		return storeInvite(ctx, tx, userID, tokenHash, now, expires)
 	})
 }
+
+// InvitedAt returns when the person was last invited (zero: never) and
+// whether the invitation is pending: the status "invited" of the report.
+func (db *DB) InvitedAt(ctx context.Context, userID int64) (time.Time, bool, error) {
+	var at int64
+	var pending bool
+	err := db.queryRow(ctx, `SELECT invited_at, password_hash = '' AND invited_at > 0 FROM users WHERE id = ?`, userID).Scan(&at, &pending)
+	if errors.Is(err, sql.ErrNoRows) || at == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(at, 0), pending, err
+}
