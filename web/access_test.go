@@ -52,6 +52,12 @@ var accessTable = map[string]string{
 	"GET /api/v1/hr/assignments":                            accHR,
 	"POST /api/v1/hr/assignments":                           accHR,
 	"DELETE /api/v1/hr/assignments/:id":                     accHR,
+	"POST /api/v1/hr/invitations":                           accHR,
+	"GET /api/v1/hr/departments":                            accHR,
+	"POST /api/v1/admin/departments":                        accAdmin,
+	"POST /api/v1/admin/departments/rename":                 accAdmin,
+	"POST /api/v1/admin/departments/merge":                  accAdmin,
+	"POST /api/v1/hr/reminders":                             accHR,
 
 	"GET /":                               accPublic,
 	"GET /login":                          accPublic,
@@ -85,6 +91,11 @@ var accessTable = map[string]string{
 	"GET /hr/evidence.pdf":                accHR,
 	"POST /hr/assignments":                accHR,
 	"POST /hr/assignments/:id/delete":     accHR,
+	"POST /hr/invitations":                accHR,
+	"GET /admin/departments":              accAdmin,
+	"POST /admin/departments":             accAdmin,
+	"GET /hr/people/:id":                  accHR,
+	"POST /hr/reminders":                  accHR,
 	"GET /admin":                          accAdmin,
 	"POST /admin/users":                   accAdmin,
 	"GET /admin/users/:id":                accAdmin,
@@ -142,10 +153,10 @@ func TestAccessMatrix(t *testing.T) {
 				continue
 			}
 			path := params.Replace(r.Path)
-			if strings.HasPrefix(r.Path, "/admin/users/") {
+			if strings.HasPrefix(r.Path, "/admin/users/") || strings.HasPrefix(r.Path, "/hr/people/") {
 				path = userParams.Replace(r.Path)
 			}
-			if strings.HasPrefix(r.Path, "/api/v1/hr/") || strings.HasPrefix(r.Path, "/hr/") {
+			if strings.HasPrefix(r.Path, "/api/v1/hr/") || strings.HasPrefix(r.Path, "/hr/") && !strings.HasPrefix(r.Path, "/hr/people/") {
 				path = hrParams.Replace(r.Path)
 				if r.Method == "DELETE" || strings.HasSuffix(r.Path, "/delete") { // a fresh assignment for every caller
 					id, err := a.db.CreateAssignment(context.Background(), store.Assignment{CourseID: courseID, Scope: store.ScopeAll, DueAt: time.Now()})

@@ -19,6 +19,15 @@ func TestAdminManagesAccounts(t *testing.T) {
 	a := newTestApp(t, nil)
 	admin := a.staffBrowser("ada@example.com", store.RoleAdmin)
 
+	// Departments come from the list: an unlisted one is refused.
+	if r := admin.post("/admin/users?lang=en", url.Values{"email": {"neu@example.com"}, "name": {"Nora Neu"}, "department": {"Lager"}, "role": {"employee"}}); r.status != 400 {
+		t.Fatalf("unlisted department: %d", r.status)
+	}
+	for _, d := range []string{"Lager", "Versand"} {
+		if err := a.db.CreateDepartment(context.Background(), d, store.Actor{Role: store.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Create: the invite link is shown once and works.
 	r := admin.post("/admin/users?lang=en", url.Values{"email": {"Neu@Example.com"}, "name": {"Nora Neu"}, "department": {"Lager"}, "role": {"employee"}})
 	m := linkInput.FindStringSubmatch(r.body)

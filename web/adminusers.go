@@ -123,6 +123,7 @@ func userID(c *fiber.Ctx) (int64, error) {
 type adminUserView struct {
 	Account       app.User
 	HRDepartments string
+	Departments   []string // the list to pick from
 	Audit         []app.AuditEntry
 	ResetLink     string
 	Roles         []string
@@ -152,7 +153,11 @@ func (s *server) renderAdminUser(c *fiber.Ctx, status int, f *form, resetLink st
 	if err != nil {
 		return err
 	}
-	v := adminUserView{Account: u, HRDepartments: strings.Join(depts, ", "), Audit: entries, ResetLink: resetLink,
+	all, err := s.app.Departments(c.UserContext())
+	if err != nil {
+		return err
+	}
+	v := adminUserView{Account: u, HRDepartments: strings.Join(depts, ", "), Departments: all, Audit: entries, ResetLink: resetLink,
 		Roles: []string{app.RoleEmployee, app.RoleHR, app.RoleAdmin}, Self: id == currentUser(c).ID}
 	return s.render(c, status, "admin_user", "admin.user_title", f, v)
 }

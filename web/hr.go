@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/internal/app"
-	"kipass/internal/reports"
 )
 
 // reportRow is the contract's HR report row.
@@ -20,66 +19,8 @@ type reportRow struct {
 	PassedAt      string `json:"passed_at"`
 	CertificateID string `json:"certificate_id"`
 	DueAt         string `json:"due_at"`
-}
-
-// apiHRReport lists every person's status per course, filtered by
-// department, course and status; format=csv gives a spreadsheet-safe CSV
-// (sep=semicolon for German Excel). Unknown filter values give an empty
-// report, not an error. HR accounts limited to departments see only those.
-func (s *server) apiHRReport(c *fiber.Ctx) error {
-	if s.cfg.AggregateOnly {
-		return errAggregateOnly
-	}
-	dept, course, status := c.Query("department"), c.Query("course"), c.Query("status")
-	scope, err := s.scope(c)
-	if err != nil {
-		return err
-	}
-	rows, _, err := s.personRows(c.UserContext(), course, narrow(scope, dept))
-	if err != nil {
-		return err
-	}
-	out := []reportRow{}
-	for _, r := range rows {
-		if status != "" && r.Status != status {
-			continue
-		}
-		row := reportRow{UserID: r.UserID, Name: r.Name, Email: r.Email, Department: r.Department, Course: r.Course, Status: r.Status,
-			CertificateID: r.CertificateID}
-		if !r.IssuedAt.IsZero() {
-			row.PassedAt = rfc3339(r.IssuedAt)
-		}
-		if !r.Due.IsZero() {
-			row.DueAt = rfc3339(r.Due)
-		}
-		out = append(out, row)
-	}
-	format := "json"
-	if c.Query("format") == "csv" {
-		format = "csv"
-	}
-	if err := s.app.Audit(c.UserContext(), *currentUser(c), "report.exported",
-		0, filterDetail(dept, course, status)+" format="+format+" rows="+strconv.Itoa(len(out))); err != nil {
-		return err
-	}
-	if format != "csv" {
-		return c.JSON(out)
-	}
-	sep := ','
-	if c.Query("sep") == "semicolon" || c.Query("sep") == ";" {
-		sep = ';'
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kipass-report-`+s.now().UTC().Format("2006-01-02")+`.csv"`)
-	w, err := reports.NewCSVWriter(c.Response().BodyWriter(), sep)
-	if err != nil {
-		return err
-	}
-	w.Write([]string{"user_id", "name", "email", "department", "course", "status", "passed_at", "certificate_id", "due_at"})
-	for _, r := range out {
-		w.Write([]string{itoa(r.UserID), r.Name, r.Email, r.Department, r.Course, r.Status, r.PassedAt, r.CertificateID, r.DueAt})
-	}
-	return w.Flush()
+	// InvitedAt is when a person with status invited was (last) invited.
+	InvitedAt string `json:"invited_at,omitempty"`
 }
 
 // filterDetail describes report filters for the audit log.
@@ -103,7 +44,9 @@ type assignmentIn struct {
 	Scope      string `json:"scope"` // all, department or user
 	Department string `json:"department"`
 	UserID     int64  `json:"user_id"`
-	DueAt      string `json:"due_at"` // RFC 3339, or a date (YYYY-MM-DD, due at the end of that day UTC)
+	DueAt      string `json:"due_at"` // RFC 3339, or a date (YYYY-MM-DD, due at the end of that day in the organisation's zone)
+	// ConfirmPastDue confirms a due date in the past.
+	ConfirmPastDue bool `json:"confirm_past_due"`
 }
 
 type assignmentOut struct {

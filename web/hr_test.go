@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -52,13 +51,17 @@ func TestHRReport(t *testing.T) {
 			t.Fatalf("%s: %+v", q, rows)
 		}
 	}
-	r := a.do(req{method: "GET", path: "/api/v1/hr/report?format=csv&sep=semicolon", bearer: hr})
-	if r.status != 200 || !strings.HasPrefix(r.body, "\uFEFFuser_id;name;email") || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+	// The technical CSV starts with its header, for scripts.
+	if r := a.do(req{method: "GET", path: "/api/v1/hr/report?format=csv", bearer: hr}); r.status != 200 ||
+		!strings.HasPrefix(r.body, "\uFEFFuser_id,name,email") {
+		t.Fatalf("technical csv: %d %q", r.status, r.body[:min(len(r.body), 80)])
+	}
+	// The one for Excel states its scope first.
+	r := a.do(req{method: "GET", path: "/api/v1/hr/report?format=csv&sep=semicolon&lang=en", bearer: hr})
+	if r.status != 200 || !strings.HasPrefix(r.body, "\uFEFFEveryone, 4 people\r\n") || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("csv: %d %q", r.status, r.body[:min(len(r.body), 80)])
 	}
-	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.body, "\uFEFF")))
-	cr.Comma = ';'
-	recs, err := cr.ReadAll()
+	recs, err := csvTable(r.body, ';')
 	if err != nil || len(recs) != 5 {
 		t.Fatalf("csv rows: %d %v", len(recs), err)
 	}
@@ -93,7 +96,19 @@ func TestAssignmentsMakeOverdue(t *testing.T) {
 			t.Fatalf("%v: %d %s", bad, r.status, r.body)
 		}
 	}
-	if r := post(map[string]any{"course": courseID, "scope": "department", "department": "Vertrieb", "due_at": "2026-11-28"}); r.status != 201 {
+	// A due date in the past needs confirmation.
+	if r := post(map[string]any{"course": courseID, "scope": "department", "department": "Vertrieb", "due_at": "2026-11-28"}); r.status != 400 ||
+		!strings.Contains(r.body, "past_needs_confirmation") {
+		t.Fatalf("past due unconfirmed: %d %s", r.status, r.body)
+	}
+	// Unknown and empty departments are refused with unknown_department.
+	for _, d := range []string{"Nowhere", ""} {
+		if r := post(map[string]any{"course": courseID, "scope": "department", "department": d, "due_at": "2027-11-28"}); r.status != 400 ||
+			d != "" && !strings.Contains(r.body, `"code":"unknown_department"`) {
+			t.Fatalf("department %q: %d %s", d, r.status, r.body)
+		}
+	}
+	if r := post(map[string]any{"course": courseID, "scope": "department", "department": "Vertrieb", "due_at": "2026-11-28", "confirm_past_due": true}); r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
 	status := func(email string) reportRow {

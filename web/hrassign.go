@@ -39,7 +39,7 @@ func (s *server) assignmentViews(c *fiber.Ctx) ([]assignmentView, error) {
 // address that selects the account for scope "user" when UserID is 0.
 func (s *server) assign(c *fiber.Ctx, in assignmentIn, person string) (app.Assignment, error) {
 	return s.app.Assign(c.UserContext(), *currentUser(c), app.AssignmentInput{Course: in.Course, Scope: in.Scope,
-		Department: in.Department, UserID: in.UserID, Person: person, DueAt: in.DueAt})
+		Department: in.Department, UserID: in.UserID, Person: person, DueAt: in.DueAt, ConfirmPastDue: in.ConfirmPastDue})
 }
 
 // deleteAssignment removes an assignment the caller may see.
@@ -53,13 +53,15 @@ func (s *server) deleteAssignment(c *fiber.Ctx) error {
 
 // assignForm creates an assignment from the dashboard's form.
 func (s *server) assignForm(c *fiber.Ctx) error {
-	in := assignmentIn{Course: c.FormValue("course"), Scope: c.FormValue("scope"), Department: c.FormValue("department"), DueAt: c.FormValue("due_at")}
+	in := assignmentIn{Course: c.FormValue("course"), Scope: c.FormValue("scope"), Department: c.FormValue("department"), DueAt: c.FormValue("due_at"),
+		ConfirmPastDue: c.FormValue("confirm_past_due") == "1"}
 	a, err := s.assign(c, in, c.FormValue("person"))
 	if e := errs.As(err); e != nil && e.Kind == errs.Invalid {
 		v, verr := s.hrView(c)
 		if verr != nil {
 			return verr
 		}
+		v.PastDue = e.Fields["due_at"] == "past_needs_confirmation"
 		f := &form{Values: map[string]string{"course": in.Course, "scope": in.Scope, "department": in.Department, "due_at": in.DueAt,
 			"person": c.FormValue("person")}, Errors: e.Fields, Message: "hr.assign_invalid"}
 		return s.render(c, fiber.StatusBadRequest, "hr", "hr.title", f, v)

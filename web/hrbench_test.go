@@ -165,3 +165,9 @@ func benchHRPage(b *testing.B, path string) {
 		}
 	}
 }
+
+// BenchmarkHRPersonPage100k renders one person's page (/hr/people/{id})
+// among 100,000 employees: it reads only that person's records.
+func BenchmarkHRPersonPage100k(b *testing.B) {
+	benchHRPage(b, "/hr/people/50009")
+}

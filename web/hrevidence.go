@@ -24,32 +24,42 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 	if !ok {
 		return errNoCourse
 	}
-	scope, err := s.scope(c)
+	q := readReportQuery(c)
+	q.Course = co.ID
+	v, err := s.exportRows(c, q)
 	if err != nil {
 		return err
 	}
-	dept := c.Query("department")
-	rows, _, err := s.personRows(c.UserContext(), co.ID, narrow(scope, dept))
-	if err != nil {
-		return err
-	}
+	rows := v.rows
 	u := currentUser(c)
 	r := evidence.Report{Lang: lang, Organisation: s.signer.Issuer.Name, GeneratedAt: s.now(),
 		GeneratedBy: fmt.Sprintf(s.views.t(lang, "hr.generated_by"), s.views.t(lang, "role."+u.Role), u.ID),
 		CourseTitle: co.Title.Get(lang), CourseID: co.ID, ContentVersion: co.Version, VerifyURL: s.signer.Issuer.URL + "/verify",
 		AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup}
-	switch {
-	case dept != "":
-		r.Scope = fmt.Sprintf(s.views.t(lang, "hr.scope_department"), dept)
-	case scope != nil:
-		r.Scope = fmt.Sprintf(s.views.t(lang, "hr.scope_departments"), strings.Join(scope, ", "))
+	// The scope names the filters and, outside works-council mode, the
+	// number of people (which there could single out a small group).
+	r.Scope = v.scopeLine(lang)
+	if s.cfg.AggregateOnly {
+		r.Scope = strings.Join(v.parts, ", ")
 	}
 	for _, m := range co.Modules {
 		r.Modules = append(r.Modules, m.Title.Get(lang))
 	}
+	loc := s.location()
 	for _, p := range rows {
-		r.Rows = append(r.Rows, evidence.Row{Name: p.Name, Department: p.Department, Status: p.Status, PassedAt: p.IssuedAt, DueAt: p.Due,
-			CertificateID: p.CertificateID})
+		// Dates as the organisation sees them; due (the assignment) and
+		// valid until (recertification) apart, as on the dashboard.
+		row := evidence.Row{Name: p.Name, Department: p.Department, Status: p.Status, CertificateID: p.CertificateID}
+		if !p.IssuedAt.IsZero() {
+			row.PassedAt = p.IssuedAt.In(loc)
+		}
+		if !p.DueAt.IsZero() {
+			row.DueAt = p.DueAt.In(loc)
+		}
+		if !p.CertificateEnd.IsZero() {
+			row.ValidUntil = p.CertificateEnd.In(loc)
+		}
+		r.Rows = append(r.Rows, row)
 	}
 	// A report of a large company takes seconds and a few hundred MB while
 	// it is built: at most two are built at once, the others wait.
@@ -64,11 +74,9 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.app.Audit(c.UserContext(), *u, "evidence.exported", 0,
-		filterDetail(dept, co.ID, "")+fmt.Sprintf(" rows=%d aggregate_only=%t", len(rows), s.cfg.AggregateOnly)); err != nil {
+		exportDetail(q)+fmt.Sprintf(" rows=%d aggregate_only=%t", len(rows), s.cfg.AggregateOnly)); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kipass-evidence-`+s.now().UTC().Format("2006-01-02")+`.pdf"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	attachment(c, "application/pdf", s.fileName(v, "pdf"))
 	return c.Send(buf.Bytes())
 }

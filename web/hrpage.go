@@ -33,7 +33,7 @@ func readHRFilter(c *fiber.Ctx, firstCourse string) hrFilter {
 	if f.Course == "" {
 		f.Course = firstCourse
 	}
-	if !slices.Contains([]string{"name", "department", "status", "passed", "due"}, f.Sort) {
+	if !slices.Contains([]string{"name", "department", "status", "passed", "due", "valid"}, f.Sort) {
 		f.Sort = "name"
 	}
 	if f.Dir != "desc" {
@@ -72,7 +72,7 @@ func (f hrFilter) Link(changes ...string) string {
 // exportLinks are the dashboard's download links, each carrying the
 // page's filters, so that an export holds no more people than the page.
 type exportLinks struct {
-	PDF, CSVExcel, CSV, JSON string
+	PDF, XLSX, CSVExcel, CSV, JSON string
 }
 
 // exportLinks builds the download links from the filter values. Each value
@@ -83,7 +83,7 @@ type exportLinks struct {
 func (f hrFilter) exportLinks() exportLinks {
 	href := func(path string, extra ...string) string {
 		v := url.Values{}
-		for k, val := range map[string]string{"course": f.Course, "department": f.Department, "status": f.Status} {
+		for k, val := range map[string]string{"course": f.Course, "department": f.Department, "status": f.Status, "q": f.Q} {
 			if val != "" {
 				v.Set(k, val)
 			}
@@ -98,9 +98,10 @@ func (f hrFilter) exportLinks() exportLinks {
 	}
 	return exportLinks{
 		PDF:      href("/hr/evidence.pdf"),
+		XLSX:     href("/api/v1/hr/report", "format", "xlsx"),
 		CSVExcel: href("/api/v1/hr/report", "format", "csv", "sep", "semicolon"),
 		CSV:      href("/api/v1/hr/report", "format", "csv"),
-		JSON:     href("/api/v1/hr/report"),
+		JSON:     href("/api/v1/hr/report", "download", "1"),
 	}
 }
 
@@ -112,6 +113,8 @@ type sortLink struct {
 type hrView struct {
 	Filter        hrFilter
 	AsOf          time.Time
+	AsOfClock     string // the time of AsOf in the organisation's zone, "15:04"
+	Zone          string // that zone's name
 	AggregateOnly bool
 	MinGroup      int
 	Courses       []courseOption
@@ -135,6 +138,10 @@ type hrView struct {
 	Assignments   []assignmentView
 	Limited       []string // the HR account's departments, when limited
 	Message       string
+	Notice        outreachNotice // after sending invitations or reminders
+	MailOn        bool           // a mail server is configured
+	OverdueTotal  int            // overdue people in the view (course, department, search)
+	PastDue       bool           // the assignment form's due date is in the past: ask to confirm
 }
 
 type courseOption struct{ ID, Title string }
@@ -163,7 +170,8 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	lang := langOf(c)
 	cat := s.catalog()
 	v := &hrView{AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup,
-		Statuses: []string{reports.NotStarted, reports.InProgress, reports.Passed, reports.Expired, reports.Overdue}}
+		Statuses: []string{reports.Invited, reports.NotStarted, reports.InProgress, reports.Passed, reports.Expired, reports.Overdue},
+		Notice:   readOutreachNotice(c), MailOn: s.cfg.MailConfigured}
 	for _, co := range cat.Courses {
 		v.Courses = append(v.Courses, courseOption{ID: co.ID, Title: co.Title.Get(lang)})
 	}
@@ -190,6 +198,7 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 		return nil, err
 	}
 	v.AsOf = asOf
+	v.AsOfClock, v.Zone = asOf.In(s.location()).Format("15:04"), s.location().String()
 	s.summarise(v, rows, lang)
 	if !v.AggregateOnly {
 		s.tableRows(c, v, rows)
@@ -206,11 +215,12 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 // subtraction), and a total under the group size is not shown at all.
 func (s *server) summarise(v *hrView, rows []personRow, lang string) {
 	months := map[string]int{}
+	loc := s.location()
 	er := make([]evidence.Row, len(rows))
 	for i, r := range rows {
 		er[i] = evidence.Row{Department: r.Department, Status: r.Status}
 		if !r.IssuedAt.IsZero() {
-			months[r.IssuedAt.UTC().Format("2006-01")]++
+			months[r.IssuedAt.In(loc).Format("2006-01")]++
 		}
 	}
 	v.PerDept = evidence.Totals(er)
@@ -234,36 +244,34 @@ func (s *server) summarise(v *hrView, rows []personRow, lang string) {
 	v.DeptChart = charts.BarChart{Title: t("hr.chart_departments"), Desc: t("hr.chart_departments_desc"), Bars: bars, Max: 100, Unit: "%", Empty: t("hr.no_data"),
 		Lang: lang, LabelHeader: t("hr.department")}
 	var points []charts.Point
-	end := time.Date(v.AsOf.Year(), v.AsOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	asOf := v.AsOf.In(loc)
+	end := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, loc)
 	for i := 11; i >= 0; i-- {
-		m := end.AddDate(0, -i, 0).Format("2006-01")
-		points = append(points, charts.Point{Label: m, Value: float64(months[m])})
+		m := end.AddDate(0, -i, 0)
+		points = append(points, charts.Point{Label: monthLabel(lang, m), Value: float64(months[m.Format("2006-01")])})
 	}
 	if months == nil {
 		points = nil
 	}
 	v.TimeChart = charts.LineChart{Title: t("hr.chart_time"), Desc: t("hr.chart_time_desc"), Points: points, Empty: t("hr.no_data"),
-		Lang: lang, LabelHeader: t("hr.month")}
+		Lang: lang, LabelHeader: t("hr.month"), Counts: true}
 }
 
 // tableRows fills the overdue list and one page of the searched, sorted table.
 func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
-	q := strings.ToLower(v.Filter.Q)
+	query := app.ReportQuery{Status: v.Filter.Status, Q: v.Filter.Q}
 	match := make([]*personRow, 0, len(rows))
 	for i := range rows {
 		r := &rows[i]
 		if r.Status == reports.Overdue {
+			v.OverdueTotal++
 			if len(v.Overdue) < 10 {
 				v.Overdue = append(v.Overdue, r)
 			} else {
 				v.OverdueMore++
 			}
 		}
-		if v.Filter.Status != "" && r.Status != v.Filter.Status {
-			continue
-		}
-		if q != "" && !strings.Contains(r.Key, q) && !strings.Contains(r.Email, q) &&
-			!strings.Contains(strings.ToLower(r.Department), q) && !strings.Contains(strings.ToLower(r.CertificateID), q) {
+		if !query.Matches(r) {
 			continue
 		}
 		match = append(match, r)
@@ -282,7 +290,7 @@ func (s *server) tableRows(c *fiber.Ctx, v *hrView, rows []personRow) {
 		v.NextHref = "/hr?" + v.Filter.Link("page", strconv.Itoa(v.Filter.Page+1))
 	}
 	lang := langOf(c)
-	for _, col := range []string{"name", "department", "status", "passed", "due"} {
+	for _, col := range []string{"name", "department", "status", "passed", "due", "valid"} {
 		dir, aria := "asc", ""
 		if v.Filter.Sort == col {
 			aria = "ascending"
@@ -311,7 +319,9 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 		case "passed":
 			n = a.IssuedAt.Compare(b.IssuedAt)
 		case "due":
-			n = a.Due.Compare(b.Due)
+			n = a.DueAt.Compare(b.DueAt)
+		case "valid":
+			n = a.CertificateEnd.Compare(b.CertificateEnd)
 		}
 		if desc {
 			n = -n
@@ -321,4 +331,13 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 		}
 		return n
 	}
+}
+
+// monthLabel names a month in the UI language: "Feb. 2026", "Feb 2026".
+func monthLabel(lang string, t time.Time) string {
+	if lang == "de" {
+		names := [...]string{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."}
+		return names[t.Month()-1] + " " + strconv.Itoa(t.Year())
+	}
+	return t.Format("Jan 2006")
 }

@@ -130,6 +130,11 @@ func TestHRDashboard(t *testing.T) {
 
 	// Assign to a department with a due date in the past: overdue shows up.
 	r = hr.post("/hr/assignments", url.Values{"course": {courseID}, "scope": {"department"}, "department": {"Vertrieb"}, "due_at": {"2020-01-31"}})
+	if r.status != 400 || !strings.Contains(r.body, `name="confirm_past_due"`) {
+		t.Fatalf("past due date not questioned: %d", r.status)
+	}
+	r = hr.post("/hr/assignments", url.Values{"course": {courseID}, "scope": {"department"}, "department": {"Vertrieb"}, "due_at": {"2020-01-31"},
+		"confirm_past_due": {"1"}})
 	if r.status != 303 {
 		t.Fatalf("assign: %d %s", r.status, r.body)
 	}

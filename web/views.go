@@ -43,6 +43,8 @@ type views struct {
 	base map[string]*template.Template
 	// quizForms holds pre-rendered quiz forms (see renderQuizForm).
 	quizForms *ttlcache.Cache[quizFormKey, prerendered]
+	// loc is the organisation's time zone for dates on pages (nil: UTC).
+	loc *time.Location
 }
 
 // loadViews parses every template once per language, with t bound to that
@@ -154,6 +156,9 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
+			}
+			if v.loc != nil {
+				t = t.In(v.loc)
 			}
 			if lang == "de" {
 				return t.Format("02.01.2006")

@@ -60,7 +60,7 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	}
 	tb.Cleanup(func() { db.Close() })
 	base, _ := url.Parse("http://kipass.test")
-	cfg := Config{BaseURL: base, Config: kapp.Config{Registration: true}}
+	cfg := Config{BaseURL: base, Config: kapp.Config{Registration: true, BaseURL: base.String()}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -77,7 +77,7 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
 	hasher := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
 	uc := kapp.New(kapp.Deps{Config: cfg.Config, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
-		Sessions: db, Tokens: db, Directory: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
+		Sessions: db, Tokens: db, Directory: db, Outreach: db, Departments: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
 	srv, err := NewServer(Deps{Config: cfg, App: uc, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer})
 	ta.hasher = hasher
 	if err != nil {

@@ -11,17 +11,20 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"kipass/internal/store"
 )
 
 // TestBrowserHRExportsKeepFilters: an HR account limited on the command
 // line to two departments filters the dashboard in a real browser to one
-// department (a name that needs URL-encoding) and one status, follows
-// every export link on the page (CSV, CSV for Excel, JSON, evidence PDF)
-// and gets exactly the filtered rows; the audit log records that scope.
+// department (a name that needs URL-encoding), one status and a search,
+// follows every export link on the page (XLSX, CSV, CSV for Excel, JSON,
+// evidence PDF) and gets exactly the rows of the view; the audit log
+// records that scope.
 func TestBrowserHRExportsKeepFilters(t *testing.T) {
 	ctx := browserContext(t)
 	data := t.TempDir()
@@ -64,19 +67,30 @@ func TestBrowserHRExportsKeepFilters(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#f-dept`)),
 		chromedp.SetValue(chromedp.CSS(`#f-dept`), dept),
 		chromedp.SetValue(chromedp.CSS(`#f-status`), "in_progress"),
+		chromedp.SendKeys(chromedp.CSS(`#f-q`), "Ru"),
 		chromedp.Click(chromedp.CSS(`form[action="/hr"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#people table`)),
 	))
-	if got := text(ctx, t, "#people"); !strings.Contains(got, "Rita Started") || strings.Contains(got, "Rosa Idle") || strings.Contains(got, "Vera") {
+	// The filtered page, not the one before it (it has a table too).
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.search.includes("q=Ru") && document.readyState === "complete" && !!document.querySelector("#people table")`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the filtered page did not load: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := text(ctx, t, "#people"); !strings.Contains(got, "Rudi Started") || strings.Contains(got, "Rita Started") || strings.Contains(got, "Rosa Idle") || strings.Contains(got, "Vera") {
 		t.Fatalf("filtered table: %q", got)
 	}
 	hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll('section[aria-labelledby="export-h"] a')).map(a => a.href)`))
 	must(t, err)
-	if len(hrefs) != 4 {
+	if len(hrefs) != 5 {
 		t.Fatalf("export links %v", hrefs)
 	}
-	want := []string{"Rita Started", "Rudi Started"}
+	want := []string{"Rudi Started"}
 	for _, href := range hrefs {
 		if !strings.HasPrefix(href, origin+"/") {
 			t.Fatalf("export link %q leaves the site", href)
@@ -102,18 +116,46 @@ func TestBrowserHRExportsKeepFilters(t *testing.T) {
 			must(t, os.WriteFile(pf, body, 0o600))
 			txt, err := exec.Command("pdftotext", "-layout", pf, "-").Output()
 			must(t, err)
-			if !strings.Contains(string(txt), dept) || strings.Contains(string(txt), "Vertrieb") || strings.Contains(string(txt), "Einkauf") {
+			if !strings.Contains(string(txt), dept) || strings.Contains(string(txt), "Vertrieb") || strings.Contains(string(txt), "Einkauf") ||
+				strings.Contains(string(txt), "Rita") || !strings.Contains(string(txt), "Rudi Started") {
 				t.Errorf("%s: the evidence report is not limited to %s:\n%s", href, dept, txt)
 			}
 			continue
+		case strings.Contains(href, "format=xlsx"):
+			f, err := excelize.OpenReader(strings.NewReader(string(body)))
+			must(t, err)
+			rows, err := f.GetRows(f.GetSheetName(0))
+			must(t, err)
+			f.Close()
+			if len(rows) == 0 || rows[0][0] != "R&D Süd, in progress, search “Ru”, 1 person" {
+				t.Errorf("%s: first line %q", href, rows)
+			}
+			header := slices.IndexFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == "Name" })
+			if header < 0 {
+				t.Fatalf("%s: no header in %q", href, rows)
+			}
+			for _, rec := range rows[header+1:] {
+				if rec[2] != dept || rec[4] != "In progress" {
+					t.Errorf("%s: row %v outside the filter", href, rec)
+				}
+				names = append(names, rec[0])
+			}
 		case strings.Contains(href, "format=csv"):
 			cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(body), "\ufeff")))
+			cr.FieldsPerRecord = -1
 			if strings.Contains(href, "sep=semicolon") {
 				cr.Comma = ';'
 			}
 			recs, err := cr.ReadAll()
-			if err != nil || len(recs) == 0 || recs[0][3] != "department" {
+			if err != nil || len(recs) == 0 {
 				t.Fatalf("%s: %v %q", href, err, body)
+			}
+			// The CSV for Excel states the scope above its header.
+			for len(recs) > 0 && recs[0][0] != "user_id" {
+				recs = recs[1:]
+			}
+			if len(recs) == 0 || recs[0][3] != "department" {
+				t.Fatalf("%s: no header in %q", href, body)
 			}
 			for _, rec := range recs[1:] {
 				if rec[3] != dept || rec[5] != "in_progress" {
@@ -143,14 +185,14 @@ func TestBrowserHRExportsKeepFilters(t *testing.T) {
 	db, err := store.Open(context.Background(), data)
 	must(t, err)
 	defer db.Close()
-	for action, n := range map[string]int{"report.exported": 3, "evidence.exported": 1} {
+	for action, n := range map[string]int{"report.exported": 4, "evidence.exported": 1} {
 		entries, total, err := db.AuditLog(context.Background(), store.AuditFilter{Action: action})
 		must(t, err)
 		if total != n {
 			t.Errorf("%s: %d entries, want %d", action, total, n)
 		}
 		for _, e := range entries {
-			if !strings.Contains(e.Detail, `department="R&D Süd"`) || action == "report.exported" && !strings.Contains(e.Detail, `status="in_progress"`) {
+			if !strings.Contains(e.Detail, `department="R&D Süd"`) || !strings.Contains(e.Detail, `q="Ru"`) || action == "report.exported" && !strings.Contains(e.Detail, `status="in_progress"`) {
 				t.Errorf("%s records %q", action, e.Detail)
 			}
 		}

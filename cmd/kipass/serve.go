@@ -41,6 +41,8 @@ type serveConfig struct {
 	PDFCert        string
 	ExamAttempts   int
 	QuizCooldown   time.Duration
+	TimeZone       string
+	location       *time.Location
 	Backup         backupConfig
 	Privacy        privacyOptions
 
@@ -91,6 +93,7 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
 	fs.IntVar(&cfg.ExamAttempts, "exam-attempts", 3, "final exam attempts allowed per person in 24 hours")
 	fs.DurationVar(&cfg.QuizCooldown, "quiz-cooldown", kapp.DefaultCooldown, "wait before the next module quiz after 3 failed attempts within an hour (0 turns it off)")
+	fs.StringVar(&cfg.TimeZone, "timezone", "Europe/Berlin", "the organisation's time `zone` (IANA name): dates and times on pages, in files and emails; machine formats stay UTC")
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
 	if err := parseFlags(fs, args, e); err != nil {
@@ -128,6 +131,9 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	}
 	if cfg.Watch && cfg.Content == "" {
 		return cfg, fail(1, "--watch needs --content DIR")
+	}
+	if cfg.location, err = time.LoadLocation(cfg.TimeZone); err != nil || cfg.TimeZone == "" || strings.EqualFold(cfg.TimeZone, "local") {
+		return cfg, fail(1, "--timezone %q is not a time zone; give an IANA name such as Europe/Berlin or UTC", cfg.TimeZone)
 	}
 	return cfg, nil
 }
@@ -220,9 +226,10 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	hasher := auth.NewHasher(auth.DefaultParams, cfg.HashParallel)
 	uc := kapp.New(kapp.Deps{
 		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly,
-			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)},
+			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1), BaseURL: base.String(), MailConfigured: mailCfg.Host != "",
+			Location: cfg.location},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
-		Hasher: hasher, Catalog: catalogs.Get,
+		Outreach: db, Departments: db, Mail: sender, Hasher: hasher, Catalog: catalogs.Get,
 	})
 	srv, err := web.NewServer(web.Deps{
 		Config: web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),

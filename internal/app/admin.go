@@ -47,6 +47,9 @@ func (a *App) HRDepartments(ctx context.Context, userID int64) ([]string, error)
 
 // UpdateAccount applies an admin's edit of an account.
 func (a *App) UpdateAccount(ctx context.Context, by User, id int64, ch AccountChange) error {
+	if err := a.listedDepartment(ctx, ch.Department); err != nil {
+		return err
+	}
 	return a.dir.UpdateAccount(ctx, id, ch, Actor{ID: by.ID, Role: by.Role})
 }
 

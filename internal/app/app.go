@@ -112,6 +112,15 @@ type Config struct {
 	// CooldownFailures failures within CooldownWindow; 0 means
 	// DefaultCooldown, a negative value turns the wait off.
 	QuizCooldown time.Duration
+	// Location is the organisation's time zone: dates and times shown to
+	// people (pages, files, emails) are in it; machine formats stay UTC.
+	// nil means UTC.
+	Location *time.Location
+	// BaseURL is where people reach kipass, for links in emails.
+	BaseURL string
+	// MailConfigured: a mail server is set up, so invitations and
+	// reminders go by email (else invitations are links for HR to pass on).
+	MailConfigured bool
 }
 
 // withDefaults fills in the defaults of zero settings.
@@ -138,6 +147,9 @@ type Deps struct {
 	Sessions     SessionStore
 	Tokens       TokenStore
 	Directory    DirectoryStore
+	Outreach     OutreachStore           // invitations and reminders HR sends
+	Departments  DepartmentStore         // the list of departments
+	Mail         Mailer                  // how they are sent; nil: only with MailConfigured false
 	Hasher       *auth.Hasher            // password hashing with a bounded queue
 	Catalog      func() *courses.Catalog // the current course catalogue
 	Now          func() time.Time        // default time.Now
@@ -159,6 +171,9 @@ type App struct {
 	sessions SessionStore
 	tokens   TokenStore
 	dir      DirectoryStore
+	outreach OutreachStore
+	depts    DepartmentStore
+	mail     Mailer
 	hasher   *auth.Hasher
 	catalog  func() *courses.Catalog
 	now      func() time.Time
@@ -172,7 +187,7 @@ type App struct {
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
 	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
-		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, outreach: d.Outreach, depts: d.Departments, mail: d.Mail, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
 	}

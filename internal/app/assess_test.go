@@ -52,7 +52,7 @@ func newFixture(t *testing.T, cfg app.Config) *fixture {
 	f := &fixture{t: t, db: db, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	f.co, _ = cat.Course(courseID)
 	db.Now = func() time.Time { return f.now }
-	f.app = app.New(app.Deps{Config: cfg, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
+	f.app = app.New(app.Deps{Config: cfg, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Departments: db, Outreach: db,
 		Sessions: db, Tokens: db, Directory: db,
 		Hasher:  auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 2),
 		Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return f.now }})

@@ -50,7 +50,8 @@ type PersonStatus struct {
 // NewPersonStatus derives a person's status in a course at now.
 func NewPersonStatus(courseID string, r ReportRow, now time.Time) PersonStatus {
 	due := reports.DueDate(r.DueAt, r.CertificateEnd)
-	st := reports.Status(reports.Facts{Started: r.Started, CertificateEnd: r.CertificateEnd, Assigned: !due.IsZero(), DueAt: due}, now)
+	st := reports.Status(reports.Facts{Started: r.Started, CertificateEnd: r.CertificateEnd, Assigned: !due.IsZero(), DueAt: due,
+		Invited: r.Invited}, now)
 	return PersonStatus{ReportRow: r, Course: courseID, Status: st, Due: due, Key: strings.ToLower(r.Name)}
 }
 
@@ -185,6 +186,9 @@ type AssignmentInput struct {
 	UserID     int64
 	Person     string
 	DueAt      string // YYYY-MM-DD, the end of that day in UTC; or RFC 3339
+	// ConfirmPastDue confirms a due date in the past (everyone covered is
+	// overdue at once); without it such a date is refused.
+	ConfirmPastDue bool
 }
 
 // Assign checks and stores an assignment on behalf of HR or an admin, and
@@ -200,6 +204,7 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 		fields["course"] = "unknown"
 	}
 	as := Assignment{CourseID: in.Course, Scope: in.Scope, CreatedBy: by.ID}
+	unknownDept := false
 	personField := "user_id"
 	if in.Person != "" {
 		personField = "person"
@@ -215,6 +220,10 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 			fields["department"] = why
 		} else if scope != nil && !slices.Contains(scope, as.Department) {
 			fields["department"] = "not_allowed"
+		} else if known, people, err := a.depts.DepartmentPeople(ctx, as.Department); err != nil {
+			return as, err
+		} else if !known || people == 0 {
+			unknownDept = true
 		}
 	case ScopeUser:
 		var u User
@@ -237,11 +246,19 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 	default:
 		fields["scope"] = "invalid"
 	}
-	due, err := ParseDue(in.DueAt)
+	due, err := ParseDue(in.DueAt, a.location())
 	if err != nil {
 		fields["due_at"] = "invalid"
+	} else if due.Before(a.now()) && !in.ConfirmPastDue {
+		fields["due_at"] = "past_needs_confirmation"
 	}
 	as.DueAt = due
+	if unknownDept && len(fields) == 0 {
+		return as, ErrUnknownDepartment
+	}
+	if unknownDept {
+		fields["department"] = "unknown_department"
+	}
 	if len(fields) > 0 {
 		return as, auth.InputError(fields)
 	}
@@ -278,16 +295,19 @@ func (a *App) Unassign(ctx context.Context, by User, id int64) error {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // ParseDue reads a due date: RFC 3339, or a date (YYYY-MM-DD), due at the
-// end of that day in UTC.
-func ParseDue(s string) (time.Time, error) {
+// end of that day in loc (the organisation's zone; nil: UTC).
+func ParseDue(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	d, err := time.Parse("2006-01-02", s)
+	if loc == nil {
+		loc = time.UTC
+	}
+	d, err := time.ParseInLocation("2006-01-02", s, loc)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return d.Add(24*time.Hour - time.Second), nil
+	return time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, loc), nil
 }
 
 // QuoteDetail quotes a value for an audit-log detail, shortened to 80
@@ -300,4 +320,58 @@ func QuoteDetail(v string) string {
 		v = string(r[:80]) + "…"
 	}
 	return strconv.Quote(v)
+}
+
+// ReportQuery is one view of the HR report: the filters the dashboard
+// shows and every export repeats, so that a file holds exactly the people
+// on the screen.
+type ReportQuery struct {
+	Course     string // a course id; "" all courses
+	Department string // "" all departments in the caller's scope
+	Status     string // one status; "" all
+	Q          string // search in name, email, department and certificate id
+}
+
+// Matches reports whether a row (of the query's course and departments)
+// passes the status and search filters.
+func (q ReportQuery) Matches(r *PersonStatus) bool {
+	if q.Status != "" && r.Status != q.Status {
+		return false
+	}
+	s := strings.ToLower(strings.TrimSpace(q.Q))
+	if s == "" {
+		return true
+	}
+	return strings.Contains(r.Key, s) || strings.Contains(strings.ToLower(r.Email), s) ||
+		strings.Contains(strings.ToLower(r.Department), s) || strings.Contains(strings.ToLower(r.CertificateID), s)
+}
+
+// HRView returns the rows of a view within the caller's departments (see
+// HRScope) and the time they were derived at. A department outside the
+// scope gives no rows, not an error. The rows point into the shared report
+// (HRReport): callers must not change them.
+func (a *App) HRView(ctx context.Context, by User, q ReportQuery) ([]*PersonStatus, time.Time, error) {
+	scope, err := a.HRScope(ctx, by)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	depts := scope
+	switch {
+	case q.Department == "":
+	case scope == nil || slices.Contains(scope, q.Department):
+		depts = []string{q.Department}
+	default:
+		depts = []string{}
+	}
+	rows, at, err := a.HRReport(ctx, q.Course, depts)
+	if err != nil {
+		return nil, at, err
+	}
+	out := make([]*PersonStatus, 0, len(rows))
+	for i := range rows {
+		if q.Matches(&rows[i]) {
+			out = append(out, &rows[i])
+		}
+	}
+	return out, at, nil
 }

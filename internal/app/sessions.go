@@ -125,6 +125,9 @@ func (a *App) AcceptInvite(ctx context.Context, token, password string) (int64, 
 // Invite creates an account with an invitation valid for Config.InviteTTL
 // and returns the token of the link (shown once).
 func (a *App) Invite(ctx context.Context, by User, nu NewUser) (string, error) {
+	if err := a.listedDepartment(ctx, nu.Department); err != nil {
+		return "", err
+	}
 	token := auth.NewToken()
 	_, err := a.tokens.CreateInvitedUser(ctx, nu, auth.HashToken(token), a.now().Add(a.cfg.InviteTTL), Actor{ID: by.ID, Role: by.Role})
 	return token, err

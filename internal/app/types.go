@@ -207,6 +207,10 @@ type ReportRow struct {
 	IssuedAt       time.Time // zero: no certificate
 	CertificateEnd time.Time
 	DueAt          time.Time // earliest due date of the assignments that cover the person; zero: not assigned
+	// Invited: the account has no password yet and was invited (by import
+	// or an admin) at InvitedAt, the newest invitation.
+	Invited   bool
+	InvitedAt time.Time
 }
 
 // Session kinds.

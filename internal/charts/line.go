@@ -23,6 +23,9 @@ type LineChart struct {
 	Empty       string // text shown when Points is empty; default "—"
 	Lang        string // "de" for German words and number format; default English
 	LabelHeader string // table header of the label column; default "Period"/"Zeitraum"
+	// Counts: the values are counts, so the axis has whole-number ticks
+	// only (0, 1, 2 for a maximum of 2, not 0, 0.5, 1, ...).
+	Counts bool
 }
 
 // Line chart layout, in viewBox units.
@@ -126,6 +129,9 @@ func (c LineChart) SVG() template.HTML {
 		xCells = max(xCells, textWidth(xLabels[i]))
 	}
 	ax := niceAxis(maxV)
+	if c.Counts {
+		ax = countAxis(ax, maxV)
+	}
 	ticks := ax.Ticks()
 	tickText := make([]string, len(ticks))
 	tickCells := 1

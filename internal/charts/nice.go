@@ -102,3 +102,13 @@ func extremes(n int, value func(i int) float64) (hi, lo int) {
 	}
 	return hi, lo
 }
+
+// countAxis makes an axis for counts: steps under 1 become 1 (the top
+// rounded up to a whole number, at least 1), so no tick is a fraction.
+func countAxis(a axis, max float64) axis {
+	if a.Step >= 1 {
+		a.Decimals = 0
+		return a
+	}
+	return axis{Top: math.Max(1, math.Ceil(clampValue(max))), Step: 1}
+}

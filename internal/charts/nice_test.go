@@ -88,3 +88,18 @@ func TestTickLabels(t *testing.T) {
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(math.Abs(a), math.Abs(b)) }
+
+// TestCountAxisWholeTicks: a count axis never has fractional ticks.
+func TestCountAxisWholeTicks(t *testing.T) {
+	for _, max := range []float64{0, 1, 2, 3, 4, 7, 13, 1000} {
+		a := countAxis(niceAxis(max), max)
+		for _, tick := range a.Ticks() {
+			if tick != math.Trunc(tick) {
+				t.Errorf("max %v: tick %v", max, tick)
+			}
+		}
+		if a.Top < max {
+			t.Errorf("max %v: top %v", max, a.Top)
+		}
+	}
+}

@@ -29,6 +29,7 @@ const (
 	passed     = "passed"
 	expired    = "expired"
 	overdue    = "overdue"
+	invited    = "invited"
 )
 
 // defaultMinGroup is the smallest department shown by name in
@@ -58,8 +59,9 @@ type Report struct {
 // Row is one person's status in the course.
 type Row struct {
 	Name, Department string
-	Status           string    // not_started, in_progress, passed, expired or overdue
+	Status           string    // not_started, invited, in_progress, passed, expired or overdue
 	PassedAt, DueAt  time.Time // zero = none; printed in their own location
+	ValidUntil       time.Time // the certificate's end of validity (recertification); zero = none
 	CertificateID    string
 }
 
@@ -67,6 +69,7 @@ type Row struct {
 type Total struct {
 	Department                                               string
 	People, Passed, Overdue, Expired, InProgress, NotStarted int
+	Invited                                                  int // of NotStarted: the invitation is not accepted yet
 }
 
 // Render writes r as a PDF to w. It fails if r.GeneratedAt is zero or if

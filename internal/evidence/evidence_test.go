@@ -146,7 +146,7 @@ func TestRenderContent(t *testing.T) {
 			wording := wordsFor(tt.lang)
 			for _, d := range Totals(r.Rows) {
 				line := fmt.Sprintf(`%s\s+%d\s+%d\s+%s\s+%d\n`, regexp.QuoteMeta(d.Department), d.People, d.Passed,
-					regexp.QuoteMeta(percent(d.Passed, d.People, wording.decimal)), d.Overdue)
+					strings.Replace(regexp.QuoteMeta(percent(d.Passed, d.People, wording.decimal)), " %", `\s*%`, 1), d.Overdue)
 				if !regexp.MustCompile(line).MatchString(txt) {
 					t.Errorf("department table lacks a line matching %s", line)
 				}
@@ -177,7 +177,7 @@ func TestRenderSummary(t *testing.T) {
 	// 120 people, 24 in each status; 24/120 = 20 %.
 	for _, re := range []string{
 		`People in total\s+120\n`, `Passed \(valid certificate\)\s+24\n`, `Certificate expired\s+24\n`,
-		`Overdue\s+24\n`, `In progress\s+24\n`, `Not started\s+24\n`, `Completion rate[^\n]*\s+20\.0 %\n`,
+		`Overdue\s+24\n`, `In progress\s+24\n`, `Not started\s+24\n`, `Completion rate[^\n]*\s+20\s*%\n`,
 	} {
 		if !regexp.MustCompile(re).MatchString(txt) {
 			t.Errorf("summary lacks a line matching %s", re)
@@ -209,7 +209,7 @@ func TestRenderNoRows(t *testing.T) {
 // personTable matches the header of the per-person table.
 func personTable(lang string) *regexp.Regexp {
 	w := wordsFor(lang)
-	return regexp.MustCompile(strings.Join([]string{w.name, w.department, w.status, w.passedAt, w.dueAt, w.certificate}, `\s+`))
+	return regexp.MustCompile(strings.Join([]string{w.name, w.department, w.status, w.passedAt, w.dueAt, w.validUntil, w.certificate}, `\s+`))
 }
 
 func TestAggregateOnly(t *testing.T) {
@@ -248,7 +248,7 @@ func TestAggregateOnly(t *testing.T) {
 				t.Errorf("scope does not say the report is aggregated")
 			}
 			// 8 + 2 + 1 people folded; of them only Karl passed and Kim is overdue.
-			if !regexp.MustCompile(regexp.QuoteMeta(fmt.Sprintf(w.other, 10)) + `\s+11\s+1\s+9[.,]0 %\s+1\n`).MatchString(txt) {
+			if !regexp.MustCompile(regexp.QuoteMeta(fmt.Sprintf(w.other, 10)) + `\s+11\s+1\s+9\s*%\s+1\n`).MatchString(txt) {
 				t.Errorf("folded line wrong:\n%s", txt)
 			}
 			if personTable(lang).MatchString(txt) {
@@ -367,7 +367,7 @@ func TestRenderHostileText(t *testing.T) {
 	if n := strings.Count(txt, "(ohne Abteilung)"); n != 3+1 { // 3 people rows, 1 total
 		t.Errorf("\"(ohne Abteilung)\" %d times, want 4", n)
 	}
-	if !regexp.MustCompile(`\(ohne Abteilung\)\s+3\s+0\s+0,0 %\s+0\n`).MatchString(txt) {
+	if !regexp.MustCompile(`\(ohne Abteilung\)\s+3\s+0\s+0\s*%\s+0\n`).MatchString(txt) {
 		t.Errorf("departments that print the same are not merged:\n%s", txt)
 	}
 }
@@ -529,5 +529,45 @@ func BenchmarkRender(b *testing.B) {
 			b.ReportMetric(float64(pages), "pages")
 			b.ReportMetric(float64(size)/1e6, "MB")
 		})
+	}
+}
+
+// TestLongNamesWrap: a long name and a long department are printed in
+// full on several lines of their row, not cut with "…".
+func TestLongNamesWrap(t *testing.T) {
+	r := sample("de", 3)
+	r.Rows[1].Name = "Alexandra Maximiliane Friederike von Hohenzollern-Sigmaringen"
+	r.Rows[1].Department = "Außendienst Süd/Ost Region Bayern und Baden-Württemberg"
+	pdf, _ := renderPDF(t, r)
+	txt := flat(text(t, pdf))
+	for _, word := range []string{"Friederike", "Hohenzollern-Sigmaringen", "Baden-Württemberg"} {
+		if !strings.Contains(txt, word) {
+			t.Errorf("%q is cut off:\n%s", word, txt)
+		}
+	}
+}
+
+// TestNoOrphanRow: however many rows, no page of the person table holds a
+// single row; the last two rows go onto a new page together.
+func TestNoOrphanRow(t *testing.T) {
+	rowLine := regexp.MustCompile(`Person \d{5}`)
+	for n := 40; n <= 110; n++ {
+		r := sample("en", n)
+		for i := range r.Rows {
+			r.Rows[i].Name = fmt.Sprintf("Person %05d", i)
+		}
+		pdf, _ := renderPDF(t, r)
+		pages := strings.Split(strings.TrimRight(text(t, pdf), "\f"), "\f")
+		total := 0
+		for i, p := range pages {
+			k := len(rowLine.FindAllString(p, -1))
+			total += k
+			if k == 1 && n > 1 {
+				t.Fatalf("%d rows: page %d holds a single row", n, i+1)
+			}
+		}
+		if total != n {
+			t.Fatalf("%d rows: %d printed", n, total)
+		}
 	}
 }

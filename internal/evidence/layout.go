@@ -59,7 +59,15 @@ type column struct {
 	width float64
 	right bool // right-aligned (numbers)
 	mono  bool // monospaced (ids)
+	wrap  bool // long text wraps onto more lines (names, departments)
 }
+
+// maxLines is how many lines a wrapped cell takes at most; beyond that its
+// last line ends with "…". lineStep is the distance between them.
+const (
+	maxLines = 4
+	lineStep = 3.6
+)
 
 // doc is a report being laid out: the PDF, the report, its wording and
 // the vertical position of the next line.
@@ -310,7 +318,7 @@ func (d *doc) summary(all Total) {
 // departmentColumns are the columns of the department table.
 func departmentColumns(w words) []column {
 	return []column{
-		{title: w.department, width: 84},
+		{title: w.department, width: 84, wrap: true},
 		{title: w.persons, width: 24, right: true},
 		{title: w.passedCol, width: 24, right: true},
 		{title: w.rateShort, width: 24, right: true},
@@ -383,11 +391,12 @@ func (d *doc) dept(name string) string {
 // (22 characters) just fits its column.
 func personColumns(w words) []column {
 	return []column{
-		{title: w.name, width: 45},
-		{title: w.department, width: 32},
-		{title: w.status, width: 23},
-		{title: w.passedAt, width: 22},
-		{title: w.dueAt, width: 22},
+		{title: w.name, width: 39, wrap: true},
+		{title: w.department, width: 28, wrap: true},
+		{title: w.status, width: 20, wrap: true},
+		{title: w.passedAt, width: 19},
+		{title: w.dueAt, width: 19},
+		{title: w.validUntil, width: 19},
 		{title: w.certificate, width: 36, mono: true},
 	}
 }
@@ -396,16 +405,35 @@ func personColumns(w words) []column {
 func (d *doc) people() {
 	w := d.w
 	cols := personColumns(w)
-	d.heading(w.persons, headH+rowH)
+	n := len(d.r.Rows)
+	if n == 0 {
+		return
+	}
+	row := func(i int) []string {
+		r := d.r.Rows[i]
+		return []string{orNone(clean(r.Name)), d.dept(r.Department), orNone(clean(w.statusText(r.Status))),
+			d.date(r.PassedAt), d.date(r.DueAt), d.date(r.ValidUntil), orNone(clean(r.CertificateID))}
+	}
+	// Keep the header with at least two rows (or the only one).
+	first := d.rowHeight(cols, row(0))
+	if n > 1 {
+		first += d.rowHeight(cols, row(1))
+	}
+	d.heading(w.persons, headH+first)
 	d.tableHead(cols)
-	cells := make([]string, len(cols))
-	for i, r := range d.r.Rows {
-		cells[0] = orNone(clean(r.Name))
-		cells[1] = d.dept(r.Department)
-		cells[2] = orNone(clean(w.statusText(r.Status)))
-		cells[3] = d.date(r.PassedAt)
-		cells[4] = d.date(r.DueAt)
-		cells[5] = orNone(clean(r.CertificateID))
+	next := row(0)
+	for i := range n {
+		cells := next
+		h := d.rowHeight(cols, cells)
+		if i+1 < n {
+			next = row(i + 1)
+		}
+		// No page holds a single row: when this row fits but the last
+		// one would go alone onto the next page, both go there.
+		if i == n-2 && d.y+h <= bottom && d.y+h+d.rowHeight(cols, next) > bottom {
+			d.newPage()
+			d.tableHead(cols)
+		}
 		d.tableRow(cols, cells, i%2 == 1)
 	}
 }
@@ -431,16 +459,52 @@ func (d *doc) tableHead(cols []column) {
 	d.y += headH
 }
 
+// cellLines splits a cell into the lines it is drawn in: wrapped columns
+// break at spaces (at most maxLines, the last shortened with "…"), the
+// others are one line shortened to fit. The font must be the cell's.
+func (d *doc) cellLines(c column, s string) []string {
+	width := c.width - 2*pad
+	if !c.wrap {
+		return []string{fit(d.f, s, width)}
+	}
+	lines := wrap(d.f, s, width)
+	for i, l := range lines {
+		lines[i] = fit(d.f, l, width) // a single word wider than the column
+	}
+	if len(lines) > maxLines {
+		rest := strings.Join(lines[maxLines-1:], " ")
+		lines = append(lines[:maxLines-1], fit(d.f, rest, width))
+		if !strings.HasSuffix(lines[maxLines-1], "…") {
+			lines[maxLines-1] = fit(d.f, lines[maxLines-1]+" …", width)
+		}
+	}
+	return lines
+}
+
+// rowHeight is the height of a table row with these cells.
+func (d *doc) rowHeight(cols []column, cells []string) float64 {
+	d.f.SetFont(sans, "", cellSize)
+	n := 1
+	for i, c := range cols {
+		if c.wrap {
+			n = max(n, len(d.cellLines(c, cells[i])))
+		}
+	}
+	return rowH + float64(n-1)*lineStep
+}
+
 // tableRow draws one row of a table, on a new page with the header
-// repeated if it does not fit; shade fills its background.
+// repeated if it does not fit; shade fills its background. Wrapped cells
+// make the row taller.
 func (d *doc) tableRow(cols []column, cells []string, shade bool) {
-	if d.y+rowH > bottom {
+	h := d.rowHeight(cols, cells)
+	if d.y+h > bottom {
 		d.newPage()
 		d.tableHead(cols)
 	}
 	f := d.f
 	if shade {
-		d.box(d.y, rowH, colShade)
+		d.box(d.y, h, colShade)
 	}
 	f.SetFont(sans, "", cellSize)
 	isMono := false
@@ -453,10 +517,12 @@ func (d *doc) tableRow(cols []column, cells []string, shade bool) {
 				f.SetFont(sans, "", cellSize)
 			}
 		}
-		d.cell(x, d.y+3.5, c, fit(f, cells[i], c.width-2*pad))
+		for k, l := range d.cellLines(c, cells[i]) {
+			d.cell(x, d.y+3.5+float64(k)*lineStep, c, l)
+		}
 		x += c.width
 	}
-	d.y += rowH
+	d.y += h
 }
 
 // cell draws s, which must fit, in column c starting at x, with its

@@ -54,6 +54,11 @@ func (t *Total) add(status string, n int) {
 		t.InProgress += n
 	case notStarted:
 		t.NotStarted += n
+	case invited:
+		// Invited people have not started either; Invited says how many
+		// of them still have to accept their invitation.
+		t.NotStarted += n
+		t.Invited += n
 	}
 }
 
@@ -63,7 +68,23 @@ func (t Total) Rate() int {
 	if t.People <= 0 {
 		return 0
 	}
-	return t.Passed * 100 / t.People
+	return RoundPercent(t.Passed, t.People)
+}
+
+// RoundPercent is part of whole in whole percent, rounded half up (2 of 3
+// is 67, 1 of 8 is 13): the one rounding the dashboard, the evidence PDF
+// and the exports use. One exception: a share short of everyone is at
+// most 99, since "100 %" in an audit report claims that everyone has
+// passed (1,999 of 2,000 is 99). 0 when whole is 0 or less.
+func RoundPercent(part, whole int) int {
+	if whole <= 0 || part <= 0 {
+		return 0
+	}
+	p := int((int64(part)*200 + int64(whole)) / (2 * int64(whole)))
+	if p >= 100 && part < whole {
+		p = 99
+	}
+	return p
 }
 
 // plus adds u's counts to t.
@@ -74,6 +95,7 @@ func (t *Total) plus(u Total) {
 	t.Expired += u.Expired
 	t.InProgress += u.InProgress
 	t.NotStarted += u.NotStarted
+	t.Invited += u.Invited
 }
 
 // Sum is the total over all departments (Department "").
@@ -138,6 +160,7 @@ func percent(part, whole int, dec string) string {
 	if whole <= 0 {
 		return dash
 	}
-	permille := int64(part) * 1000 / int64(whole)
-	return strconv.FormatInt(permille/10, 10) + dec + strconv.FormatInt(permille%10, 10) + " %"
+	// Whole percent, rounded half up, as on the dashboard (RoundPercent).
+	_ = dec
+	return strconv.Itoa(RoundPercent(part, whole)) + " %"
 }

@@ -104,12 +104,13 @@ func TestPercent(t *testing.T) {
 		dec, want   string
 	}{
 		{0, 0, ".", "–"},
-		{0, 7, ".", "0.0 %"},
-		{1, 3, ",", "33,3 %"},
-		{2, 3, ".", "66.6 %"}, // rounded down
-		{999, 1000, ".", "99.9 %"},
-		{1999, 2000, ".", "99.9 %"}, // never 100 unless everyone
-		{5, 5, ",", "100,0 %"},
+		{0, 7, ".", "0 %"},
+		{1, 3, ",", "33 %"},
+		{2, 3, ".", "67 %"}, // rounded half up, as on the dashboard
+		{1, 8, ".", "13 %"}, // 12.5: half up
+		{999, 1000, ".", "99 %"},
+		{1999, 2000, ".", "99 %"}, // never 100 unless everyone
+		{5, 5, ",", "100 %"},
 	}
 	for _, tt := range tests {
 		if got := percent(tt.part, tt.whole, tt.dec); got != tt.want {

@@ -24,8 +24,8 @@ type words struct {
 	aggregatedNote                                               string // %d = MinGroup
 
 	// The per-person table.
-	persons, name, status, passedAt, dueAt, certificate string
-	statuses                                            statusWords
+	persons, name, status, passedAt, dueAt, validUntil, certificate string
+	statuses                                                        statusWords
 
 	// Every page.
 	page                string // %d / %d
@@ -39,7 +39,7 @@ type words struct {
 }
 
 // statusWords are the statuses as the per-person table shows them.
-type statusWords struct{ notStarted, inProgress, passed, expired, overdue string }
+type statusWords struct{ notStarted, inProgress, passed, expired, overdue, invited string }
 
 // wordsFor returns the wording for lang, English unless lang is "de".
 func wordsFor(lang string) words {
@@ -85,9 +85,10 @@ func german() words {
 		status:      "Status",
 		passedAt:    "Bestanden am",
 		dueAt:       "Fällig am",
+		validUntil:  "Gültig bis",
 		certificate: "Zertifikats-ID",
 		statuses: statusWords{notStarted: "nicht begonnen", inProgress: "in Bearbeitung",
-			passed: "bestanden", expired: "abgelaufen", overdue: "überfällig"},
+			passed: "bestanden", expired: "abgelaufen", overdue: "überfällig", invited: "eingeladen"},
 
 		page: "Seite %d / %d",
 		statement: "Dieser Bericht gibt den Schulungsstand wieder, den kipass zum angegebenen Zeitpunkt erfasst hatte. " +
@@ -141,9 +142,10 @@ func english() words {
 		status:      "Status",
 		passedAt:    "Passed",
 		dueAt:       "Due",
+		validUntil:  "Valid until",
 		certificate: "Certificate ID",
 		statuses: statusWords{notStarted: "not started", inProgress: "in progress",
-			passed: "passed", expired: "expired", overdue: "overdue"},
+			passed: "passed", expired: "expired", overdue: "overdue", invited: "invited"},
 
 		page: "Page %d / %d",
 		statement: "This report lists the training status recorded by kipass at the time shown. " +
@@ -177,6 +179,8 @@ func (w words) statusText(s string) string {
 		return w.statuses.expired
 	case overdue:
 		return w.statuses.overdue
+	case invited:
+		return w.statuses.invited
 	}
 	return s
 }

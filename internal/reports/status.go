@@ -11,6 +11,9 @@ const (
 	Passed     = "passed"
 	Expired    = "expired"
 	Overdue    = "overdue"
+	// Invited: the account was created by import or an admin and the
+	// invitation has not been accepted yet; otherwise like NotStarted.
+	Invited = "invited"
 )
 
 // Facts are what is known about one person in one course.
@@ -19,11 +22,12 @@ type Facts struct {
 	CertificateEnd time.Time // end of validity of the newest unrevoked certificate; zero: none
 	Assigned       bool      // the course is assigned to the person
 	DueAt          time.Time // the assignment's due date; zero: none
+	Invited        bool      // the invitation is not yet accepted
 }
 
 // Status derives the one status HR sees. A valid certificate wins; then an
 // assignment whose due date has passed; then an expired certificate; then
-// whether the person has begun.
+// whether the person has begun; then whether the invitation is pending.
 func Status(f Facts, now time.Time) string {
 	switch {
 	case !f.CertificateEnd.IsZero() && now.Before(f.CertificateEnd):
@@ -34,14 +38,16 @@ func Status(f Facts, now time.Time) string {
 		return Expired
 	case f.Started:
 		return InProgress
+	case f.Invited:
+		return Invited
 	}
 	return NotStarted
 }
 
-// ValidStatus reports whether s is one of the five statuses.
+// ValidStatus reports whether s is one of the six statuses.
 func ValidStatus(s string) bool {
 	switch s {
-	case NotStarted, InProgress, Passed, Expired, Overdue:
+	case NotStarted, InProgress, Passed, Expired, Overdue, Invited:
 		return true
 	}
 	return false

@@ -51,7 +51,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // Departments lists the departments of all accounts, sorted.
 func (db *DB) Departments(ctx context.Context) (_ []string, err error) {
 	defer wrapErr(&err, "departments")
-	return db.strings(ctx, `SELECT DISTINCT department FROM users WHERE department <> '' ORDER BY department`)
+	return db.strings(ctx, `SELECT name FROM departments UNION SELECT department FROM users WHERE department <> '' ORDER BY 1`)
 }
 
 // strings runs a query whose rows are one text column.
@@ -114,6 +114,9 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 			return app.ErrEmailTaken
 		}
 		if err != nil {
+			return err
+		}
+		if err := addDepartment(ctx, tx, ch.Department, now); err != nil {
 			return err
 		}
 		if !ch.Active || ch.Role != old.Role {
@@ -188,8 +191,7 @@ func (db *DB) CreateInvitedUser(ctx context.Context, nu NewUser, inviteHash []by
 		if id, err = insertUser(ctx, tx, nu, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES (?, 'invite', ?, ?, ?)`,
-			inviteHash, id, now, expires.Unix()); err != nil {
+		if err := storeInvite(ctx, tx, id, inviteHash, now, expires); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, by, "account.created", id, "role "+nu.Role)

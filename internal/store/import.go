@@ -27,8 +27,7 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 				if id, err = insertUser(ctx, tx, NewUser{Email: u.Email, Name: u.Name, Department: u.Department, Role: u.Role}, now); err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES (?, 'invite', ?, ?, ?)`,
-					u.InviteHash, id, now, inviteExpires.Unix()); err != nil {
+				if err := storeInvite(ctx, tx, id, u.InviteHash, now, inviteExpires); err != nil {
 					return err
 				}
 				created[i] = true
@@ -37,6 +36,9 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 			default:
 				if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ?, department = ?, role = ?, updated_at = ? WHERE id = ?`,
 					u.Name, u.Department, u.Role, now, id); err != nil {
+					return err
+				}
+				if err := addDepartment(ctx, tx, u.Department, now); err != nil {
 					return err
 				}
 			}

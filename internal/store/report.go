@@ -42,7 +42,7 @@ func (db *DB) CourseReport(ctx context.Context, courseID string, departments []s
 	if err := db.queryRow(ctx, `SELECT count(*)`+where, depts).Scan(&n); err != nil {
 		return nil, err
 	}
-	rows, err := db.query(ctx, `SELECT id, name, email, department, lang`+where, depts)
+	rows, err := db.query(ctx, `SELECT id, name, email, department, lang, password_hash = '' AND invited_at > 0, invited_at`+where, depts)
 	if err != nil {
 		return nil, err
 	}
@@ -50,8 +50,12 @@ func (db *DB) CourseReport(ctx context.Context, courseID string, departments []s
 	out := make([]ReportRow, 0, n)
 	for rows.Next() {
 		var r ReportRow
-		if err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Department, &r.Lang); err != nil {
+		var invitedAt int64
+		if err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.Department, &r.Lang, &r.Invited, &invitedAt); err != nil {
 			return nil, err
+		}
+		if invitedAt > 0 {
+			r.InvitedAt = time.Unix(invitedAt, 0)
 		}
 		_, r.Started = started[r.UserID]
 		if c, ok := certs[r.UserID]; ok {

@@ -36,6 +36,9 @@ type DB struct {
 	read  *sql.DB
 	stmts sync.Map // query text -> *sql.Stmt on the read pool
 	gen   atomic.Uint64
+	// counted: the change_counter table exists (migrations ran), so
+	// write transactions count themselves in it.
+	counted atomic.Bool
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// StatusIndex picks a candidate status list position for a new
@@ -70,6 +73,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.counted.Store(true)
 	return db, nil
 }
 
@@ -161,7 +165,17 @@ func (db *DB) now() int64 { return db.Now().Unix() }
 // tx runs fn in one write transaction and counts the change (see
 // Generation).
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	if err := db.txQuiet(ctx, fn); err != nil {
+	err := db.txQuiet(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if !db.counted.Load() {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE change_counter SET n = n + 1 WHERE id = 1`)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	db.gen.Add(1)
@@ -182,10 +196,20 @@ func (db *DB) txQuiet(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// Generation counts the write transactions this process committed (audit
-// entries aside). Equal generations mean no data changed in between,
-// unless another process writes to the same file.
-func (db *DB) Generation() uint64 { return db.gen.Load() }
+// Generation counts the write transactions committed to the database file
+// by any process (audit entries aside), read from the file's change
+// counter: equal generations mean no data changed in between. An
+// in-process counter alone would miss a "kipass users import" run beside
+// the server. When the counter cannot be read, every call returns a new
+// value (with the top bit set, so it never equals a stored count): the
+// caller then reads the data afresh.
+func (db *DB) Generation() uint64 {
+	var n int64
+	if err := db.queryRow(context.Background(), `SELECT n FROM change_counter WHERE id = 1`).Scan(&n); err != nil {
+		return db.gen.Add(1) | 1<<63
+	}
+	return uint64(n)
+}
 
 func (db *DB) migrate(ctx context.Context) error {
 	files, err := fs.Glob(migrations, "migrations/*.sql")

@@ -56,6 +56,9 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now int64) (int64, 
 	if err != nil {
 		return 0, fmt.Errorf("insert user: %w", err)
 	}
+	if err := addDepartment(ctx, tx, nu.Department, now); err != nil {
+		return 0, err
+	}
 	id, err := res.LastInsertId()
 	if err != nil || nu.Role != RoleHR {
 		return id, err
