@@ -28,12 +28,33 @@ func (s *server) home(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "home", "home.title", nil, list)
 }
 
-func (s *server) mePage(c *fiber.Ctx) error {
+// meView is what /me shows.
+type meView struct {
+	Certs []myCertificate
+	// NameEditable is true while no certificate carries the name.
+	NameEditable bool
+	Notice       string // a message key after a redirect
+}
+
+// meNotice returns the message key of a known ?notice= on /me.
+func meNotice(n string) string {
+	switch n {
+	case "password_changed", "name_changed":
+		return "me." + n
+	}
+	return ""
+}
+
+func (s *server) mePage(c *fiber.Ctx) error { return s.renderMe(c, fiber.StatusOK, nil) }
+
+// renderMe renders /me, with a form shown again when f is set.
+func (s *server) renderMe(c *fiber.Ctx, status int, f *form) error {
 	certs, err := s.myCertificates(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "me", "me.title", nil, certs)
+	v := meView{Certs: certs, NameEditable: len(certs) == 0, Notice: meNotice(c.Query("notice"))}
+	return s.render(c, status, "me", "me.title", f, v)
 }
 
 // languageForm is the navigation's language button for logged-in people:

@@ -217,6 +217,9 @@ type examPage struct {
 	Exam      courses.Exam
 	Remaining int    // attempts left today
 	Notice    string // a message key after a redirect
+	// NameEditable is true while the person may still correct the name
+	// the certificate will carry (no certificate yet).
+	NameEditable bool
 }
 
 func (s *server) examPage(c *fiber.Ctx) error {
@@ -246,6 +249,9 @@ func (s *server) examPage(c *fiber.Ctx) error {
 		}
 		v.Used, v.Limit, v.Remaining = al.Used, al.Limit, al.Remaining
 		v.LimitHit = v.Remaining == 0
+		if v.NameEditable, err = s.app.NameCorrectable(c.UserContext(), u.ID); err != nil {
+			return err
+		}
 	}
 	return s.renderPage(c, fiber.StatusOK, "exam", s.views.t(langOf(c), "exam.title"), nil, v)
 }

@@ -202,6 +202,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly,
 			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
+		Passwords: db, Mail: resetSender(mailCfg, sender), Logger: logger,
 		Hasher: hasher, Catalog: catalogs.Get,
 	})
 	srv, err := web.NewServer(web.Deps{
@@ -348,4 +349,14 @@ func resolveBaseURL(configured string, addr *net.TCPAddr) (*url.URL, error) {
 		host = "localhost"
 	}
 	return parseBaseURL("http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// resetSender is the sender of password-reset emails: none without an SMTP
+// server, so that the reset page tells people to ask an administrator
+// instead of promising an email that is only logged.
+func resetSender(cfg mail.Config, s mail.Sender) mail.Sender {
+	if cfg.Host == "" {
+		return nil
+	}
+	return s
 }

@@ -12,12 +12,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"log/slog"
 	mrand "math/rand/v2"
 	"time"
 
 	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
+	"kipass/internal/mail"
 	"kipass/internal/ttlcache"
 )
 
@@ -137,9 +139,14 @@ type Deps struct {
 	Sessions     SessionStore
 	Tokens       TokenStore
 	Directory    DirectoryStore
-	Hasher       *auth.Hasher            // password hashing with a bounded queue
-	Catalog      func() *courses.Catalog // the current course catalogue
-	Now          func() time.Time        // default time.Now
+	Passwords    PasswordStore
+	// Mail sends password-reset emails; nil when no SMTP server is
+	// configured (people then ask an administrator for a reset link).
+	Mail    mail.Sender
+	Logger  *slog.Logger            // default: discard
+	Hasher  *auth.Hasher            // password hashing with a bounded queue
+	Catalog func() *courses.Catalog // the current course catalogue
+	Now     func() time.Time        // default time.Now
 	// Rand returns the source of a draw; default a ChaCha8 seeded from
 	// crypto/rand. Tests pass a fixed seed.
 	Rand func() *mrand.Rand
@@ -158,10 +165,14 @@ type App struct {
 	sessions SessionStore
 	tokens   TokenStore
 	dir      DirectoryStore
-	hasher   *auth.Hasher
-	catalog  func() *courses.Catalog
-	now      func() time.Time
-	rand     func() *mrand.Rand
+	// passwords keeps self-service changes; mail sends reset links.
+	passwords PasswordStore
+	mail      mail.Sender
+	log       *slog.Logger
+	hasher    *auth.Hasher
+	catalog   func() *courses.Catalog
+	now       func() time.Time
+	rand      func() *mrand.Rand
 	// reportRows holds recent HR report rows.
 	reportRows *ttlcache.Cache[string, reportEntry]
 }
@@ -169,9 +180,12 @@ type App struct {
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
 	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
-		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, passwords: d.Passwords, mail: d.Mail, log: d.Logger, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = discardLogger()
 	}
 	a.reportRows = ttlcache.New[string, reportEntry](reportCacheEntries, reportCacheTTL, a.now)
 	if a.rand == nil {
