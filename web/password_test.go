@@ -119,7 +119,9 @@ func TestPasswordResetByEmail(t *testing.T) {
 	if unknown.status != 200 || known.status != 200 {
 		t.Fatalf("status %d %d", unknown.status, known.status)
 	}
-	strip := func(s string) string { return regexp.MustCompile(`value="[^"]*"|nonce="[^"]*"`).ReplaceAllString(s, "") }
+	strip := func(s string) string {
+		return regexp.MustCompile(`value="[^"]*"|nonce="[^"]*"`).ReplaceAllString(s, "")
+	}
 	if strip(unknown.body) != strip(known.body) {
 		t.Error("the answer for an unknown address differs from a known one")
 	}

@@ -99,7 +99,7 @@ type server struct {
 	inviteThrottle *addressThrottle
 	// resetThrottle counts reset-email requests per address.
 	resetThrottle *addressThrottle
-	sessions       *sessionCache
+	sessions      *sessionCache
 	// statusCache holds the signed status list.
 	statusCache statusCache
 	// csrfFallback keys CSRF tokens only when the key store holds no
