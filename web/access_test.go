@@ -73,6 +73,7 @@ var accessTable = map[string]string{
 	"GET /courses/:course":                 accPublic,
 	"GET /courses/:course/exam":            accPublic,
 	"POST /courses/:course/exam":           accUser,
+	"GET /courses/:course/next":            accUser,
 	"GET /courses/:course/:module":         accPublic,
 	"POST /courses/:course/:module/quiz":   accUser,
 	"GET /attempts/:attempt":               accOwner,

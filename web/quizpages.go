@@ -38,6 +38,8 @@ type resultView struct {
 	Modules []moduleScore
 	// KeyShown is set when the result names the correct answers.
 	KeyShown bool
+	// Cert is the certificate of a passed exam, for the moment of success.
+	Cert *myCertificate
 }
 
 type resultItem struct {
@@ -401,6 +403,9 @@ func (s *server) attemptPage(c *fiber.Ctx) error {
 			return err
 		}
 		v.ExamUnlocked = st.ExamUnlocked
+	}
+	if v.Cert, err = s.successCertificate(c, a, v.Result); err != nil {
+		return err
 	}
 	title := "result.title"
 	return s.renderPage(c, fiber.StatusOK, "result", s.views.t(langOf(c), title), nil, v)

@@ -57,6 +57,7 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/courses/:course", s.coursePage)
 	web.Get("/courses/:course/exam", s.examPage)
 	web.Post("/courses/:course/exam", s.requirePageUser, s.startExamForm)
+	web.Get("/courses/:course/next", s.requirePageUser, s.nextStep)
 	web.Get("/courses/:course/:module", s.modulePage)
 	web.Post("/courses/:course/:module/quiz", s.requirePageUser, s.startQuizForm)
 	web.Get("/attempts/:attempt", s.requirePageUser, s.attemptPage)

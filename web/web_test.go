@@ -84,7 +84,7 @@ func buildTestAppDeps(tb testing.TB, mod func(*Config), logTo io.Writer, deps fu
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
 	hasher := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
 	d := kapp.Deps{Config: cfg.Config, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
-		Sessions: db, Tokens: db, Directory: db, Passwords: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }}
+		Sessions: db, Tokens: db, Directory: db, Passwords: db, Learner: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }}
 	if deps != nil {
 		deps(&d)
 	}

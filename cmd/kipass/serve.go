@@ -202,7 +202,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly,
 			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
-		Passwords: db, Mail: resetSender(mailCfg, sender), Logger: logger,
+		Passwords: db, Learner: db, Mail: resetSender(mailCfg, sender), Logger: logger,
 		Hasher: hasher, Catalog: catalogs.Get,
 	})
 	srv, err := web.NewServer(web.Deps{

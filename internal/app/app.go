@@ -140,6 +140,7 @@ type Deps struct {
 	Tokens       TokenStore
 	Directory    DirectoryStore
 	Passwords    PasswordStore
+	Learner      LearnerStore // the learner's dashboard; nil: no states, due dates
 	// Mail sends password-reset emails; nil when no SMTP server is
 	// configured (people then ask an administrator for a reset link).
 	Mail    mail.Sender
@@ -167,6 +168,7 @@ type App struct {
 	dir      DirectoryStore
 	// passwords keeps self-service changes; mail sends reset links.
 	passwords PasswordStore
+	learner   LearnerStore
 	mail      mail.Sender
 	log       *slog.Logger
 	hasher    *auth.Hasher
@@ -180,7 +182,7 @@ type App struct {
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
 	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
-		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, passwords: d.Passwords, mail: d.Mail, log: d.Logger, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, passwords: d.Passwords, learner: d.Learner, mail: d.Mail, log: d.Logger, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -16,6 +16,19 @@
     update();
   }
 
+  // "Copy link" buttons: shown only with this script (without it the
+  // link stays selectable in its read-only field).
+  Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (btn) {
+    var field = document.getElementById(btn.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) { return; }
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        btn.textContent = btn.getAttribute("data-copied");
+      });
+    });
+  });
+
   // Move focus to a result or review heading after a submit, so that
   // screen readers start there.
   var focusTarget = document.querySelector("[data-autofocus]");
