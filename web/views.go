@@ -115,6 +115,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 	msgs := func() map[string]string { return v.messages[lang] }
 	return template.FuncMap{
 		"t": func(key string, args ...any) string {
+			key = pluralKey(msgs(), lang, key, args)
 			s, ok := msgs()[key]
 			if !ok {
 				return "??" + key + "??"
