@@ -123,7 +123,12 @@ func answerAPI(t *testing.T, base, tok string, co *courses.Course, path string) 
 func TestBrowserLearnerJourney(t *testing.T) {
 	ctx := browserContext(t)
 	axe := axeSource(t)
-	s := startServer(t, nil, "--data", t.TempDir())
+	data := t.TempDir()
+	if code, _, errOut := runCmdIn(t, "admin password 12345\n", "admin", "create", "--data", data, "--email", "ada@example.com",
+		"--name", "Ada Admin", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("admin create: %s", errOut)
+	}
+	s := startServer(t, nil, "--data", data)
 	cat, err := courses.Load(content.FS())
 	must(t, err)
 	co, _ := cat.Course("ki-am-arbeitsplatz")
@@ -201,5 +206,53 @@ func TestBrowserLearnerJourney(t *testing.T) {
 	if open, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(".more-formats").open`)); open {
 		t.Error("the .jwt download is not tucked away in a closed details section")
 	}
-	_ = cert
+	if cert == "" {
+		t.Fatal("no certificate")
+	}
+	for _, lang := range []string{"de", "en"} {
+		for _, w := range widths {
+			visit("/verify/"+cert+"?lang="+lang, ".verify-result", "verify-"+lang, w)
+		}
+	}
+	checkFocusRing(ctx, t)
+
+	// The admin lands on the admin start page; the HR dashboard's wide
+	// tables scroll by keyboard at phone width.
+	logout(ctx, t)
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(s.url+"/login?lang=de"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), "admin password 12345"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/hr"]`)),
+	))
+	if loc, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`)); loc != "/admin" {
+		t.Errorf("the admin landed on %s", loc)
+	}
+	for _, lang := range []string{"de", "en"} {
+		for _, w := range widths {
+			visit("/hr?lang="+lang, "main h1", "hr-"+lang, w)
+		}
+	}
+}
+
+// checkFocusRing tabs to the first link of the page and checks that its
+// focus ring is drawn with at least 3:1 contrast against the white halo
+// around it.
+func checkFocusRing(ctx context.Context, t *testing.T) {
+	t.Helper()
+	ratio, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(function () {
+		var a = document.querySelector("main a[href]"); a.focus({focusVisible: true});
+		var cs = getComputedStyle(a);
+		if (cs.outlineStyle === "none" || parseFloat(cs.outlineWidth) < 2) { return 0; }
+		var m = cs.outlineColor.match(/\d+(\.\d+)?/g).map(Number);
+		var lum = function (c) { c = c / 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+		var l = 0.2126 * lum(m[0]) + 0.7152 * lum(m[1]) + 0.0722 * lum(m[2]);
+		return 1.05 / (l + 0.05);
+	})()`))
+	must(t, err)
+	if ratio < 3 {
+		t.Errorf("focus ring contrast %.1f:1, want at least 3:1", ratio)
+	}
 }
