@@ -157,6 +157,10 @@ func TestBrowserLearnerJourney(t *testing.T) {
 			visit("/?lang="+lang, ".hero", "home-anon-"+lang, w)
 			visit("/login?lang="+lang, `a[href="/password/forgot"]`, "login-"+lang, w)
 			visit("/password/forgot?lang="+lang, "h1", "forgot-"+lang, w)
+			visit("/register?lang="+lang, "#f-name", "register-"+lang, w)
+			visit("/verify?lang="+lang, "h1", "verifyform-"+lang, w)
+			visit("/privacy?lang="+lang, "h1", "privacy-"+lang, w)
+			visit("/courses/ki-am-arbeitsplatz/"+co.Modules[0].ID+"?lang="+lang, "h1", "module-anon-"+lang, w)
 		}
 	}
 	must(t, chromedp.Do(ctx,
@@ -197,6 +201,10 @@ func TestBrowserLearnerJourney(t *testing.T) {
 	for _, lang := range []string{"de", "en"} {
 		for _, w := range widths {
 			visit("/attempts/"+examID+"?lang="+lang, ".success", "success-"+lang, w)
+			// The result takes the focus, so screen readers start there.
+			if focused, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); focused != "result" {
+				t.Errorf("focus after the result opened: %q, want the result heading", focused)
+			}
 			visit("/me?lang="+lang, ".cert-card", "me-"+lang, w)
 		}
 	}
@@ -233,6 +241,9 @@ func TestBrowserLearnerJourney(t *testing.T) {
 	for _, lang := range []string{"de", "en"} {
 		for _, w := range widths {
 			visit("/hr?lang="+lang, "main h1", "hr-"+lang, w)
+			visit("/admin?lang="+lang, "main h1", "admin-"+lang, w)
+			visit("/admin/certificates?lang="+lang, "main h1", "admincerts-"+lang, w)
+			visit("/admin/audit?lang="+lang, "main h1", "audit-"+lang, w)
 		}
 	}
 }
