@@ -125,6 +125,14 @@ func (v *views) funcs(lang string) template.FuncMap {
 			}
 			return s
 		},
+		// auditAction names an audit action in plain words; an action
+		// without a message shows its code.
+		"auditAction": func(action string) string {
+			if s, ok := msgs()["audit."+action]; ok {
+				return s
+			}
+			return action
+		},
 		// fieldError translates a field's error code, "" when none.
 		"fieldError": func(f *form, field string) string {
 			if f == nil || f.Errors[field] == "" {
