@@ -66,8 +66,11 @@ func TestBrowserHRExportsKeepFilters(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#f-dept`), dept),
 		chromedp.SetValue(chromedp.CSS(`#f-status`), "in_progress"),
 		chromedp.Click(chromedp.CSS(`form[action="/hr"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#people table`)),
 	))
+	// Wait for the filtered page, not the one the form was on: only the
+	// server marks the chosen status as selected.
+	must(t, chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(`#f-status option[value="in_progress"][selected]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#people table`))))
 	if got := text(ctx, t, "#people"); !strings.Contains(got, "Rita Started") || strings.Contains(got, "Rosa Idle") || strings.Contains(got, "Vera") {
 		t.Fatalf("filtered table: %q", got)
 	}
