@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html"
 	"io/fs"
 	"regexp"
 	"strings"
@@ -126,6 +127,26 @@ func TestNoEnglishOnGermanPages(t *testing.T) {
 		if m := englishWords.FindString(text); m != "" {
 			i := strings.Index(text, m)
 			t.Errorf("German %s shows the English %q: …%s…", p.path, m, text[max(0, i-60):min(len(text), i+60)])
+		}
+	}
+}
+
+func TestImportProblemsTranslated(t *testing.T) {
+	a := newTestApp(t, nil)
+	admin := a.staffBrowser("ada@example.com", "admin")
+	csv := "email,name,department,role\nok@example.com,Okay,Sales,employee\nbroken,Bad,Sales,employee\nx@example.com,X,Sales,emperor\n"
+	for lang, want := range map[string][]string{
+		"de": {"2 fehlerhafte Zeilen", "Zeile 3:", "E-Mail-Adresse „broken“ ist ungültig", "Rolle „emperor“ ist keine von"},
+		"en": {"2 bad rows", "email address \"broken\" is not valid", "role \"emperor\" is not employee"},
+	} {
+		var body strings.Builder
+		ct := multipartWriter(&body, map[string]string{"_csrf": admin.csrf}, "file", "people.csv", []byte(csv))
+		r := admin.send(req{method: "POST", path: "/admin/import?lang=" + lang, raw: body.String(), rawType: ct})
+		text := html.UnescapeString(r.body)
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: import page lacks %q", lang, w)
+			}
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"kipass/internal/app"
 	"kipass/internal/errs"
+	"kipass/internal/people"
 	"kipass/quiz"
 )
 
@@ -124,6 +125,22 @@ func (v *views) funcs(lang string) template.FuncMap {
 				return fmt.Sprintf(s, args...)
 			}
 			return s
+		},
+		// importProblem says what is wrong with a CSV row in the page's
+		// language; a part without a message shows the English text.
+		"importProblem": func(p people.Problem) string {
+			var out []string
+			for _, part := range p.Parts {
+				f, ok := msgs()[pluralKey(msgs(), lang, "import."+part.Code, part.Args)]
+				if !ok {
+					return p.Message
+				}
+				out = append(out, fmt.Sprintf(f, part.Args...))
+			}
+			if len(out) == 0 {
+				return p.Message
+			}
+			return strings.Join(out, "; ")
 		},
 		// auditAction names an audit action in plain words; an action
 		// without a message shows its code.
