@@ -192,6 +192,9 @@ func (s *server) loginForm(c *fiber.Ctx) error {
 	if _, _, err := s.startSession(c, u.ID, app.SessionBrowser); err != nil {
 		return err
 	}
+	if start := staffStart(u.Role); next == "/" && start != "" {
+		next = start // HR and admins land on their own start page
+	}
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 

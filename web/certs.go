@@ -177,6 +177,10 @@ type myCertificate struct {
 	Status    string
 	VerifyURL string
 	LinkedIn  string
+	Issuer    string // the issuer's name, for the preview
+	// Lang is the page's language, OtherLang the other one (for the PDF
+	// in that language).
+	Lang, OtherLang string
 }
 
 func (s *server) myCertificates(c *fiber.Ctx) ([]myCertificate, error) {
@@ -185,13 +189,8 @@ func (s *server) myCertificates(c *fiber.Ctx) ([]myCertificate, error) {
 		return nil, err
 	}
 	var out []myCertificate
-	lang := langOf(c)
 	for _, rec := range list {
-		cert := s.certificateFor(rec)
-		title := cert.CertificateTitle[lang]
-		v := certificates.VerifyURL(s.signer.Issuer.URL, rec.ID)
-		out = append(out, myCertificate{Rec: rec, Title: title, Status: certStatus(rec, s.now()), VerifyURL: v,
-			LinkedIn: linkedInURL(title, s.signer.Issuer.Name, s.cfg.LinkedInOrganizationID, rec.IssuedAt, rec.ExpiresAt, rec.ID, v)})
+		out = append(out, s.certCard(c, rec))
 	}
 	return out, nil
 }

@@ -43,35 +43,44 @@ func (s *server) courseView(c *fiber.Ctx) (courseView, error) {
 	return s.courseStatus(c, co)
 }
 
-// coursePageView is the course page: progress, and an exam in progress
-// with the minutes left.
-type coursePageView struct {
-	courseView
-	OpenExam    *app.Attempt
-	MinutesLeft int
-}
-
 func (s *server) coursePage(c *fiber.Ctx) error {
 	u := currentUser(c)
+	var who app.User
 	if u != nil {
+		who = *u
 		if _, err := s.app.FinishExpired(c.UserContext(), u.ID); err != nil {
 			return err
 		}
 	}
-	cv, err := s.courseView(c)
+	co, err := s.course(c)
 	if err != nil {
 		return err
 	}
-	v := coursePageView{courseView: cv}
-	if u != nil && cv.ExamUnlocked {
-		if v.OpenExam, err = s.app.OpenAttempt(c.UserContext(), u.ID, cv.Course.ID, ""); err != nil {
-			return err
-		}
-		if v.OpenExam != nil {
-			v.MinutesLeft = max(1, int(v.OpenExam.ExpiresAt.Sub(s.now()).Minutes()+0.999))
-		}
+	v, err := s.app.LearnerCourse(c.UserContext(), who, co, langOf(c))
+	if err != nil {
+		return err
 	}
-	return s.renderPage(c, fiber.StatusOK, "course", cv.Course.Title.Get(langOf(c)), nil, v)
+	return s.renderPage(c, fiber.StatusOK, "course", co.Title.Get(langOf(c)), nil, v)
+}
+
+// nextStep sends the learner to the next step of a course: the first
+// module not passed, else the exam (reminder emails link here).
+func (s *server) nextStep(c *fiber.Ctx) error {
+	co, err := s.course(c)
+	if err != nil {
+		return err
+	}
+	v, err := s.app.LearnerCourse(c.UserContext(), *currentUser(c), co, langOf(c))
+	if err != nil {
+		return err
+	}
+	switch {
+	case v.Next != nil && v.OpenExam == nil:
+		return c.Redirect("/courses/"+co.ID+"/"+v.Next.Module.ID, fiber.StatusSeeOther)
+	case !v.ExamPassed || v.OpenExam != nil:
+		return c.Redirect("/courses/"+co.ID+"/exam", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/courses/"+co.ID, fiber.StatusSeeOther)
 }
 
 // modulePage is the module text, then its quiz: the open attempt's form, or

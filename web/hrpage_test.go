@@ -294,7 +294,7 @@ func TestAggregateOnly(t *testing.T) {
 		t.Fatal("per-person data on the works-council dashboard")
 	}
 	charts := page[strings.Index(page, `id="dept-h"`):strings.Index(page, `id="export-h"`)]
-	if !strings.Contains(charts, "Big") || strings.Contains(charts, "Small") || strings.Contains(charts, "Tiny") || !strings.Contains(page, "3 department(s)") {
+	if !strings.Contains(charts, "Big") || strings.Contains(charts, "Small") || strings.Contains(charts, "Tiny") || !strings.Contains(page, "3 departments") {
 		t.Fatal("groups under 5 not folded away")
 	}
 	if text := pdfText(t, hr.get("/hr/evidence.pdf?lang=en").body); text != "" && (strings.Contains(text, "Person") || strings.Contains(text, "Small")) {

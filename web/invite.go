@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/internal/app"
+	"kipass/internal/auth"
 	"kipass/internal/errs"
 )
 
@@ -14,11 +15,31 @@ func (s *server) invitePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	status := fiber.StatusOK
 	if !ok {
-		status = fiber.StatusNotFound
+		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, inviteView{})
 	}
-	return s.render(c, status, "invite", "invite.title", &form{Values: map[string]string{"token": token}}, ok)
+	v := inviteView{OK: true}
+	if u, err := s.app.InvitedUser(c.UserContext(), auth.HashToken(token)); err == nil {
+		for _, co := range s.catalog().Courses {
+			lc, err := s.app.LearnerCourse(c.UserContext(), u, co, langOf(c))
+			if err != nil {
+				return err
+			}
+			if !lc.Due.IsZero() {
+				v.Courses = append(v.Courses, lc)
+			}
+		}
+	} else if errs.KindOf(err) != errs.NotFound {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "invite", "invite.title", &form{Values: map[string]string{"token": token}}, v)
+}
+
+// inviteView is the invitation page: whether the link works, and the
+// courses assigned to the account with their due dates.
+type inviteView struct {
+	OK      bool
+	Courses []app.LearnerCourse
 }
 
 // inviteValid checks an invitation token, throttled per client address
@@ -52,15 +73,15 @@ func (s *server) inviteForm(c *fiber.Ctx) error {
 		return err
 	}
 	if !ok {
-		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, false)
+		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, inviteView{})
 	}
 	uid, err := s.app.AcceptInvite(c.UserContext(), token, pw)
 	if e := errs.As(err); e != nil && e.Kind == errs.Invalid {
 		return s.render(c, fiber.StatusBadRequest, "invite", "invite.title",
-			&form{Values: map[string]string{"token": token}, Errors: e.Fields, Message: "form.error"}, true)
+			&form{Values: map[string]string{"token": token}, Errors: e.Fields, Message: "form.error"}, inviteView{OK: true})
 	}
 	if errs.KindOf(err) == errs.NotFound {
-		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, false)
+		return s.render(c, fiber.StatusNotFound, "invite", "invite.title", nil, inviteView{})
 	}
 	if err != nil {
 		return err

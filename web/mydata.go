@@ -156,15 +156,11 @@ func (s *server) apiEraseMe(c *fiber.Ctx) error {
 func (s *server) eraseMeForm(c *fiber.Ctx) error {
 	err := s.eraseMe(c, c.FormValue("password"), c.FormValue("keep_certificates") == "on")
 	if e := errs.As(err); e != nil && (e.Code == "wrong_password" || e.Code == "last_admin") {
-		certs, cerr := s.myCertificates(c)
-		if cerr != nil {
-			return cerr
-		}
 		f := &form{Errors: map[string]string{}, Message: "me." + e.Code}
 		if e.Code == "wrong_password" {
 			f.Errors["password"] = "wrong_password"
 		}
-		return s.render(c, fiber.StatusBadRequest, "me", "me.title", f, certs)
+		return s.renderMe(c, fiber.StatusBadRequest, f)
 	}
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
+
+	"kipass/internal/app"
 )
 
 func (s *server) healthz(c *fiber.Ctx) error {
@@ -16,24 +18,85 @@ func (s *server) healthz(c *fiber.Ctx) error {
 
 // home shows the start page with every course and, when logged in, the
 // caller's progress.
+// homeView is the start page: for a logged-in person each course as a
+// dashboard (next step, progress, deadline, time left, exam, certificate);
+// for visitors what the courses are.
+type homeView struct {
+	Courses []app.LearnerCourse
+	// StaffStart is the HR or admin start page for those roles ("": none).
+	StaffStart string
+}
+
 func (s *server) home(c *fiber.Ctx) error {
-	var list []courseView
+	u := currentUser(c)
+	var v homeView
+	var who app.User
+	if u != nil {
+		who = *u
+		if _, err := s.app.FinishExpired(c.UserContext(), u.ID); err != nil {
+			return err
+		}
+		v.StaffStart = staffStart(u.Role)
+	}
 	for _, co := range s.catalog().Courses {
-		v, err := s.courseStatus(c, co)
+		lc, err := s.app.LearnerCourse(c.UserContext(), who, co, langOf(c))
 		if err != nil {
 			return err
 		}
-		list = append(list, v)
+		v.Courses = append(v.Courses, lc)
 	}
-	return s.render(c, fiber.StatusOK, "home", "home.title", nil, list)
+	return s.render(c, fiber.StatusOK, "home", "home.title", nil, v)
 }
 
-func (s *server) mePage(c *fiber.Ctx) error {
+// staffStart is the start page of a role: HR and admins land there after
+// logging in.
+func staffStart(role string) string {
+	switch role {
+	case app.RoleAdmin:
+		return "/admin"
+	case app.RoleHR:
+		return "/hr"
+	}
+	return ""
+}
+
+// meView is what /me shows.
+type meView struct {
+	Certs   []myCertificate
+	Courses []app.LearnerCourse // assigned courses with their due dates
+	// NameEditable is true while no certificate carries the name.
+	NameEditable bool
+	Notice       string // a message key after a redirect
+}
+
+// meNotice returns the message key of a known ?notice= on /me.
+func meNotice(n string) string {
+	switch n {
+	case "password_changed", "name_changed":
+		return "me." + n
+	}
+	return ""
+}
+
+func (s *server) mePage(c *fiber.Ctx) error { return s.renderMe(c, fiber.StatusOK, nil) }
+
+// renderMe renders /me, with a form shown again when f is set.
+func (s *server) renderMe(c *fiber.Ctx, status int, f *form) error {
 	certs, err := s.myCertificates(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "me", "me.title", nil, certs)
+	v := meView{Certs: certs, NameEditable: len(certs) == 0, Notice: meNotice(c.Query("notice"))}
+	for _, co := range s.catalog().Courses {
+		lc, err := s.app.LearnerCourse(c.UserContext(), *currentUser(c), co, langOf(c))
+		if err != nil {
+			return err
+		}
+		if !lc.Due.IsZero() || lc.Certificate.ID != "" {
+			v.Courses = append(v.Courses, lc)
+		}
+	}
+	return s.render(c, status, "me", "me.title", f, v)
 }
 
 // languageForm is the navigation's language button for logged-in people:

@@ -49,7 +49,7 @@ func TestShellMatchesLayout(t *testing.T) {
 			pd := pageData{Lang: lang, OtherLang: "xx", Title: `Titel <&> "q"`, CSRF: "tok-en_1", LangURL: "/setup?lang=en&token=a%2Fb", User: user}
 			var full, shelled strings.Builder
 			tpl := v.pages[lang]["home"]
-			pd.Data = []courseView{}
+			pd.Data = homeView{}
 			if err := tpl.ExecuteTemplate(&full, "layout", pd); err != nil {
 				t.Fatal(err)
 			}

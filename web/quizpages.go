@@ -43,6 +43,8 @@ type resultView struct {
 	Modules []moduleScore
 	// KeyShown is set when the result names the correct answers.
 	KeyShown bool
+	// Cert is the certificate of a passed exam, for the moment of success.
+	Cert *myCertificate
 }
 
 type resultItem struct {
@@ -222,6 +224,9 @@ type examPage struct {
 	Exam      courses.Exam
 	Remaining int    // attempts left today
 	Notice    string // a message key after a redirect
+	// NameEditable is true while the person may still correct the name
+	// the certificate will carry (no certificate yet).
+	NameEditable bool
 }
 
 func (s *server) examPage(c *fiber.Ctx) error {
@@ -251,6 +256,9 @@ func (s *server) examPage(c *fiber.Ctx) error {
 		}
 		v.Used, v.Limit, v.Remaining = al.Used, al.Limit, al.Remaining
 		v.LimitHit = v.Remaining == 0
+		if v.NameEditable, err = s.app.NameCorrectable(c.UserContext(), u.ID); err != nil {
+			return err
+		}
 	}
 	return s.renderPage(c, fiber.StatusOK, "exam", s.views.t(langOf(c), "exam.title"), nil, v)
 }
@@ -400,6 +408,9 @@ func (s *server) attemptPage(c *fiber.Ctx) error {
 			return err
 		}
 		v.ExamUnlocked = st.ExamUnlocked
+	}
+	if v.Cert, err = s.successCertificate(c, a, v.Result); err != nil {
+		return err
 	}
 	title := "result.title"
 	return s.renderPage(c, fiber.StatusOK, "result", s.views.t(langOf(c), title), nil, v)

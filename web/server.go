@@ -101,7 +101,9 @@ type server struct {
 	// inviteThrottle counts invalid invitation tokens per address, apart
 	// from failed logins so that neither uses up the other's allowance.
 	inviteThrottle *addressThrottle
-	sessions       *sessionCache
+	// resetThrottle counts reset-email requests per address.
+	resetThrottle *addressThrottle
+	sessions      *sessionCache
 	// statusCache holds the signed status list.
 	statusCache statusCache
 	// csrfFallback keys CSRF tokens only when the key store holds no
@@ -181,6 +183,7 @@ func NewServer(d Deps) (*Server, error) {
 	s := &server{cfg: cfg, app: d.App, catalog: d.Catalog, signer: d.Signer, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
+		resetThrottle:  newAddressThrottle(max(cfg.AddressLimit/10, 5), time.Hour, now),
 		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
 	s.csrfFallback = make([]byte, 32)
 	rand.Read(s.csrfFallback)

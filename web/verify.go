@@ -30,6 +30,11 @@ type verification struct {
 	ExpiresAt   string  `json:"expires_at,omitempty"`
 	Issuer      string  `json:"issuer,omitempty"`
 	Checks      []check `json:"checks"`
+	// unsigned marks a PDF without any signature (an ordinary PDF, not
+	// an altered certificate); claimed is the id an altered certificate
+	// claims. Both only shape the page's verdict.
+	unsigned bool
+	claimed  string
 }
 
 // check is one thing that was checked.
@@ -111,6 +116,7 @@ func (s *server) verifyToken(c *fiber.Ctx, token, lang string, v verification) (
 		default:
 			v.Reason = "malformed_token"
 		}
+		v.claimed = claimedID(token)
 		return v, nil
 	}
 	v.add("credential_signature", true)
@@ -140,6 +146,9 @@ func (s *server) verifyPDF(c *fiber.Ctx, pdf []byte, lang string) (verification,
 	case errors.Is(err, certificates.ErrPDFNotSigned), errors.Is(err, certificates.ErrPDFSignature):
 		v.Reason = "pdf_signature_invalid"
 		v.add("pdf_signature", false)
+		if v.unsigned = errors.Is(err, certificates.ErrPDFNotSigned); !v.unsigned {
+			v.claimed = claimedPDFID(pdf)
+		}
 		return v, nil
 	case errors.Is(err, certificates.ErrPDFUntrusted):
 		// Not a certificate of this issuer.
@@ -309,7 +318,11 @@ func (s *server) verifyIDPage(c *fiber.Ctx) error {
 	if err := s.setShareMeta(c, v, langOf(c)); err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "verify_result", "verify.result_title", nil, v)
+	vv, err := s.withVerdict(c, v, false, "")
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "verify_result", "verify.result_title", nil, vv)
 }
 
 // verifyForm checks an uploaded PDF or a pasted token.
@@ -346,7 +359,11 @@ func (s *server) verifyForm(c *fiber.Ctx) error {
 	} else {
 		return s.render(c, fiber.StatusBadRequest, "verify", "verify.title", &form{Message: "verify.nothing"}, nil)
 	}
-	return s.render(c, fiber.StatusOK, "verify_result", "verify.result_title", nil, v)
+	vv, err := s.withVerdict(c, v, v.unsigned, v.claimed)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "verify_result", "verify.result_title", nil, vv)
 }
 
 // urlPathEscape keeps only characters that can be in a certificate id.

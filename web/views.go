@@ -18,6 +18,7 @@ import (
 	"kipass/internal/app"
 	"kipass/internal/errs"
 	"kipass/internal/ttlcache"
+	"kipass/internal/people"
 	"kipass/quiz"
 )
 
@@ -125,6 +126,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 	msgs := func() map[string]string { return v.messages[lang] }
 	return template.FuncMap{
 		"t": func(key string, args ...any) string {
+			key = pluralKey(msgs(), lang, key, args)
 			s, ok := msgs()[key]
 			if !ok {
 				return "??" + key + "??"
@@ -133,6 +135,30 @@ func (v *views) funcs(lang string) template.FuncMap {
 				return fmt.Sprintf(s, args...)
 			}
 			return s
+		},
+		// importProblem says what is wrong with a CSV row in the page's
+		// language; a part without a message shows the English text.
+		"importProblem": func(p people.Problem) string {
+			var out []string
+			for _, part := range p.Parts {
+				f, ok := msgs()[pluralKey(msgs(), lang, "import."+part.Code, part.Args)]
+				if !ok {
+					return p.Message
+				}
+				out = append(out, fmt.Sprintf(f, part.Args...))
+			}
+			if len(out) == 0 {
+				return p.Message
+			}
+			return strings.Join(out, "; ")
+		},
+		// auditAction names an audit action in plain words; an action
+		// without a message shows its code.
+		"auditAction": func(action string) string {
+			if s, ok := msgs()["audit."+action]; ok {
+				return s
+			}
+			return action
 		},
 		// fieldError translates a field's error code, "" when none.
 		"fieldError": func(f *form, field string) string {

@@ -54,6 +54,13 @@ func newTestApp(t *testing.T, mod func(*Config)) *testApp {
 // the caller: a *testing.F binds each iteration's *testing.T.
 func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	tb.Helper()
+	return buildTestAppDeps(tb, mod, logTo, nil)
+}
+
+// buildTestAppDeps is buildTestApp with a hook that changes the use
+// cases' collaborators (a mail sender, for instance) before they are built.
+func buildTestAppDeps(tb testing.TB, mod func(*Config), logTo io.Writer, deps func(*kapp.Deps)) *testApp {
+	tb.Helper()
 	db, err := store.Open(context.Background(), tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
@@ -76,8 +83,12 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	}
 	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
 	hasher := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
-	uc := kapp.New(kapp.Deps{Config: cfg.Config, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
-		Sessions: db, Tokens: db, Directory: db, Outreach: db, Departments: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
+	d := kapp.Deps{Config: cfg.Config, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
+		Sessions: db, Tokens: db, Directory: db, Outreach: db, Departments: db, Passwords: db, Learner: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }}
+	if deps != nil {
+		deps(&d)
+	}
+	uc := kapp.New(d)
 	srv, err := NewServer(Deps{Config: cfg, App: uc, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer})
 	ta.hasher = hasher
 	if err != nil {

@@ -63,7 +63,8 @@ func TestBrowserHRExportsKeepFilters(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#f-password`), "hr password 12345"),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href="/hr"]`)),
-		chromedp.Navigate(origin+"/hr"),
+		// HR lands on /hr after login; another URL makes this a navigation.
+		chromedp.Navigate(origin+"/hr?lang=en"),
 		chromedp.WaitVisible(chromedp.CSS(`#f-dept`)),
 		chromedp.SetValue(chromedp.CSS(`#f-dept`), dept),
 		chromedp.SetValue(chromedp.CSS(`#f-status`), "in_progress"),

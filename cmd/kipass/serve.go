@@ -229,7 +229,8 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1), BaseURL: base.String(), MailConfigured: mailCfg.Host != "",
 			Location: cfg.location},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
-		Outreach: db, Departments: db, Mail: sender, Hasher: hasher, Catalog: catalogs.Get,
+		Outreach: db, Departments: db, Mail: sender, Passwords: db, Learner: db, ResetMail: resetSender(mailCfg, sender), Logger: logger,
+		Hasher: hasher, Catalog: catalogs.Get,
 	})
 	srv, err := web.NewServer(web.Deps{
 		Config: web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),
@@ -372,4 +373,14 @@ func resolveBaseURL(configured string, addr *net.TCPAddr) (*url.URL, error) {
 		host = "localhost"
 	}
 	return parseBaseURL("http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// resetSender is the sender of password-reset emails: none without an SMTP
+// server, so that the reset page tells people to ask an administrator
+// instead of promising an email that is only logged.
+func resetSender(cfg mail.Config, s mail.Sender) mail.Sender {
+	if cfg.Host == "" {
+		return nil
+	}
+	return s
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"log/slog"
 	mrand "math/rand/v2"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
+	"kipass/internal/mail"
 	"kipass/internal/ttlcache"
 )
 
@@ -147,12 +149,18 @@ type Deps struct {
 	Sessions     SessionStore
 	Tokens       TokenStore
 	Directory    DirectoryStore
-	Outreach     OutreachStore           // invitations and reminders HR sends
-	Departments  DepartmentStore         // the list of departments
-	Mail         Mailer                  // how they are sent; nil: only with MailConfigured false
-	Hasher       *auth.Hasher            // password hashing with a bounded queue
-	Catalog      func() *courses.Catalog // the current course catalogue
-	Now          func() time.Time        // default time.Now
+	Outreach     OutreachStore   // invitations and reminders HR sends
+	Departments  DepartmentStore // the list of departments
+	Mail         Mailer          // how they are sent; nil: only with MailConfigured false
+	Passwords    PasswordStore
+	Learner      LearnerStore // the learner's dashboard; nil: no states, due dates
+	// ResetMail sends password-reset emails; nil when no SMTP server is
+	// configured (people then ask an administrator for a reset link).
+	ResetMail mail.Sender
+	Logger    *slog.Logger            // default: discard
+	Hasher    *auth.Hasher            // password hashing with a bounded queue
+	Catalog   func() *courses.Catalog // the current course catalogue
+	Now       func() time.Time        // default time.Now
 	// Rand returns the source of a draw; default a ChaCha8 seeded from
 	// crypto/rand. Tests pass a fixed seed.
 	Rand func() *mrand.Rand
@@ -174,10 +182,15 @@ type App struct {
 	outreach OutreachStore
 	depts    DepartmentStore
 	mail     Mailer
-	hasher   *auth.Hasher
-	catalog  func() *courses.Catalog
-	now      func() time.Time
-	rand     func() *mrand.Rand
+	// passwords keeps self-service changes; resetMail sends reset links.
+	passwords PasswordStore
+	learner   LearnerStore
+	resetMail mail.Sender
+	log       *slog.Logger
+	hasher    *auth.Hasher
+	catalog   func() *courses.Catalog
+	now       func() time.Time
+	rand      func() *mrand.Rand
 	// reportRows holds recent HR report rows, made on first use (an App
 	// made for one job run needs none: the cache sweeps in the background).
 	reportRows *ttlcache.Cache[string, reportEntry]
@@ -187,9 +200,13 @@ type App struct {
 // New returns the use cases over the given collaborators.
 func New(d Deps) *App {
 	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
-		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, outreach: d.Outreach, depts: d.Departments, mail: d.Mail, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, outreach: d.Outreach, depts: d.Departments, mail: d.Mail,
+		passwords: d.Passwords, learner: d.Learner, resetMail: d.ResetMail, log: d.Logger, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = discardLogger()
 	}
 	if a.rand == nil {
 		a.rand = newRand

@@ -29,10 +29,25 @@ type Row struct {
 	Role       string
 }
 
-// Problem is a bad row: its line number and what is wrong.
+// Problem is a bad row: its line number and what is wrong, in English
+// (Message, for the command line) and as message codes with their
+// arguments (Parts, for pages that translate them).
 type Problem struct {
 	Line    int
 	Message string
+	Parts   []Part
+}
+
+// Part is one thing wrong with a row: a message code (a key under
+// "import." in the web message files) and the values it names.
+type Part struct {
+	Code string
+	Args []any
+}
+
+// problem builds a Problem of one part.
+func problem(line int, message, code string, args ...any) Problem {
+	return Problem{Line: line, Message: message, Parts: []Part{{Code: code, Args: args}}}
 }
 
 func (p Problem) String() string { return fmt.Sprintf("line %d: %s", p.Line, p.Message) }
@@ -44,14 +59,14 @@ func (p Problem) String() string { return fmt.Sprintf("line %d: %s", p.Line, p.M
 func Parse(r io.Reader) ([]Row, []Problem) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
 	if err != nil {
-		return nil, []Problem{{0, "cannot read the file: " + err.Error()}}
+		return nil, []Problem{problem(0, "cannot read the file: "+err.Error(), "unreadable")}
 	}
 	if len(data) > MaxImportBytes {
-		return nil, []Problem{{0, fmt.Sprintf("the file is larger than %d MiB", MaxImportBytes>>20)}}
+		return nil, []Problem{problem(0, fmt.Sprintf("the file is larger than %d MiB", MaxImportBytes>>20), "too_large", MaxImportBytes>>20)}
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	if !utf8.Valid(data) {
-		return nil, []Problem{{firstInvalidLine(data), "the file is not UTF-8 (save it as \"CSV UTF-8\")"}}
+		return nil, []Problem{problem(firstInvalidLine(data), "the file is not UTF-8 (save it as \"CSV UTF-8\")", "not_utf8")}
 	}
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	cr := csv.NewReader(bytes.NewReader(data))
@@ -61,7 +76,7 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
-		return nil, []Problem{{1, "no header line: expected email,name,department,role"}}
+		return nil, []Problem{problem(1, "no header line: expected email,name,department,role", "no_header")}
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -69,7 +84,7 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 	}
 	for _, want := range []string{"email", "name", "department", "role"} {
 		if _, ok := col[want]; !ok {
-			return nil, []Problem{{1, fmt.Sprintf("the header lacks the column %q (expected email,name,department,role)", want)}}
+			return nil, []Problem{problem(1, fmt.Sprintf("the header lacks the column %q (expected email,name,department,role)", want), "missing_column", want)}
 		}
 	}
 	var rows []Row
@@ -82,7 +97,7 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			problems = append(problems, Problem{pe.StartLine, "broken CSV: " + pe.Err.Error()})
+			problems = append(problems, problem(pe.StartLine, "broken CSV: "+pe.Err.Error(), "broken_csv"))
 			if len(problems) > 1000 {
 				break
 			}
@@ -91,7 +106,7 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 		// Only after a successful Read: FieldPos panics when the last Read failed.
 		line, _ := cr.FieldPos(0)
 		if len(rows)+len(problems) >= MaxImportRows {
-			problems = append(problems, Problem{line, fmt.Sprintf("more than %d rows", MaxImportRows)})
+			problems = append(problems, problem(line, fmt.Sprintf("more than %d rows", MaxImportRows), "too_many_rows", MaxImportRows))
 			break
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
@@ -109,23 +124,28 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 			row.Role = "employee"
 		}
 		var why []string
+		var parts []Part
+		add := func(msg, code string, args ...any) {
+			why = append(why, msg)
+			parts = append(parts, Part{Code: code, Args: args})
+		}
 		if len(rec) != len(header) {
-			why = append(why, fmt.Sprintf("%d columns, the header has %d", len(rec), len(header)))
+			add(fmt.Sprintf("%d columns, the header has %d", len(rec), len(header)), "columns", len(rec), len(header))
 		}
 		if w := auth.CheckEmail(row.Email); w != "" {
-			why = append(why, fmt.Sprintf("email %q is not valid", row.Email))
+			add(fmt.Sprintf("email %q is not valid", row.Email), "email_invalid", row.Email)
 		}
 		if w := auth.CheckName(row.Name, true, 100); w != "" {
-			why = append(why, "name "+nameProblem(w))
+			add("name "+nameProblem(w), "name_"+w)
 		}
 		if w := auth.CheckName(row.Department, false, 100); w != "" {
-			why = append(why, "department "+nameProblem(w))
+			add("department "+nameProblem(w), "department_"+w)
 		}
 		if row.Role != "employee" && row.Role != "hr" && row.Role != "admin" {
-			why = append(why, fmt.Sprintf("role %q is not employee, hr or admin", row.Role))
+			add(fmt.Sprintf("role %q is not employee, hr or admin", row.Role), "role_invalid", row.Role)
 		}
 		if prev, dup := seen[row.Email]; dup && row.Email != "" {
-			why = append(why, fmt.Sprintf("email %s appears already on line %d", row.Email, prev))
+			add(fmt.Sprintf("email %s appears already on line %d", row.Email, prev), "email_duplicate", row.Email, prev)
 		}
 		if row.Email != "" {
 			if _, dup := seen[row.Email]; !dup {
@@ -133,7 +153,7 @@ func Parse(r io.Reader) ([]Row, []Problem) {
 			}
 		}
 		if len(why) > 0 {
-			problems = append(problems, Problem{line, strings.Join(why, "; ")})
+			problems = append(problems, Problem{Line: line, Message: strings.Join(why, "; "), Parts: parts})
 			continue
 		}
 		rows = append(rows, row)

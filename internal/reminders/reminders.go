@@ -207,9 +207,10 @@ func identity(rows []Person) Person {
 	return who
 }
 
-// courseURL returns the link to a course page.
+// courseURL returns the link to the learner's next step in a course (the
+// next module not passed, or the exam); it asks for a login first.
 func courseURL(baseURL, courseID string) string {
-	return strings.TrimRight(baseURL, "/") + "/courses/" + url.PathEscape(courseID)
+	return strings.TrimRight(baseURL, "/") + "/courses/" + url.PathEscape(courseID) + "/next"
 }
 
 // hrURL returns the link to the HR area.

@@ -99,8 +99,8 @@ func TestSeveralCoursesOneMessage(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Hallo Erika Muster,",
-		"- KI am Arbeitsplatz: überfällig, war fällig am 28.02.2026\n  https://kipass.example/courses/ki\n",
-		"- Datenschutz im Büro: fällig am 05.03.2026\n  https://kipass.example/courses/datenschutz\n",
+		"- KI am Arbeitsplatz: überfällig, war fällig am 28.02.2026\n  https://kipass.example/courses/ki/next\n",
+		"- Datenschutz im Büro: fällig am 05.03.2026\n  https://kipass.example/courses/datenschutz/next\n",
 	} {
 		if !strings.Contains(m.Body, want) {
 			t.Errorf("body lacks %q:\n%s", want, m.Body)
@@ -316,7 +316,7 @@ func TestMessagesAreValidMail(t *testing.T) {
 	if !strings.Contains(body, "Hallo Erika Bcc: everyone@example.com Muster,") || !strings.Contains(body, "- Titel mit Umbruch: fällig am 02.03.2026") {
 		t.Errorf("body:\n%s", body)
 	}
-	if !strings.Contains(body, "https://kipass.example/courses/kurs%20mit%2Fleerzeichen\n") {
+	if !strings.Contains(body, "https://kipass.example/courses/kurs%20mit%2Fleerzeichen/next\n") {
 		t.Errorf("course link not escaped:\n%s", body)
 	}
 }

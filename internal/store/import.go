@@ -78,6 +78,11 @@ func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwo
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND active = 1`, passwordHash, now, uid); err != nil {
 			return err
 		}
+		// The other reset links of the account die with this one: a link
+		// mailed earlier must not set the password once more.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM one_time_tokens WHERE user_id = ? AND purpose = 'reset'`, uid); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, uid)
 		return err
 	})

@@ -16,6 +16,43 @@
     update();
   }
 
+  // Wide tables that scroll sideways become focusable, so that keyboard
+  // users can scroll them (templates that know a table is wide set
+  // tabindex themselves). Named after the nearest heading.
+  var markScrollers = function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (el) {
+      if (el.hasAttribute("data-scroll-static")) { return; }
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("role", "region");
+        if (!el.hasAttribute("aria-label")) {
+          var sec = el.closest("section");
+          var h = sec && sec.querySelector("h2, h3");
+          el.setAttribute("aria-label", h ? h.textContent.trim() : document.title);
+        }
+      } else if (el.getAttribute("tabindex") === "0" && el.getAttribute("role") === "region") {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("role");
+      }
+    });
+  };
+  markScrollers();
+  window.addEventListener("resize", markScrollers);
+  document.addEventListener("toggle", markScrollers, true); // tables in <details>
+
+  // "Copy link" buttons: shown only with this script (without it the
+  // link stays selectable in its read-only field).
+  Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (btn) {
+    var field = document.getElementById(btn.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) { return; }
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        btn.textContent = btn.getAttribute("data-copied");
+      });
+    });
+  });
+
   // Move focus to a result or review heading after a submit, so that
   // screen readers start there.
   var focusTarget = document.querySelector("[data-autofocus]");
