@@ -106,7 +106,7 @@ func resetToken(t *testing.T, msg string) string {
 func TestPasswordResetByEmail(t *testing.T) {
 	box, sender := startInbox(t)
 	var a *testApp
-	a = buildTestAppDeps(t, nil, nil, func(d *kapp.Deps) { d.Mail = sender })
+	a = buildTestAppDeps(t, nil, nil, func(d *kapp.Deps) { d.ResetMail = sender })
 	a.t = t
 	a.makeUser("erika@example.com", "employee")
 
@@ -168,7 +168,7 @@ func TestPasswordResetByEmail(t *testing.T) {
 
 func TestPasswordResetThrottled(t *testing.T) {
 	box, sender := startInbox(t)
-	a := buildTestAppDeps(t, nil, nil, func(d *kapp.Deps) { d.Mail = sender })
+	a := buildTestAppDeps(t, nil, nil, func(d *kapp.Deps) { d.ResetMail = sender })
 	a.t = t
 	a.makeUser("max@example.com", "employee")
 	b := a.browser()

@@ -17,8 +17,8 @@ import (
 
 	"kipass/internal/app"
 	"kipass/internal/errs"
-	"kipass/internal/ttlcache"
 	"kipass/internal/people"
+	"kipass/internal/ttlcache"
 	"kipass/quiz"
 )
 
