@@ -65,6 +65,10 @@ func unixOrNull(t time.Time) any {
 func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window time.Duration) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if limit > 0 {
+			// One count-and-insert per person at a time (PostgreSQL).
+			if err := db.lockUser(ctx, tx, a.UserID); err != nil {
+				return err
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = ? AND started_at > ?`,
 				a.UserID, a.CourseID, a.Kind, a.StartedAt.Add(-window).Unix()).Scan(&n); err != nil {
@@ -80,7 +84,7 @@ func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window ti
 		if err != nil {
 			return fmt.Errorf("store: create attempt: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO course_starts (course_id, user_id) VALUES (?, ?)`, a.CourseID, a.UserID)
+		_, err = tx.ExecContext(ctx, `INSERT INTO course_starts (course_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, a.CourseID, a.UserID)
 		return err
 	})
 }
@@ -96,7 +100,7 @@ func (db *DB) AttemptFor(ctx context.Context, id string, userID int64) (Attempt,
 func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
 	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
-		ORDER BY started_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID, db.now()))
+		ORDER BY started_at DESC, `+db.insertOrder()+` DESC LIMIT 1`, userID, courseID, moduleID, db.now()))
 }
 
 // LatestSubmitted returns the user's newest submitted attempt of a module
@@ -104,7 +108,7 @@ func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID 
 func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, moduleID string) (Attempt, error) {
 	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NOT NULL
-		ORDER BY submitted_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID))
+		ORDER BY submitted_at DESC, `+db.insertOrder()+` DESC LIMIT 1`, userID, courseID, moduleID))
 }
 
 // SubmitAttempt records the graded submission once. When the attempt was
@@ -118,12 +122,22 @@ func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, modul
 // written and the error is app.ErrStale: the caller decides again.
 func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Submission) (a Attempt, first bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
+		// On PostgreSQL the person's row is locked first: two submissions
+		// of one person (a double click, two exam attempts passing at once)
+		// are decided one after the other, so the second sees the first's
+		// submission and certificate. The attempt row is locked too.
+		if err := db.lockUser(ctx, tx, userID); err != nil {
+			if errs.KindOf(err) == errs.NotFound {
+				return errs.New(errs.NotFound, "not_found", "No such attempt.")
+			}
+			return err
+		}
+		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`+db.forUpdate(), id, userID))
 		if err != nil || !a.Open() {
 			return err
 		}
 		if s.Passed && a.Kind == KindExam {
-			if err := insertCertificate(ctx, tx, a, s); err != nil {
+			if err := db.insertCertificate(ctx, tx, a, s); err != nil {
 				return err
 			}
 		}
@@ -168,7 +182,7 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 		return p, err
 	}
 	var exam sql.NullInt64
-	err = db.queryRow(ctx, `SELECT max(submitted_at) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND passed = 1`,
+	err = db.queryRow(ctx, `SELECT max(submitted_at) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND passed = TRUE`,
 		userID, courseID).Scan(&exam)
 	if exam.Valid {
 		p.ExamPassedAt = time.Unix(exam.Int64, 0)
@@ -181,10 +195,10 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 // view. Last carries only the id, score and pass of the graded attempt.
 func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (ModuleState, error) {
 	var st ModuleState
-	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, 0),
+	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, FALSE),
 			started_at, coalesce(draft, ''), EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
 		FROM attempts WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3
-		ORDER BY started_at DESC, rowid DESC LIMIT 20`, userID, courseID, moduleID)
+		ORDER BY started_at DESC, `+db.insertOrder()+` DESC LIMIT 20`, userID, courseID, moduleID)
 	if err != nil {
 		return st, err
 	}
@@ -283,7 +297,7 @@ func (db *DB) ModuleFailures(ctx context.Context, userID int64, courseID, module
 	var n int
 	var last sql.NullInt64
 	err := db.queryRow(ctx, `SELECT count(*), max(submitted_at) FROM attempts
-		WHERE user_id = ? AND course_id = ? AND module_id = ? AND kind = 'module' AND submitted_at > ? AND passed = 0`,
+		WHERE user_id = ? AND course_id = ? AND module_id = ? AND kind = 'module' AND submitted_at > ? AND passed = FALSE`,
 		userID, courseID, moduleID, since.Unix()).Scan(&n, &last)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: module failures: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -11,6 +12,9 @@ import (
 // may keep running (SQLite's VACUUM INTO reads one snapshot), then checks
 // the copy with PRAGMA integrity_check. path must not exist yet.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.pg {
+		return ErrBackupPostgres
+	}
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("store: backup: %s exists already", path)
 	}
@@ -31,6 +35,10 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	}
 	return os.Chmod(path, 0o600)
 }
+
+// ErrBackupPostgres is Backup's answer on PostgreSQL, whose own tools
+// make consistent online copies.
+var ErrBackupPostgres = errors.New("kipass backup copies SQLite databases; on PostgreSQL use pg_dump (see docs/BACKUPS.md)")
 
 // CheckFile runs PRAGMA integrity_check on a database file.
 func CheckFile(ctx context.Context, path string) error {

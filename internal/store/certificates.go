@@ -52,8 +52,10 @@ func (db *DB) CurrentCertificate(ctx context.Context, userID int64, courseID str
 // insertCertificate writes the certificate that a passed exam issues,
 // inside the submission's transaction, at the next status list position.
 // It first checks that the holder's current certificate is still the one
-// the caller decided on; otherwise it returns app.ErrStale.
-func insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission) error {
+// the caller decided on; otherwise it returns app.ErrStale. The caller
+// holds the holder's row lock (PostgreSQL), so the check stays true until
+// the commit.
+func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission) error {
 	var current string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM certificates WHERE user_id = ? AND course_id = ? AND revoked_at IS NULL
 		ORDER BY expires_at DESC, id LIMIT 1`, a.UserID, a.CourseID).Scan(&current)
@@ -66,6 +68,12 @@ func insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission)
 	nc := s.Certificate
 	if nc == nil {
 		return nil
+	}
+	// max+1 is race-free only with one writer: on PostgreSQL the status
+	// list lock serialises the issuing transactions (until they commit),
+	// so positions are never taken twice and have no gaps.
+	if err := db.lock(ctx, tx, lockStatusIndex); err != nil {
+		return fmt.Errorf("store: status list lock: %w", err)
 	}
 	var next int
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(status_index), -1) + 1 FROM certificates`).Scan(&next); err != nil {

@@ -1,8 +1,11 @@
-// Package store keeps kipass's data in SQLite (modernc.org/sqlite, pure Go).
-// It is the only package that knows SQL. Writes go through one connection
-// (SQLite allows one writer at a time; queuing in Go instead of retrying on
-// SQLITE_BUSY means concurrent writers never fail), reads use a pool of
-// read-only connections that WAL lets run beside the writer.
+// Package store keeps kipass's data in SQLite (modernc.org/sqlite, pure Go)
+// or, for several instances, in PostgreSQL (pgx; see postgres.go). It is
+// the only package that knows SQL. On SQLite writes go through one
+// connection (SQLite allows one writer at a time; queuing in Go instead of
+// retrying on SQLITE_BUSY means concurrent writers never fail), reads use a
+// pool of read-only connections that WAL lets run beside the writer. On
+// PostgreSQL one pool serves both, and the transactions that SQLite's one
+// writer serialises take row or advisory locks.
 package store
 
 import (
@@ -24,7 +27,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations_pg/*.sql
 var migrations embed.FS
 
 // DB is the kipass database.
@@ -34,6 +37,10 @@ type DB struct {
 	read  *sql.DB
 	stmts sync.Map // query text -> *sql.Stmt on the read pool
 	gen   atomic.Uint64
+	// pg is set for PostgreSQL; write and read are then the same pool,
+	// opened from pgURL.
+	pg    bool
+	pgURL string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -94,6 +101,9 @@ func dsn(path string, readOnly bool) string {
 // Close closes both connection pools.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	if db.read == db.write {
+		return db.write.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -140,8 +150,11 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return s.QueryContext(ctx, args...)
 }
 
-// Path is the database file's path.
+// Path is the database file's path ("" on PostgreSQL).
 func (db *DB) Path() string { return db.path }
+
+// Postgres reports whether the database is PostgreSQL.
+func (db *DB) Postgres() bool { return db.pg }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
@@ -181,23 +194,41 @@ func (db *DB) txQuiet(ctx context.Context, fn func(*sql.Tx) error) error {
 // unless another process writes to the same file.
 func (db *DB) Generation() uint64 { return db.gen.Load() }
 
+// migrate runs the engine's pending migrations in order, each in its own
+// transaction, and records them in schema_migrations. On PostgreSQL each
+// transaction first takes the migrations lock, so instances starting
+// together apply every file once.
 func (db *DB) migrate(ctx context.Context) error {
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	dir := "migrations/"
+	if db.pg {
+		dir = "migrations_pg/"
+	}
+	files, err := fs.Glob(migrations, dir+"*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(files)
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.lock(ctx, tx, lockMigrations); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
 	for _, f := range files {
-		name := strings.TrimPrefix(f, "migrations/")
+		name := strings.TrimPrefix(f, dir)
 		body, err := migrations.ReadFile(f)
 		if err != nil {
 			return err
 		}
 		err = db.tx(ctx, func(tx *sql.Tx) error {
+			if err := db.lock(ctx, tx, lockMigrations); err != nil {
+				return err
+			}
 			var done int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&done); err != nil {
 				return err
