@@ -48,7 +48,9 @@ func testListUsersSearchFilterPage(t *testing.T, db *DB) {
 	}
 }
 
-func TestUpdateAccountDeactivatesAndAudits(t *testing.T) { eachEngine(t, testUpdateAccountDeactivatesAndAudits) }
+func TestUpdateAccountDeactivatesAndAudits(t *testing.T) {
+	eachEngine(t, testUpdateAccountDeactivatesAndAudits)
+}
 
 func testUpdateAccountDeactivatesAndAudits(t *testing.T, db *DB) {
 	ctx := context.Background()

@@ -44,7 +44,9 @@ func passExam(t *testing.T, db *DB, userID int64, n int, now time.Time) string {
 	return got
 }
 
-func TestCertificateIssuedOnceAndRenewed(t *testing.T) { eachEngine(t, testCertificateIssuedOnceAndRenewed) }
+func TestCertificateIssuedOnceAndRenewed(t *testing.T) {
+	eachEngine(t, testCertificateIssuedOnceAndRenewed)
+}
 
 func testCertificateIssuedOnceAndRenewed(t *testing.T, db *DB) {
 	ctx := context.Background()
@@ -97,7 +99,9 @@ func testCertificateIssuedOnceAndRenewed(t *testing.T, db *DB) {
 }
 
 // A failing certificate insert rolls back the whole submission.
-func TestCertificateFailureRollsBackPass(t *testing.T) { eachEngine(t, testCertificateFailureRollsBackPass) }
+func TestCertificateFailureRollsBackPass(t *testing.T) {
+	eachEngine(t, testCertificateFailureRollsBackPass)
+}
 
 func testCertificateFailureRollsBackPass(t *testing.T, db *DB) {
 	ctx := context.Background()
@@ -120,7 +124,9 @@ func testCertificateFailureRollsBackPass(t *testing.T, db *DB) {
 
 // A submission whose certificate decision rests on a current certificate
 // that changed meanwhile (here: revoked) writes nothing and says so.
-func TestSubmitStaleCertificateDecision(t *testing.T) { eachEngine(t, testSubmitStaleCertificateDecision) }
+func TestSubmitStaleCertificateDecision(t *testing.T) {
+	eachEngine(t, testSubmitStaleCertificateDecision)
+}
 
 func testSubmitStaleCertificateDecision(t *testing.T, db *DB) {
 	ctx := context.Background()
