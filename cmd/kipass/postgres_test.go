@@ -1,0 +1,124 @@
+package main
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for the test schema
+)
+
+// testDatabase returns a PostgreSQL URL whose search_path is a fresh
+// schema on $KIPASS_TEST_POSTGRES (dropped afterwards), or skips.
+func testDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("KIPASS_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("PostgreSQL tests skipped: set KIPASS_TEST_POSTGRES=postgres://user:password@127.0.0.1:5432/db to run them (.ci/run does)")
+	}
+	admin, err := sql.Open("pgx", base)
+	must(t, err)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "kipass_cmd_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	must(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// The learner's whole way on PostgreSQL: an admin made with `admin create
+// --database`, people imported with `users import --database`, serve with
+// KIPASS_DATABASE; register, pass every module and the exam, get a
+// certificate that verifies, see it revoked; after a restart everything is
+// still there. Nothing lands in the SQLite file of --data.
+func TestServePostgresLearnerFlow(t *testing.T) {
+	db := testDatabase(t)
+	data := t.TempDir()
+	if code, _, errOut := runCmdIn(t, "admin password 1\n", "admin", "create", "--email", "ada@example.com", "--name", "Ada", "--role", "admin",
+		"--password-stdin", "--data", data, "--database", db); code != 0 {
+		t.Fatalf("admin create: %s", errOut)
+	}
+	csv := filepath.Join(t.TempDir(), "people.csv")
+	must(t, os.WriteFile(csv, []byte("email,name,department,role\nmax@example.com,Max,IT,employee\n"), 0o600))
+	if code, out, errOut := runCmd(t, "users", "import", csv, "--data", data, "--database", db); code != 0 {
+		t.Fatalf("users import: %d %s %s", code, out, errOut)
+	}
+	s := startServer(t, map[string]string{"KIPASS_DATABASE": db}, "--data", data)
+	if s.setup != "" {
+		t.Fatal("setup link printed although the admin exists in PostgreSQL")
+	}
+	tok, id := earnCertificate(t, s.url)
+	code, b := apiCall(t, "GET", s.url+"/api/v1/verify/"+id, "", nil)
+	var v struct {
+		Status     string `json:"status"`
+		HolderName string `json:"holder_name"`
+	}
+	json.Unmarshal(b, &v)
+	if code != 200 || v.Status != "valid" || v.HolderName != "Zoë Ångström" {
+		t.Fatalf("verify: %d %s", code, b)
+	}
+	adminTok := login(t, s.url, "ada@example.com", "admin password 1")
+	if code, b := apiCall(t, "POST", s.url+"/api/v1/admin/certificates/"+id+"/revoke", adminTok, map[string]string{"reason": "test"}); code != 204 {
+		t.Fatalf("revoke: %d %s", code, b)
+	}
+	code, b = apiCall(t, "GET", s.url+"/api/v1/hr/report?course=ki-am-arbeitsplatz", adminTok, nil)
+	if code != 200 || !strings.Contains(string(b), "max@example.com") || !strings.Contains(string(b), "zoe@example.com") {
+		t.Fatalf("report: %d %s", code, b)
+	}
+	if code, _ := apiCall(t, "POST", s.url+"/api/v1/logout", tok, nil); code != 204 {
+		t.Fatalf("logout: %d", code)
+	}
+	if code, _ := apiCall(t, "GET", s.url+"/api/v1/me", tok, nil); code != 401 {
+		t.Fatalf("token alive after logout: %d", code)
+	}
+	must(t, s.stop())
+
+	s2 := startServer(t, nil, "--data", data, "--database", db)
+	tok = login(t, s2.url, "zoe@example.com", "correct horse battery")
+	code, b = apiCall(t, "GET", s2.url+"/api/v1/me/certificates", tok, nil)
+	if code != 200 || !strings.Contains(string(b), id) || !strings.Contains(string(b), "revoked") {
+		t.Fatalf("certificates after restart: %d %s", code, b)
+	}
+	if _, err := os.Stat(filepath.Join(data, "kipass.db")); err == nil {
+		t.Fatal("a SQLite database was created in --data although --database was given")
+	}
+	if strings.Contains(s.stderr.String()+s2.stderr.String(), "kipass:kipass@") {
+		t.Fatal("the database password was logged")
+	}
+}
+
+// kipass backup on PostgreSQL points to pg_dump; a --database that is not
+// a PostgreSQL URL is a usage error everywhere.
+func TestDatabaseFlagErrors(t *testing.T) {
+	data := t.TempDir()
+	if code, _, errOut := runCmd(t, "backup", filepath.Join(data, "b.db"), "--database", "postgres://u@127.0.0.1:1/x"); code != 1 || !strings.Contains(errOut, "pg_dump") {
+		t.Fatalf("backup --database: %d %s", code, errOut)
+	}
+	for _, args := range [][]string{
+		{"serve", "--data", data, "--database", "mysql://x"},
+		{"users", "import", "x.csv", "--data", data, "--database", "sqlite:x"},
+	} {
+		if code, _, errOut := runCmd(t, args...); code != 2 || !strings.Contains(errOut, "PostgreSQL URL") {
+			t.Fatalf("%v: %d %s", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runCmd(t, "serve", "--data", data, "--database", "postgres://u@127.0.0.1:1/x", "--backup-dir", data); code != 1 || !strings.Contains(errOut, "pg_dump") {
+		t.Fatalf("serve --backup-dir with --database: %d %s", code, errOut)
+	}
+}
