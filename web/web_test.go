@@ -28,9 +28,11 @@ import (
 	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/store"
+	"kipass/internal/store/storetest"
 )
 
-// testApp is a real server over a real SQLite file.
+// testApp is a real server over a real SQLite file (or PostgreSQL, see
+// storetest).
 type testApp struct {
 	t      *testing.T
 	app    *fiber.App
@@ -54,11 +56,7 @@ func newTestApp(t *testing.T, mod func(*Config)) *testApp {
 // the caller: a *testing.F binds each iteration's *testing.T.
 func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	tb.Helper()
-	db, err := store.Open(context.Background(), tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := storetest.Open(tb)
 	base, _ := url.Parse("http://kipass.test")
 	cfg := Config{BaseURL: base, Config: kapp.Config{Registration: true}}
 	if mod != nil {

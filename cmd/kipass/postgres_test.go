@@ -1,46 +1,14 @@
 package main
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for the test schema
+	"kipass/internal/store/pgtest"
 )
-
-// testDatabase returns a PostgreSQL URL whose search_path is a fresh
-// schema on $KIPASS_TEST_POSTGRES (dropped afterwards), or skips.
-func testDatabase(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("KIPASS_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set KIPASS_TEST_POSTGRES=postgres://user:password@127.0.0.1:5432/db to run them (.ci/run does)")
-	}
-	admin, err := sql.Open("pgx", base)
-	must(t, err)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "kipass_cmd_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	must(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // The learner's whole way on PostgreSQL: an admin made with `admin create
 // --database`, people imported with `users import --database`, serve with
@@ -48,7 +16,7 @@ func testDatabase(t *testing.T) string {
 // certificate that verifies, see it revoked; after a restart everything is
 // still there. Nothing lands in the SQLite file of --data.
 func TestServePostgresLearnerFlow(t *testing.T) {
-	db := testDatabase(t)
+	db := pgtest.SchemaURL(t)
 	data := t.TempDir()
 	if code, _, errOut := runCmdIn(t, "admin password 1\n", "admin", "create", "--email", "ada@example.com", "--name", "Ada", "--role", "admin",
 		"--password-stdin", "--data", data, "--database", db); code != 0 {

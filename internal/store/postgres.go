@@ -9,10 +9,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"kipass/internal/errs"
 )
 
 // IsPostgresURL reports whether s names a PostgreSQL database
@@ -224,6 +227,20 @@ func (c *rebindConn) PrepareContext(ctx context.Context, q string) (driver.Stmt,
 
 func (c *rebindConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
 	return c.Conn.ExecContext(ctx, rebind(q), args)
+}
+
+// errUnstorableText answers text that PostgreSQL cannot hold (a NUL byte
+// or invalid UTF-8; SQLite stores any bytes): bad input, never a server
+// error. No stored value can equal such text, so nothing is lost.
+var errUnstorableText = errs.New(errs.Invalid, "invalid_text", "The input contains characters that cannot be stored.")
+
+// CheckNamedValue refuses unstorable text before it reaches the server,
+// then lets pgx check the value as usual.
+func (c *rebindConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if s, ok := nv.Value.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+		return errUnstorableText
+	}
+	return c.Conn.CheckNamedValue(nv)
 }
 
 func (c *rebindConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {

@@ -12,6 +12,7 @@ import (
 
 	"kipass/internal/app"
 	"kipass/internal/errs"
+	"kipass/internal/store/pgtest"
 )
 
 func TestRebind(t *testing.T) {
@@ -91,7 +92,7 @@ func TestPostgresSchemaMatchesSQLite(t *testing.T) {
 
 // Instances starting together on an empty database migrate it once.
 func TestPostgresConcurrentMigrations(t *testing.T) {
-	u := testSchemaURL(t)
+	u := pgtest.SchemaURL(t)
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	for range 4 {
@@ -378,5 +379,19 @@ func testImportsUnderConcurrency(t *testing.T, db *DB) {
 	users, n, _ := db.ListUsers(ctx, UserFilter{})
 	if n != 3 {
 		t.Fatalf("%d accounts: %+v", n, users)
+	}
+}
+
+// Text PostgreSQL cannot hold (NUL, invalid UTF-8) is bad input there, not
+// a server error; on SQLite it simply matches nothing.
+func TestUnstorableTextIsBadInput(t *testing.T) { eachEngine(t, testUnstorableTextIsBadInput) }
+
+func testUnstorableTextIsBadInput(t *testing.T, db *DB) {
+	ctx := context.Background()
+	for _, email := range []string{"\x00@x.de", "a\xff@x.de"} {
+		_, err := db.UserByEmail(ctx, email)
+		if k := errs.KindOf(err); k != errs.NotFound && k != errs.Invalid {
+			t.Errorf("UserByEmail(%q): %v", email, err)
+		}
 	}
 }
