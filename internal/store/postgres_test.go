@@ -395,3 +395,47 @@ func testUnstorableTextIsBadInput(t *testing.T, db *DB) {
 		}
 	}
 }
+
+// A periodic job started at the same moment by two instances (two
+// handles on one database) runs once, and not again within its period.
+func TestRunJobOnceAcrossInstances(t *testing.T) { eachEngine(t, testRunJobOnceAcrossInstances) }
+
+func testRunJobOnceAcrossInstances(t *testing.T, db *DB) {
+	ctx := context.Background()
+	other := db
+	if db.pg {
+		other = reopen(t, db)
+	}
+	now := time.Now()
+	var mu sync.Mutex
+	runs := 0
+	job := func(context.Context) error {
+		mu.Lock()
+		runs++
+		mu.Unlock()
+		time.Sleep(200 * time.Millisecond)
+		return nil
+	}
+	var wg sync.WaitGroup
+	for i := range 6 {
+		h := db
+		if i%2 == 1 {
+			h = other
+		}
+		wg.Go(func() {
+			if _, err := h.RunJobOnce(ctx, "retention", 24*time.Hour, now, job); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if ran, _ := other.RunJobOnce(ctx, "retention", 24*time.Hour, now.Add(time.Hour), job); ran || runs != 1 {
+		t.Fatalf("the job ran %d times (again within its period: %v)", runs, ran)
+	}
+	if ran, _ := db.RunJobOnce(ctx, "retention", 24*time.Hour, now.Add(25*time.Hour), job); !ran || runs != 2 {
+		t.Fatalf("a due job did not run: %v, %d runs", ran, runs)
+	}
+	if last, _ := db.JobLastRun(ctx, "retention"); last.Unix() != now.Add(25*time.Hour).Unix() {
+		t.Fatalf("last run %v", last)
+	}
+}

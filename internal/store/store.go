@@ -41,6 +41,7 @@ type DB struct {
 	// opened from pgURL.
 	pg    bool
 	pgURL string
+	jobMu sync.Mutex // RunJobOnce on SQLite
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
