@@ -57,4 +57,3 @@ func jobLockKey(name string) int64 {
 	h.Write([]byte("kipass job " + name))
 	return int64(h.Sum64()>>8) | 0x6b<<56
 }
-
