@@ -61,6 +61,17 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	lctx, stop := context.WithCancel(context.Background())
+	db.stopListening, db.listening = stop, make(chan struct{})
+	ready := make(chan error, 1)
+	go func() {
+		defer close(db.listening)
+		db.listenChanges(lctx, cfg, ready)
+	}()
+	if err := <-ready; err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: listen for other instances' changes: %w", err)
+	}
 	return db, nil
 }
 

@@ -439,3 +439,29 @@ func testRunJobOnceAcrossInstances(t *testing.T, db *DB) {
 		t.Fatalf("last run %v", last)
 	}
 }
+
+// A write on one instance moves the other instance's Generation at once,
+// so caches keyed on it (the HR report rows) see the change.
+func TestPostgresGenerationCountsOtherInstances(t *testing.T) {
+	a := openTestPostgres(t)
+	b := reopen(t, a)
+	before := b.Generation()
+	if _, err := a.CreateUser(context.Background(), NewUser{Email: "x@example.com", Name: "X", Role: RoleEmployee}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.Generation() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("instance B never saw instance A's write")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// An audit entry changes no report: it is not announced.
+	time.Sleep(100 * time.Millisecond)
+	g := b.Generation()
+	a.Audit(context.Background(), Actor{Role: RoleSystem}, "test.entry", 0, "")
+	time.Sleep(300 * time.Millisecond)
+	if b.Generation() != g {
+		t.Fatal("an audit entry moved the other instance's generation")
+	}
+}

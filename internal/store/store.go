@@ -42,6 +42,10 @@ type DB struct {
 	pg    bool
 	pgURL string
 	jobMu sync.Mutex // RunJobOnce on SQLite
+	// stopListening ends the PostgreSQL change listener; listening is
+	// closed when it has ended.
+	stopListening context.CancelFunc
+	listening     chan struct{}
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -101,6 +105,10 @@ func dsn(path string, readOnly bool) string {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	if db.stopListening != nil {
+		db.stopListening()
+		<-db.listening
+	}
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	if db.read == db.write {
 		return db.write.Close()
@@ -169,7 +177,7 @@ func (db *DB) now() int64 { return db.Now().Unix() }
 // tx runs fn in one write transaction and counts the change (see
 // Generation).
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	if err := db.txQuiet(ctx, fn); err != nil {
+	if err := db.runTx(ctx, fn, true); err != nil {
 		return err
 	}
 	db.gen.Add(1)
@@ -179,6 +187,12 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // txQuiet runs fn in one write transaction without counting it: for
 // writes that change no data a report shows (the audit log).
 func (db *DB) txQuiet(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.runTx(ctx, fn, false)
+}
+
+// runTx runs fn in one write transaction; notify announces a counted
+// change to the other instances (PostgreSQL).
+func (db *DB) runTx(ctx context.Context, fn func(*sql.Tx) error, notify bool) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -187,12 +201,21 @@ func (db *DB) txQuiet(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
+	if notify && db.pg {
+		if err := notifyChange(ctx, tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	return tx.Commit()
 }
 
 // Generation counts the write transactions this process committed (audit
 // entries aside). Equal generations mean no data changed in between,
-// unless another process writes to the same file.
+// unless another process writes to the same SQLite file. On PostgreSQL it
+// also counts the other instances' write transactions, as their
+// notifications arrive (milliseconds), and one more whenever the
+// notification connection was lost.
 func (db *DB) Generation() uint64 { return db.gen.Load() }
 
 // migrate runs the engine's pending migrations in order, each in its own
