@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kipass/internal/store/pgtest"
 )
@@ -88,5 +89,92 @@ func TestDatabaseFlagErrors(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, "serve", "--data", data, "--database", "postgres://u@127.0.0.1:1/x", "--backup-dir", data); code != 1 || !strings.Contains(errOut, "pg_dump") {
 		t.Fatalf("serve --backup-dir with --database: %d %s", code, errOut)
+	}
+}
+
+// Two instances on one PostgreSQL database: a session made on A works on
+// B and ends on B when it is ended on A (within B's session cache of two
+// seconds); failed logins count across both; one attempt submitted
+// through both at the same moment is recorded once, with one answer for
+// both; the learners' work on B shows in A's HR report at once.
+func TestTwoInstancesOnePostgres(t *testing.T) {
+	db := pgtest.SchemaURL(t)
+	if code, _, errOut := runCmdIn(t, "admin password 1\n", "admin", "create", "--email", "ada@example.com", "--name", "Ada", "--role", "admin",
+		"--password-stdin", "--data", t.TempDir(), "--database", db); code != 0 {
+		t.Fatalf("admin create: %s", errOut)
+	}
+	keys := t.TempDir() // one key set for both (docs/SCALING.md)
+	a := startServer(t, nil, "--data", keys, "--database", db)
+	b := startServer(t, nil, "--data", keys, "--database", db)
+
+	if code, body := apiCall(t, "POST", a.url+"/api/v1/register", "", map[string]string{"name": "Zoë", "email": "zoe@example.com", "password": "correct horse battery"}); code != 201 {
+		t.Fatalf("register on A: %d %s", code, body)
+	}
+	tok := login(t, a.url, "zoe@example.com", "correct horse battery")
+	if code, body := apiCall(t, "GET", b.url+"/api/v1/me", tok, nil); code != 200 || !strings.Contains(string(body), "zoe@example.com") {
+		t.Fatalf("A's session on B: %d %s", code, body)
+	}
+	adminTok := login(t, b.url, "ada@example.com", "admin password 1")
+	code, body := apiCall(t, "GET", a.url+"/api/v1/hr/report?course=ki-am-arbeitsplatz", adminTok, nil)
+	if code != 200 || !strings.Contains(string(body), `"not_started"`) {
+		t.Fatalf("report on A: %d %s", code, body)
+	}
+
+	// One module attempt, submitted through A and B at the same moment.
+	code, body = apiCall(t, "POST", b.url+"/api/v1/courses/ki-am-arbeitsplatz/modules/dsgvo-grundlagen/attempts", tok, nil)
+	var att struct {
+		AttemptID string      `json:"attempt_id"`
+		Questions []shownItem `json:"questions"`
+	}
+	json.Unmarshal(body, &att)
+	if code != 201 || len(att.Questions) == 0 {
+		t.Fatalf("start on B: %d %s", code, body)
+	}
+	answers := map[string][]string{att.Questions[0].ID: {att.Questions[0].Options[0].ID}}
+	results := make([]string, 2)
+	done := make(chan struct{})
+	for i, s := range []*server{a, b} {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			code, body := apiCall(t, "POST", s.url+"/api/v1/attempts/"+att.AttemptID+"/submit", tok, map[string]any{"answers": answers, "confirm": true})
+			if code != 200 {
+				t.Errorf("submit on %d: %d %s", i, code, body)
+			}
+			results[i] = string(body)
+		}()
+	}
+	<-done
+	<-done
+	if results[0] != results[1] {
+		t.Fatalf("two answers for one attempt:\n%s\n%s", results[0], results[1])
+	}
+	// The HR report on A sees B's attempt at once (its cache follows the
+	// other instance's writes).
+	code, body = apiCall(t, "GET", a.url+"/api/v1/hr/report?course=ki-am-arbeitsplatz", adminTok, nil)
+	if code != 200 || !strings.Contains(string(body), `"in_progress"`) {
+		t.Fatalf("report on A after B's attempt: %d %s", code, body)
+	}
+
+	// Logout on A ends the session on B.
+	if code, _ := apiCall(t, "POST", a.url+"/api/v1/logout", tok, nil); code != 204 {
+		t.Fatalf("logout on A: %d", code)
+	}
+	time.Sleep(2100 * time.Millisecond) // B's session cache (web.Config.SessionCacheTTL)
+	if code, _ := apiCall(t, "GET", b.url+"/api/v1/me", tok, nil); code != 401 {
+		t.Fatalf("session alive on B after logout on A: %d", code)
+	}
+
+	// Ten wrong passwords, five through each instance, lock the account on
+	// both (the per-account count is in the database).
+	for i := range 10 {
+		s := []*server{a, b}[i%2]
+		if code, _ := apiCall(t, "POST", s.url+"/api/v1/login", "", map[string]string{"email": "zoe@example.com", "password": "wrong password!"}); code != 401 {
+			t.Fatalf("wrong password %d: %d", i, code)
+		}
+	}
+	for _, s := range []*server{a, b} {
+		if code, body := apiCall(t, "POST", s.url+"/api/v1/login", "", map[string]string{"email": "zoe@example.com", "password": "correct horse battery"}); code != 429 {
+			t.Fatalf("login after 10 failures across both: %d %s", code, body)
+		}
 	}
 }
