@@ -178,3 +178,48 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		}
 	}
 }
+
+// An installation used on SQLite (an admin, a learner with a certificate,
+// a revocation, the audit log) moves to PostgreSQL with the same HR
+// report, the same certificates (still verifying) and the same audit log;
+// a second migration into the now full database is refused.
+func TestMigrateFromSQLite(t *testing.T) {
+	db := pgtest.SchemaURL(t)
+	data := t.TempDir()
+	if code, _, errOut := runCmdIn(t, "admin password 1\n", "admin", "create", "--email", "ada@example.com", "--name", "Ada", "--role", "admin",
+		"--password-stdin", "--data", data); code != 0 {
+		t.Fatalf("admin create: %s", errOut)
+	}
+	s := startServer(t, nil, "--data", data)
+	_, id := earnCertificate(t, s.url)
+	adminTok := login(t, s.url, "ada@example.com", "admin password 1")
+	_, report := apiCall(t, "GET", s.url+"/api/v1/hr/report?course=ki-am-arbeitsplatz", adminTok, nil)
+	_, verified := apiCall(t, "GET", s.url+"/api/v1/verify/"+id, "", nil)
+	must(t, s.stop())
+
+	code, out, errOut := runCmd(t, "migrate", "--from-sqlite", data, "--to", db)
+	if code != 0 || !strings.Contains(out, "counts and checksums match") || !strings.Contains(out, "audit_log") {
+		t.Fatalf("migrate: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runCmd(t, "migrate", "--from-sqlite", data, "--to", db); code != 1 || !strings.Contains(errOut, "not empty") {
+		t.Fatalf("second migrate: %d %s", code, errOut)
+	}
+
+	p := startServer(t, nil, "--data", data, "--database", db)
+	if p.setup != "" {
+		t.Fatal("setup link: the admin did not move")
+	}
+	adminTok = login(t, p.url, "ada@example.com", "admin password 1")
+	_, report2 := apiCall(t, "GET", p.url+"/api/v1/hr/report?course=ki-am-arbeitsplatz", adminTok, nil)
+	if string(report2) != string(report) {
+		t.Fatalf("HR report changed:\n%s\n%s", report, report2)
+	}
+	_, verified2 := apiCall(t, "GET", p.url+"/api/v1/verify/"+id, "", nil)
+	if string(verified2) != string(verified) || !strings.Contains(string(verified2), `"valid"`) {
+		t.Fatalf("verification changed:\n%s\n%s", verified, verified2)
+	}
+	// New rows continue after the copied ids.
+	if code, b := apiCall(t, "POST", p.url+"/api/v1/register", "", map[string]string{"name": "Neu", "email": "neu@example.com", "password": "correct horse battery"}); code != 201 {
+		t.Fatalf("register after migration: %d %s", code, b)
+	}
+}

@@ -465,3 +465,65 @@ func TestPostgresGenerationCountsOtherInstances(t *testing.T) {
 		t.Fatal("an audit entry moved the other instance's generation")
 	}
 }
+
+// CopyTo moves every row (booleans, bytes, NULLs, ids, the insertion
+// order of attempts) so that the same reads answer the same; it refuses a
+// table it does not know and a database that holds rows, copying nothing.
+func TestCopyToPostgres(t *testing.T) {
+	dst := openTestPostgres(t)
+	src := openTest(t)
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	uid, _ := src.CreateUser(ctx, NewUser{Email: "e@example.com", Name: "Erika", Department: "IT", Role: RoleHR, HRDepartments: []string{"IT"}})
+	gone, _ := src.CreateUser(ctx, NewUser{Email: "g@example.com", Name: "G", Role: RoleEmployee})
+	src.UpdateAccount(ctx, gone, AccountChange{Name: "G", Role: RoleEmployee, Active: false}, Actor{Role: RoleSystem})
+	src.CreateSession(ctx, hash("s"), uid, SessionAPI, now.Add(time.Hour))
+	src.RecordLoginFailure(ctx, hash("k"))
+	passExam(t, src, uid, 1, now)
+	src.RevokeCertificate(ctx, "cert-1", "test", Actor{Role: RoleSystem})
+	passExam(t, src, uid, 2, now) // same second: the insertion order decides
+	src.CreateAssignment(ctx, Assignment{CourseID: "c", Scope: ScopeDepartment, Department: "IT", DueAt: now})
+	src.MarkReminded(ctx, uid, now)
+	src.SetJobRun(ctx, "retention", now)
+
+	if _, err := src.write.Exec(`CREATE TABLE surprise (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.CopyTo(ctx, dst); err == nil || !strings.Contains(err.Error(), "surprise") {
+		t.Fatalf("unknown table: %v", err)
+	}
+	src.write.Exec(`DROP TABLE surprise`)
+	copied, err := src.CopyTo(ctx, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(copied) != len(copyOrder) {
+		t.Fatalf("copied %d tables", len(copied))
+	}
+	for _, id := range []int64{uid, gone} {
+		a, _ := src.ExportUser(ctx, id)
+		b, err := dst.ExportUser(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprintf("%+v", a) != fmt.Sprintf("%+v", b) {
+			t.Fatalf("export of %d differs:\n%+v\n%+v", id, a, b)
+		}
+	}
+	la, _ := src.LatestSubmitted(ctx, uid, "c", "")
+	lb, _ := dst.LatestSubmitted(ctx, uid, "c", "")
+	if la.ID != "exam-2" || lb.ID != la.ID {
+		t.Fatalf("insertion order lost: %s %s", la.ID, lb.ID)
+	}
+	ra, _ := src.RevokedIndexes(ctx)
+	rb, _ := dst.RevokedIndexes(ctx)
+	if fmt.Sprint(ra) != fmt.Sprint(rb) || len(ra) != 1 {
+		t.Fatalf("revoked %v %v", ra, rb)
+	}
+	if id, err := dst.CreateUser(ctx, NewUser{Email: "n@example.com", Name: "N", Role: RoleEmployee}); err != nil || id <= gone {
+		t.Fatalf("new id %d after copied %d: %v", id, gone, err)
+	}
+	if _, err := src.CopyTo(ctx, dst); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("copy into a full database: %v", err)
+	}
+}
