@@ -223,3 +223,31 @@ func TestMigrateFromSQLite(t *testing.T) {
 		t.Fatalf("register after migration: %d %s", code, b)
 	}
 }
+
+// A revocation on instance A shows in B's status list at once: `kipass
+// verify` of a certificate issued by B, checked against B, says revoked
+// right after an admin revoked it on A.
+func TestRevocationAcrossInstances(t *testing.T) {
+	db := pgtest.SchemaURL(t)
+	keys := t.TempDir()
+	if code, _, errOut := runCmdIn(t, "admin password 1\n", "admin", "create", "--email", "ada@example.com", "--name", "Ada", "--role", "admin",
+		"--password-stdin", "--data", keys, "--database", db); code != 0 {
+		t.Fatalf("admin create: %s", errOut)
+	}
+	a := startServer(t, nil, "--data", keys, "--database", db)
+	b := startServer(t, nil, "--data", keys, "--database", db)
+	tok, id := earnCertificate(t, b.url)
+	jwt := filepath.Join(t.TempDir(), "cert.jwt")
+	download(t, b.url+"/certificates/"+id+".jwt", tok, jwt)
+	if code, out, errOut := runCmd(t, "verify", jwt, "--issuer", b.url); code != 0 {
+		t.Fatalf("verify before: %d %s %s", code, out, errOut)
+	}
+	adminTok := login(t, a.url, "ada@example.com", "admin password 1")
+	if code, body := apiCall(t, "POST", a.url+"/api/v1/admin/certificates/"+id+"/revoke", adminTok, map[string]string{"reason": "test"}); code != 204 {
+		t.Fatalf("revoke on A: %d %s", code, body)
+	}
+	code, out, errOut := runCmd(t, "verify", jwt, "--issuer", b.url)
+	if code != 1 || !strings.Contains(strings.ToLower(out+errOut), "revoked") {
+		t.Fatalf("verify against B after revocation on A: %d %s %s", code, out, errOut)
+	}
+}
