@@ -212,8 +212,15 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
 		Hasher: hasher, Catalog: catalogs.Get,
 	})
+	webCfg := web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)}
+	if cfg.Database != "" {
+		// Another instance may end a session at any moment (logout,
+		// password change, deactivation): on PostgreSQL every request asks
+		// the database, which answers from one index lookup.
+		webCfg.SessionCacheTTL = -1
+	}
 	srv, err := web.NewServer(web.Deps{
-		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
+		Config:  webCfg,
 		App:     uc,
 		Signer:  signer,
 		Catalog: catalogs.Get,
