@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"kipass/content"
+	"kipass/courses"
+	"kipass/internal/store"
 	"kipass/internal/store/pgtest"
 )
 
@@ -247,5 +253,82 @@ func TestRevocationAcrossInstances(t *testing.T) {
 	code, out, errOut := runCmd(t, "verify", jwt, "--issuer", b.url)
 	if code != 1 || !strings.Contains(strings.ToLower(out+errOut), "revoked") {
 		t.Fatalf("verify against B after revocation on A: %d %s %s", code, out, errOut)
+	}
+}
+
+// Sixty learners submit at the same moment, each through A and through B
+// at once: every submission is recorded exactly once, both calls of a
+// learner get the same answer, and every pass is counted once.
+func TestSixtyLearnersThroughTwoInstances(t *testing.T) {
+	db := pgtest.SchemaURL(t)
+	keys := t.TempDir()
+	a := startServer(t, nil, "--data", keys, "--database", db)
+	b := startServer(t, nil, "--data", keys, "--database", db)
+	const learners = 60
+	type started struct {
+		tok, attempt string
+		answers      map[string][]string
+	}
+	cat, err := courses.Load(content.FS())
+	must(t, err)
+	co, _ := cat.Course("ki-am-arbeitsplatz")
+	ls := make([]started, learners)
+	for i := range ls {
+		s := []*server{a, b}[i%2]
+		email := fmt.Sprintf("l%d@example.com", i)
+		if code, body := apiCall(t, "POST", s.url+"/api/v1/register", "", map[string]string{"name": "L", "email": email, "password": "correct horse battery"}); code != 201 {
+			t.Fatalf("register: %d %s", code, body)
+		}
+		tok := login(t, s.url, email, "correct horse battery")
+		code, body := apiCall(t, "POST", s.url+"/api/v1/courses/"+co.ID+"/modules/"+co.Modules[0].ID+"/attempts", tok, nil)
+		var att struct {
+			AttemptID string      `json:"attempt_id"`
+			Questions []shownItem `json:"questions"`
+		}
+		if json.Unmarshal(body, &att); code != 201 {
+			t.Fatalf("start: %d %s", code, body)
+		}
+		ans := map[string][]string{}
+		for _, q := range att.Questions {
+			cq, _ := co.Question(q.ID)
+			for _, o := range cq.Options {
+				if o.Correct {
+					ans[q.ID] = append(ans[q.ID], q.token(o))
+				}
+			}
+		}
+		ls[i] = started{tok, att.AttemptID, ans}
+	}
+	var wg sync.WaitGroup
+	bodies := make([][2]string, learners)
+	start := make(chan struct{})
+	for i, l := range ls {
+		for j, s := range []*server{a, b} {
+			wg.Go(func() {
+				<-start
+				code, body := apiCall(t, "POST", s.url+"/api/v1/attempts/"+l.attempt+"/submit", l.tok, map[string]any{"answers": l.answers})
+				if code != 200 {
+					t.Errorf("submit %d on %d: %d %s", i, j, code, body)
+				}
+				bodies[i][j] = string(body)
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	for i, b := range bodies {
+		if b[0] != b[1] || !strings.Contains(b[0], `"passed":true`) {
+			t.Fatalf("learner %d got two answers:\n%s\n%s", i, b[0], b[1])
+		}
+	}
+	st, err := store.OpenPostgres(context.Background(), db)
+	must(t, err)
+	defer st.Close()
+	for i := range ls {
+		p, err := st.CourseProgress(context.Background(), int64(i+1), co.ID)
+		must(t, err)
+		if len(p.ModulesPassed) != 1 {
+			t.Fatalf("learner id %d: passes %v", i+1, p.ModulesPassed)
+		}
 	}
 }
