@@ -527,3 +527,38 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Fatalf("copy into a full database: %v", err)
 	}
 }
+
+// The reminder bookkeeping and ending all of a person's sessions, on both
+// engines.
+func TestRemindersAndUserSessions(t *testing.T) { eachEngine(t, testRemindersAndUserSessions) }
+
+func testRemindersAndUserSessions(t *testing.T, db *DB) {
+	ctx := context.Background()
+	uid, _ := db.CreateUser(ctx, NewUser{Email: "e@example.com", Name: "E", Role: RoleEmployee})
+	t1, t2 := time.Unix(1_800_000_000, 0), time.Unix(1_800_600_000, 0)
+	if err := db.MarkReminded(ctx, uid, t1); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkReminded(ctx, uid, t2); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := db.LastReminders(ctx); err != nil || len(m) != 1 || !m[uid].Equal(t2) {
+		t.Fatalf("last reminders %v %v", m, err)
+	}
+	for _, s := range []string{"a", "b"} {
+		if err := db.CreateSession(ctx, hash(s), uid, SessionAPI, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.DeleteUserSessions(ctx, uid); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"a", "b"} {
+		if _, err := db.SessionByHash(ctx, hash(s), time.Hour); errs.KindOf(err) != errs.Unauthorized {
+			t.Fatalf("session %s alive: %v", s, err)
+		}
+	}
+	if err := db.Ping(ctx); err != nil || db.Postgres() != db.pg {
+		t.Fatal(err)
+	}
+}
