@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -208,14 +209,16 @@ func (s *server) jwks(c *fiber.Ctx) error {
 }
 
 // statusCache keeps the signed status list: signing it costs about a
-// millisecond and most of a megabyte. A revocation on this instance drops
-// it; otherwise it is re-signed hourly (it is valid for a day), so other
-// instances show a revocation within the hour at the latest.
+// millisecond and most of a megabyte. Each request reads the revoked
+// positions (one small index scan) and the list is signed again when they
+// changed, so a revocation made by another instance on the same database
+// shows at once; otherwise it is re-signed hourly (it is valid for a day).
 type statusCache struct {
-	mu    sync.Mutex
-	token string
-	kid   string
-	at    time.Time
+	mu      sync.Mutex
+	token   string
+	kid     string
+	at      time.Time
+	revoked []int
 }
 
 func (sc *statusCache) drop() {
@@ -231,16 +234,16 @@ func (s *server) statusList(c *fiber.Ctx) error {
 	defer sc.mu.Unlock()
 	k := s.signer.Keys().Current()
 	now := s.now()
-	if sc.token == "" || sc.kid != k.ID || now.Sub(sc.at) > time.Hour {
-		revoked, err := s.app.RevokedIndexes(c.UserContext())
-		if err != nil {
-			return err
-		}
+	revoked, err := s.app.RevokedIndexes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if sc.token == "" || sc.kid != k.ID || now.Sub(sc.at) > time.Hour || !slices.Equal(revoked, sc.revoked) {
 		token, err := certificates.IssueStatusList(s.signer.Issuer, revoked, k, now)
 		if err != nil {
 			return err
 		}
-		sc.token, sc.kid, sc.at = token, k.ID, now
+		sc.token, sc.kid, sc.at, sc.revoked = token, k.ID, now, revoked
 	}
 	token := sc.token
 	c.Set(fiber.HeaderContentType, "application/vc+jwt")

@@ -28,9 +28,11 @@ import (
 	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/store"
+	"kipass/internal/store/storetest"
 )
 
-// testApp is a real server over a real SQLite file.
+// testApp is a real server over a real SQLite file (or PostgreSQL, see
+// storetest).
 type testApp struct {
 	t      *testing.T
 	app    *fiber.App
@@ -61,11 +63,7 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 // cases' collaborators (a mail sender, for instance) before they are built.
 func buildTestAppDeps(tb testing.TB, mod func(*Config), logTo io.Writer, deps func(*kapp.Deps)) *testApp {
 	tb.Helper()
-	db, err := store.Open(context.Background(), tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := storetest.Open(tb)
 	base, _ := url.Parse("http://kipass.test")
 	cfg := Config{BaseURL: base, Config: kapp.Config{Registration: true, BaseURL: base.String()}}
 	if mod != nil {

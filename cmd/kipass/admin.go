@@ -19,7 +19,7 @@ import (
 // --department; an HR account without a scope sees every department, which
 // the command says when it prints the scope.
 func cmdAdminCreate(ctx context.Context, args []string, e env) error {
-	var email, name, role, dept, hrDepts, data string
+	var email, name, role, dept, hrDepts, data, database string
 	var pwStdin bool
 	fs := newFlags("admin create", e)
 	fs.StringVar(&email, "email", "", "email address of the account (required)")
@@ -29,7 +29,11 @@ func cmdAdminCreate(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&hrDepts, "hr-departments", "", "for --role hr: comma-separated `departments` the account sees (\"*\": every department); default: --department, else every department")
 	fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input (required)")
 	fs.StringVar(&data, "data", "./data", "data `directory` of the kipass installation")
+	fs.StringVar(&database, "database", "", databaseUsage)
 	if err := parseFlags(fs, args, e); err != nil {
+		return err
+	}
+	if err := checkDatabaseURL(database); err != nil {
 		return err
 	}
 	if !kapp.ValidRole(role) {
@@ -65,10 +69,12 @@ func cmdAdminCreate(ctx context.Context, args []string, e env) error {
 			return err
 		}
 	}
-	if err := ensureDataDir(data); err != nil {
-		return fail(1, "data directory %s is not usable: %v", data, err)
+	if database == "" {
+		if err := ensureDataDir(data); err != nil {
+			return fail(1, "data directory %s is not usable: %v", data, err)
+		}
 	}
-	db, err := store.Open(ctx, data)
+	db, err := openDatabase(ctx, data, database)
 	if err != nil {
 		return fail(1, "cannot open the database: %v", err)
 	}

@@ -12,8 +12,9 @@ import (
 func cmdBackup(ctx context.Context, args []string, e env) error {
 	fs := newFlags("backup", e)
 	data := fs.String("data", "./data", "data `directory` of the kipass installation")
+	database := databaseFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: kipass backup FILE --data DIR")
+		fmt.Fprintln(e.stderr, "usage: kipass backup FILE --data DIR (SQLite; PostgreSQL: pg_dump)")
 		fmt.Fprintln(e.stderr, "\nWrites a consistent copy of the database to FILE while the server may keep running, and checks it")
 		fmt.Fprintln(e.stderr, "with PRAGMA integrity_check. Restore: stop the server, move DATA/kipass.db, kipass.db-wal and")
 		fmt.Fprintln(e.stderr, "kipass.db-shm aside (a leftover -wal file would be replayed onto the restored copy), copy FILE")
@@ -28,6 +29,11 @@ func cmdBackup(ctx context.Context, args []string, e env) error {
 	if len(positional) != 1 {
 		fs.Usage()
 		return fail(2, "give exactly one backup file")
+	}
+	if *database != "" {
+		// A PostgreSQL database is backed up with PostgreSQL's own tools,
+		// which copy it consistently while kipass keeps running.
+		return fail(1, "kipass backup copies SQLite databases; for PostgreSQL run pg_dump, e.g. pg_dump --format=custom --file=%s \"$KIPASS_DATABASE\" (docs/BACKUPS.md)", positional[0])
 	}
 	if _, err := os.Stat(filepath.Join(*data, store.FileName)); err != nil {
 		return fail(1, "no database in %s", *data)

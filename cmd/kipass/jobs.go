@@ -15,7 +15,7 @@ import (
 
 // job is a periodic task of `serve`. Its last run is stored in the
 // database, so a restart does not run it again early, and several
-// instances on one database run it about once per period.
+// instances on one PostgreSQL database run it once per period.
 type job struct {
 	name  string
 	every time.Duration
@@ -36,18 +36,11 @@ func runDueJobs(ctx context.Context, db *store.DB, now func() time.Time, log *sl
 	}
 }
 
+// runIfDue runs the job when it is due; with several instances on one
+// PostgreSQL database only one of them runs it (store.DB.RunJobOnce).
 func runIfDue(ctx context.Context, db *store.DB, j job, now time.Time) error {
-	last, err := db.JobLastRun(ctx, j.name)
-	if err != nil {
-		return err
-	}
-	if !last.IsZero() && now.Sub(last) < j.every {
-		return nil
-	}
-	if err := j.run(ctx, now); err != nil {
-		return err
-	}
-	return db.SetJobRun(ctx, j.name, now)
+	_, err := db.RunJobOnce(ctx, j.name, j.every, now, func(ctx context.Context) error { return j.run(ctx, now) })
+	return err
 }
 
 // retentionJob deletes what the retention periods no longer allow, daily.

@@ -60,6 +60,7 @@ Usage:
   kipass keys rotate               make a new signing key; old certificates keep verifying
   kipass users import FILE.csv     create or update accounts (email,name,department,role)
   kipass backup FILE               consistent copy of the database while the server runs
+  kipass migrate --from-sqlite DIR --to postgres://...   move an installation to PostgreSQL
 
 Every command has --help. Flags can also be set as KIPASS_<FLAG> environment
 variables, e.g. KIPASS_ADDR=0.0.0.0:8080 or KIPASS_BASE_URL=https://kipass.example.com.
@@ -98,6 +99,8 @@ func dispatch(ctx context.Context, args []string, e env) error {
 		return cmdUsers(ctx, rest, e)
 	case "backup":
 		return cmdBackup(ctx, rest, e)
+	case "migrate":
+		return cmdMigrate(ctx, rest, e)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return nil

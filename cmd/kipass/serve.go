@@ -26,6 +26,7 @@ import (
 type serveConfig struct {
 	Addr           string
 	Data           string
+	Database       string
 	Content        string
 	Watch          bool
 	BaseURL        string
@@ -78,6 +79,7 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs := newFlags("serve", e)
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "`host:port` to listen on")
 	fs.StringVar(&cfg.Data, "data", "./data", "`directory` for the database and signing keys (created if missing)")
+	fs.StringVar(&cfg.Database, "database", "", databaseUsage)
 	fs.StringVar(&cfg.Content, "content", "", "`directory` with the course content to serve instead of the embedded course")
 	fs.BoolVar(&cfg.Watch, "watch", false, "reload --content when its files change (for writing content; keeps the old version while the new one has problems)")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public `URL` of this server, e.g. https://kipass.example.com (default: derived from --addr)")
@@ -98,6 +100,12 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	cfg.Privacy.register(fs)
 	if err := parseFlags(fs, args, e); err != nil {
 		return cfg, err
+	}
+	if err := checkDatabaseURL(cfg.Database); err != nil {
+		return cfg, err
+	}
+	if cfg.Database != "" && cfg.Backup.Dir != "" {
+		return cfg, fail(1, "--backup-dir makes SQLite backups; with --database use PostgreSQL's pg_dump (see docs/BACKUPS.md)")
 	}
 	var err error
 	if cfg.mail, err = cfg.Privacy.check(); err != nil {
@@ -185,13 +193,13 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	if hooks.starting != nil {
 		hooks.starting(ln.Addr())
 	}
-	db, err := store.Open(ctx, cfg.Data)
+	db, err := openDatabase(ctx, cfg.Data, cfg.Database)
 	if err != nil {
 		if ctx.Err() != nil { // SIGTERM while migrating: the migration was rolled back
 			logger.Info("stopped while starting")
 			return nil
 		}
-		return fail(1, "cannot open the database in %s: %v", cfg.Data, err)
+		return fail(1, "cannot open %s: %v", databaseName(cfg.Data, cfg.Database), err)
 	}
 	defer db.Close()
 
@@ -232,9 +240,16 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		Outreach: db, Departments: db, Mail: sender, Passwords: db, Learner: db, ResetMail: resetSender(mailCfg, sender), Logger: logger,
 		Hasher: hasher, Catalog: catalogs.Get,
 	})
+	webCfg := web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),
+		LinkedInOrganizationID: cfg.LinkedInOrgID}
+	if cfg.Database != "" {
+		// Another instance may end a session at any moment (logout,
+		// password change, deactivation): on PostgreSQL every request asks
+		// the database, which answers from one index lookup.
+		webCfg.SessionCacheTTL = -1
+	}
 	srv, err := web.NewServer(web.Deps{
-		Config: web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),
-			LinkedInOrganizationID: cfg.LinkedInOrgID},
+		Config:  webCfg,
 		App:     uc,
 		Signer:  signer,
 		Catalog: catalogs.Get,

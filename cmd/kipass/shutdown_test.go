@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"kipass/internal/store/pgtest"
 )
 
 // TestProcess builds the real binary once (linking it takes seconds) and
@@ -23,7 +25,8 @@ func TestProcess(t *testing.T) {
 	bin := buildKipass(t)
 	t.Run("GracefulShutdown", func(t *testing.T) { testGracefulShutdown(t, bin) })
 	t.Run("InterruptIdleServer", func(t *testing.T) { testInterruptIdleServer(t, bin) })
-	t.Run("CrashSafety", func(t *testing.T) { testCrashSafety(t, bin) })
+	t.Run("CrashSafety", func(t *testing.T) { testCrashSafety(t, bin, "") })
+	t.Run("CrashSafetyPostgres", func(t *testing.T) { testCrashSafety(t, bin, pgtest.SchemaURL(t)) })
 }
 
 // buildKipass builds the binary into a temporary folder.

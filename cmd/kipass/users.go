@@ -10,7 +10,6 @@ import (
 
 	kapp "kipass/internal/app"
 	"kipass/internal/people"
-	"kipass/internal/store"
 )
 
 // inviteValidity is how long an invitation link works.
@@ -18,14 +17,15 @@ const inviteValidity = 14 * 24 * time.Hour
 
 func cmdUsers(ctx context.Context, args []string, e env) error {
 	if len(args) == 0 || args[0] != "import" {
-		return fail(2, "usage: kipass users import FILE.csv --data DIR [--base-url URL] [--invites FILE]")
+		return fail(2, "usage: kipass users import FILE.csv --data DIR|--database URL [--base-url URL] [--invites FILE]")
 	}
 	fs := newFlags("users import", e)
 	data := fs.String("data", "./data", "data `directory` of the kipass installation")
+	database := databaseFlag(fs)
 	baseURL := fs.String("base-url", "http://127.0.0.1:8080", "public `URL` of the server, for the invitation links")
 	invites := fs.String("invites", "", "write the invitation links of new accounts as CSV to this `file` (default: standard output)")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: kipass users import FILE.csv --data DIR [--base-url URL] [--invites FILE]")
+		fmt.Fprintln(e.stderr, "usage: kipass users import FILE.csv --data DIR|--database URL [--base-url URL] [--invites FILE]")
 		fmt.Fprintln(e.stderr, "\nCreates or updates accounts from a CSV with the columns email,name,department,role (\",\" or \";\", UTF-8).")
 		fmt.Fprintln(e.stderr, "Every row is checked first; when any row is bad, every bad row is printed and nothing is imported.")
 		fmt.Fprintln(e.stderr, "New accounts get a one-time invitation link (valid 14 days) to set their password.")
@@ -38,6 +38,9 @@ func cmdUsers(ctx context.Context, args []string, e env) error {
 	if len(positional) != 1 {
 		fs.Usage()
 		return fail(2, "give exactly one CSV file")
+	}
+	if err := checkDatabaseURL(*database); err != nil {
+		return err
 	}
 	base, err := parseBaseURL(*baseURL)
 	if err != nil {
@@ -55,10 +58,12 @@ func cmdUsers(ctx context.Context, args []string, e env) error {
 		}
 		return fail(1, "%d bad row(s); nothing was imported", len(problems))
 	}
-	if err := ensureDataDir(*data); err != nil {
-		return fail(1, "data directory %s is not usable: %v", *data, err)
+	if *database == "" {
+		if err := ensureDataDir(*data); err != nil {
+			return fail(1, "data directory %s is not usable: %v", *data, err)
+		}
 	}
-	db, err := store.Open(ctx, *data)
+	db, err := openDatabase(ctx, *data, *database)
 	if err != nil {
 		return fail(1, "cannot open the database: %v", err)
 	}

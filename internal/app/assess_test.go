@@ -14,6 +14,7 @@ import (
 	"kipass/internal/auth"
 	"kipass/internal/errs"
 	"kipass/internal/store"
+	"kipass/internal/store/storetest"
 	"kipass/quiz"
 )
 
@@ -43,11 +44,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg app.Config) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t)
 	cat := catalog(t)
 	f := &fixture{t: t, db: db, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	f.co, _ = cat.Course(courseID)

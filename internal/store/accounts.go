@@ -82,8 +82,13 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 	defer wrapErr(&err, "update account")
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		// Two admins demoting each other at once must not leave none
+		// (PostgreSQL): changes of accounts take the admins lock.
+		if err := db.lock(ctx, tx, lockAdmins); err != nil {
+			return err
+		}
 		var old User
-		if err := tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id).Scan(userDest(&old)...); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`+db.forUpdate(), id).Scan(userDest(&old)...); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return errNoUser
 			}
@@ -91,7 +96,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 		}
 		if old.Role == RoleAdmin && old.Active && (ch.Role != RoleAdmin || !ch.Active) {
 			var admins int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&admins); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = TRUE`).Scan(&admins); err != nil {
 				return err
 			}
 			if admins <= 1 {
@@ -129,7 +134,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, ch AccountChange, by 
 		}
 		if ch.Role == RoleHR {
 			for _, d := range ch.HRDepartments {
-				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO hr_departments (user_id, department) VALUES (?, ?)`, id, d); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO hr_departments (user_id, department) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, d); err != nil {
 					return err
 				}
 			}

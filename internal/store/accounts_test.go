@@ -10,8 +10,9 @@ import (
 	"kipass/internal/errs"
 )
 
-func TestListUsersSearchFilterPage(t *testing.T) {
-	db := openTest(t)
+func TestListUsersSearchFilterPage(t *testing.T) { eachEngine(t, testListUsersSearchFilterPage) }
+
+func testListUsersSearchFilterPage(t *testing.T, db *DB) {
 	ctx := context.Background()
 	for i, n := range []string{"Erika Muster", "Max Mustermann", "Anna 100%_Sicher", "Zoë Öztürk"} {
 		dept := map[bool]string{true: "Sales", false: "IT"}[i%2 == 0]
@@ -48,7 +49,10 @@ func TestListUsersSearchFilterPage(t *testing.T) {
 }
 
 func TestUpdateAccountDeactivatesAndAudits(t *testing.T) {
-	db := openTest(t)
+	eachEngine(t, testUpdateAccountDeactivatesAndAudits)
+}
+
+func testUpdateAccountDeactivatesAndAudits(t *testing.T, db *DB) {
 	ctx := context.Background()
 	admin, _ := db.CreateUser(ctx, NewUser{Email: "a@example.com", Name: "Ada", Role: RoleAdmin})
 	uid, _ := db.CreateUser(ctx, NewUser{Email: "e@example.com", Name: "Erika", Department: "Sales", Role: RoleEmployee})
@@ -103,8 +107,9 @@ func TestUpdateAccountDeactivatesAndAudits(t *testing.T) {
 	}
 }
 
-func TestResetLinkAndInvitedUser(t *testing.T) {
-	db := openTest(t)
+func TestResetLinkAndInvitedUser(t *testing.T) { eachEngine(t, testResetLinkAndInvitedUser) }
+
+func testResetLinkAndInvitedUser(t *testing.T, db *DB) {
 	ctx := context.Background()
 	by := Actor{ID: 0, Role: RoleAdmin}
 	uid, err := db.CreateInvitedUser(ctx, NewUser{Email: "n@example.com", Name: "Neu", Role: RoleEmployee}, hash("invite"), time.Now().Add(time.Hour), by)
@@ -137,8 +142,9 @@ func TestResetLinkAndInvitedUser(t *testing.T) {
 	}
 }
 
-func TestRetention(t *testing.T) {
-	db := openTest(t)
+func TestRetention(t *testing.T) { eachEngine(t, testRetention) }
+
+func testRetention(t *testing.T, db *DB) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	old := now.AddDate(0, 0, -100)
@@ -146,7 +152,7 @@ func TestRetention(t *testing.T) {
 	gone, _ := db.CreateUser(ctx, NewUser{Email: "g@example.com", Name: "Gone", Role: RoleEmployee})
 	passExam(t, db, uid, 1, old)
 	passExam(t, db, uid, 2, now.AddDate(0, 0, -10))
-	db.write.Exec(`UPDATE users SET active = 0, deactivated_at = ? WHERE id = ?`, now.AddDate(0, -13, 0).Unix(), gone)
+	db.write.Exec(`UPDATE users SET active = FALSE, deactivated_at = ? WHERE id = ?`, now.AddDate(0, -13, 0).Unix(), gone)
 	db.write.Exec(`INSERT INTO audit_log (at, actor_role, action) VALUES (?, 'system', 'old.entry')`, now.AddDate(-2, 0, 0).Unix())
 
 	res, err := db.ApplyRetention(ctx, Retention{AnswerDays: 90, DeactivatedMonths: 12, AuditMonths: 12}, now)

@@ -20,13 +20,8 @@ func (db *DB) CreateAssignment(ctx context.Context, a Assignment) (_ int64, err 
 		if a.CreatedBy != 0 {
 			by = a.CreatedBy
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO assignments (course_id, scope, department, user_id, due_at, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, a.CourseID, a.Scope, a.Department, uid, a.DueAt.Unix(), by, db.now())
-		if err != nil {
-			return err
-		}
-		id, err = res.LastInsertId()
-		return err
+		return tx.QueryRowContext(ctx, `INSERT INTO assignments (course_id, scope, department, user_id, due_at, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, a.CourseID, a.Scope, a.Department, uid, a.DueAt.Unix(), by, db.now()).Scan(&id)
 	})
 	return id, err
 }

@@ -66,6 +66,10 @@ func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window ti
 	defer wrapErr(&err, "create attempt")
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if limit > 0 {
+			// One count-and-insert per person at a time (PostgreSQL).
+			if err := db.lockUser(ctx, tx, a.UserID); err != nil {
+				return err
+			}
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = ? AND started_at > ?`,
 				a.UserID, a.CourseID, a.Kind, a.StartedAt.Add(-window).Unix()).Scan(&n); err != nil {
@@ -81,7 +85,7 @@ func (db *DB) CreateAttempt(ctx context.Context, a Attempt, limit int, window ti
 		if err != nil {
 			return fmt.Errorf("insert attempt: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO course_starts (course_id, user_id) VALUES (?, ?)`, a.CourseID, a.UserID)
+		_, err = tx.ExecContext(ctx, `INSERT INTO course_starts (course_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, a.CourseID, a.UserID)
 		return err
 	})
 }
@@ -99,7 +103,7 @@ func (db *DB) OpenAttempt(ctx context.Context, userID int64, courseID, moduleID 
 	defer wrapErr(&err, "open attempt")
 	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
-		ORDER BY started_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID, db.now()))
+		ORDER BY started_at DESC, `+db.insertOrder()+` DESC LIMIT 1`, userID, courseID, moduleID, db.now()))
 }
 
 // LatestSubmitted returns the user's newest submitted attempt of a module
@@ -108,7 +112,7 @@ func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, modul
 	defer wrapErr(&err, "latest submitted")
 	return scanAttempt(db.queryRow(ctx, `SELECT `+attemptColumns+` FROM attempts
 		WHERE user_id = ? AND course_id = ? AND module_id = ? AND submitted_at IS NOT NULL
-		ORDER BY submitted_at DESC, rowid DESC LIMIT 1`, userID, courseID, moduleID))
+		ORDER BY submitted_at DESC, `+db.insertOrder()+` DESC LIMIT 1`, userID, courseID, moduleID))
 }
 
 // SubmitAttempt records the graded submission once. When the attempt was
@@ -122,7 +126,17 @@ func (db *DB) LatestSubmitted(ctx context.Context, userID int64, courseID, modul
 // written and the error is app.ErrStale: the caller decides again.
 func (db *DB) SubmitAttempt(ctx context.Context, id string, userID int64, s Submission) (a Attempt, first bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`, id, userID))
+		// On PostgreSQL the person's row is locked first: two submissions
+		// of one person (a double click, two exam attempts passing at once)
+		// are decided one after the other, so the second sees the first's
+		// submission and certificate. The attempt row is locked too.
+		if err := db.lockUser(ctx, tx, userID); err != nil {
+			if errs.KindOf(err) == errs.NotFound {
+				return errs.New(errs.NotFound, "not_found", "No such attempt.")
+			}
+			return err
+		}
+		a, err = scanAttempt(tx.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND user_id = ?`+db.forUpdate(), id, userID))
 		if err != nil || !a.Open() {
 			return err
 		}
@@ -173,7 +187,7 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 		return p, err
 	}
 	var exam sql.NullInt64
-	err = db.queryRow(ctx, `SELECT max(submitted_at) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND passed = 1`,
+	err = db.queryRow(ctx, `SELECT max(submitted_at) FROM attempts WHERE user_id = ? AND course_id = ? AND kind = 'exam' AND passed = TRUE`,
 		userID, courseID).Scan(&exam)
 	if exam.Valid {
 		p.ExamPassedAt = time.Unix(exam.Int64, 0)
@@ -187,10 +201,10 @@ func (db *DB) CourseProgress(ctx context.Context, userID int64, courseID string)
 func (db *DB) ModuleState(ctx context.Context, userID int64, courseID, moduleID string) (_ ModuleState, err error) {
 	defer wrapErr(&err, "module state")
 	var st ModuleState
-	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, 0),
+	rows, err := db.query(ctx, `SELECT id, submitted_at IS NULL, coalesce(expires_at, 0), questions, coalesce(score_percent, 0), coalesce(passed, FALSE),
 			started_at, coalesce(draft, ''), EXISTS (SELECT 1 FROM module_passes WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3)
 		FROM attempts WHERE user_id = ?1 AND course_id = ?2 AND module_id = ?3
-		ORDER BY started_at DESC, rowid DESC LIMIT 20`, userID, courseID, moduleID)
+		ORDER BY started_at DESC, `+db.insertOrder()+` DESC LIMIT 20`, userID, courseID, moduleID)
 	if err != nil {
 		return st, err
 	}
@@ -290,7 +304,7 @@ func (db *DB) ModuleFailures(ctx context.Context, userID int64, courseID, module
 	var n int
 	var last sql.NullInt64
 	err := db.queryRow(ctx, `SELECT count(*), max(submitted_at) FROM attempts
-		WHERE user_id = ? AND course_id = ? AND module_id = ? AND kind = 'module' AND submitted_at > ? AND passed = 0`,
+		WHERE user_id = ? AND course_id = ? AND module_id = ? AND kind = 'module' AND submitted_at > ? AND passed = FALSE`,
 		userID, courseID, moduleID, since.Unix()).Scan(&n, &last)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: module failures: %w", err)

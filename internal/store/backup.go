@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -12,6 +13,9 @@ import (
 // the copy with PRAGMA integrity_check. path must not exist yet.
 func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	defer wrapErr(&err, "backup")
+	if db.pg {
+		return ErrBackupPostgres
+	}
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("%s exists already", path)
 	}
@@ -32,6 +36,10 @@ func (db *DB) Backup(ctx context.Context, path string) (err error) {
 	}
 	return os.Chmod(path, 0o600)
 }
+
+// ErrBackupPostgres is Backup's answer on PostgreSQL, whose own tools
+// make consistent online copies.
+var ErrBackupPostgres = errors.New("kipass backup copies SQLite databases; on PostgreSQL use pg_dump (see docs/BACKUPS.md)")
 
 // CheckFile runs PRAGMA integrity_check on a database file.
 func CheckFile(ctx context.Context, path string) error {

@@ -80,7 +80,9 @@ func randomStatusIndex() int {
 // so that a list does not reveal the order of issue). Existing
 // certificates keep their positions. It first checks that the holder's
 // current certificate is still the one the caller decided on; otherwise
-// it returns app.ErrStale.
+// it returns app.ErrStale. The caller
+// holds the holder's row lock (PostgreSQL), so the check stays true until
+// the commit.
 func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Submission) error {
 	var current string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM certificates WHERE user_id = ? AND course_id = ? AND revoked_at IS NULL

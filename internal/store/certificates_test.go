@@ -45,7 +45,10 @@ func passExam(t *testing.T, db *DB, userID int64, n int, now time.Time) string {
 }
 
 func TestCertificateIssuedOnceAndRenewed(t *testing.T) {
-	db := openTest(t)
+	eachEngine(t, testCertificateIssuedOnceAndRenewed)
+}
+
+func testCertificateIssuedOnceAndRenewed(t *testing.T, db *DB) {
 	ctx := context.Background()
 	uid, _ := db.CreateUser(ctx, NewUser{Email: "e@example.com", Name: "Erika", Role: RoleEmployee, PasswordHash: "x"})
 	now := time.Date(2026, 1, 10, 9, 0, 0, 0, time.UTC)
@@ -98,7 +101,10 @@ func TestCertificateIssuedOnceAndRenewed(t *testing.T) {
 
 // A failing certificate insert rolls back the whole submission.
 func TestCertificateFailureRollsBackPass(t *testing.T) {
-	db := openTest(t)
+	eachEngine(t, testCertificateFailureRollsBackPass)
+}
+
+func testCertificateFailureRollsBackPass(t *testing.T, db *DB) {
 	ctx := context.Background()
 	uid, _ := db.CreateUser(ctx, NewUser{Email: "e@example.com", Name: "Erika", Role: RoleEmployee, PasswordHash: "x"})
 	now := time.Now()
@@ -120,7 +126,10 @@ func TestCertificateFailureRollsBackPass(t *testing.T) {
 // A submission whose certificate decision rests on a current certificate
 // that changed meanwhile (here: revoked) writes nothing and says so.
 func TestSubmitStaleCertificateDecision(t *testing.T) {
-	db := openTest(t)
+	eachEngine(t, testSubmitStaleCertificateDecision)
+}
+
+func testSubmitStaleCertificateDecision(t *testing.T, db *DB) {
 	ctx := context.Background()
 	uid, _ := db.CreateUser(ctx, NewUser{Email: "e@example.com", Name: "Erika", Role: RoleEmployee, PasswordHash: "x"})
 	now := time.Now()

@@ -15,8 +15,14 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 	now := db.now()
 	created = make([]bool, len(users))
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		// Imports run one at a time and not beside an account change
+		// (PostgreSQL), as on SQLite's one writer: the same new address in
+		// two imports is created once and updated by the second.
+		if err := db.lock(ctx, tx, lockAdmins); err != nil {
+			return err
+		}
 		var adminsBefore int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&adminsBefore); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = TRUE`).Scan(&adminsBefore); err != nil {
 			return err
 		}
 		for i, u := range users {
@@ -47,7 +53,7 @@ func (db *DB) ImportUsers(ctx context.Context, users []ImportUser, inviteExpires
 			}
 		}
 		var admins int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&admins); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = TRUE`).Scan(&admins); err != nil {
 			return err
 		}
 		if adminsBefore > 0 && admins == 0 {
@@ -75,7 +81,7 @@ func (db *DB) SetPasswordWithToken(ctx context.Context, tokenHash []byte, passwo
 			return err
 		}
 		uid = n.Int64
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND active = 1`, passwordHash, now, uid); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND active = TRUE`, passwordHash, now, uid); err != nil {
 			return err
 		}
 		// The other reset links of the account die with this one: a link

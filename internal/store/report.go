@@ -37,7 +37,10 @@ func (db *DB) CourseReport(ctx context.Context, courseID string, departments []s
 	if err != nil {
 		return nil, err
 	}
-	const where = ` FROM users WHERE active = 1 AND (?1 IS NULL OR department IN (SELECT value FROM json_each(?1)))`
+	where := ` FROM users WHERE active = TRUE AND (?1 IS NULL OR department IN (SELECT value FROM json_each(?1)))`
+	if db.pg {
+		where = ` FROM users WHERE active = TRUE AND (?1::jsonb IS NULL OR department IN (SELECT jsonb_array_elements_text(?1::jsonb)))`
+	}
 	var n int
 	if err := db.queryRow(ctx, `SELECT count(*)`+where, depts).Scan(&n); err != nil {
 		return nil, err

@@ -33,10 +33,17 @@ func (db *DB) ApplyRetention(ctx context.Context, r Retention, now time.Time) (_
 			cut := now.AddDate(0, 0, -r.AnswerDays).Unix()
 			// The graded result keeps score, pass and certificate; its
 			// per-question part (what was chosen) goes with the answers.
-			n, err := exec(ctx, tx, `UPDATE attempts SET answers = NULL,
+			q := `UPDATE attempts SET answers = NULL,
 					result = CASE WHEN result IS NULL THEN NULL ELSE json_set(result, '$.results', json('[]')) END
 				WHERE submitted_at IS NOT NULL AND submitted_at < ?
-					AND (answers IS NOT NULL OR coalesce(json_array_length(result, '$.results'), 0) > 0)`, cut)
+					AND (answers IS NOT NULL OR coalesce(json_array_length(result, '$.results'), 0) > 0)`
+			if db.pg {
+				q = `UPDATE attempts SET answers = NULL,
+					result = CASE WHEN result IS NULL THEN NULL ELSE jsonb_set(result::jsonb, '{results}', '[]'::jsonb)::text END
+				WHERE submitted_at IS NOT NULL AND submitted_at < ?
+					AND (answers IS NOT NULL OR (jsonb_typeof(result::jsonb -> 'results') = 'array' AND jsonb_array_length(result::jsonb -> 'results') > 0))`
+			}
+			n, err := exec(ctx, tx, q, cut)
 			if err != nil {
 				return err
 			}
@@ -57,7 +64,7 @@ func (db *DB) ApplyRetention(ctx context.Context, r Retention, now time.Time) (_
 			res.AuditDeleted = n
 		}
 		if r.DeactivatedMonths > 0 {
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE active = 0 AND deactivated_at > 0 AND deactivated_at < ?`,
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE active = FALSE AND deactivated_at > 0 AND deactivated_at < ?`,
 				now.AddDate(0, -r.DeactivatedMonths, 0).Unix())
 			if err != nil {
 				return err
@@ -91,7 +98,7 @@ func (db *DB) ApplyRetention(ctx context.Context, r Retention, now time.Time) (_
 	if err != nil {
 		return res, err
 	}
-	if res.AccountsErased > 0 || res.AnswersCleared > 0 {
+	if !db.pg && (res.AccountsErased > 0 || res.AnswersCleared > 0) {
 		_, err = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 	return res, err

@@ -30,7 +30,7 @@ func (db *DB) SessionByHash(ctx context.Context, tokenHash []byte, idle time.Dur
 	var s Session
 	r := db.queryRow(ctx, `SELECT s.kind, s.created_at, s.last_seen_at, s.expires_at, `+prefixed("u.", userColumns)+`
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1`, tokenHash, now)
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = TRUE`, tokenHash, now)
 	err = r.Scan(append([]any{&s.Kind, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt}, userDest(&s.User)...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, errs.New(errs.Unauthorized, "unauthorized", "Please log in.")

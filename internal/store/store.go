@@ -1,8 +1,11 @@
-// Package store keeps kipass's data in SQLite (modernc.org/sqlite, pure Go).
-// It is the only package that knows SQL. Writes go through one connection
-// (SQLite allows one writer at a time; queuing in Go instead of retrying on
-// SQLITE_BUSY means concurrent writers never fail), reads use a pool of
-// read-only connections that WAL lets run beside the writer.
+// Package store keeps kipass's data in SQLite (modernc.org/sqlite, pure Go)
+// or, for several instances, in PostgreSQL (pgx; see postgres.go). It is
+// the only package that knows SQL. On SQLite writes go through one
+// connection (SQLite allows one writer at a time; queuing in Go instead of
+// retrying on SQLITE_BUSY means concurrent writers never fail), reads use a
+// pool of read-only connections that WAL lets run beside the writer. On
+// PostgreSQL one pool serves both, and the transactions that SQLite's one
+// writer serialises take row or advisory locks.
 package store
 
 import (
@@ -26,7 +29,7 @@ import (
 	"kipass/internal/errs"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations_pg/*.sql
 var migrations embed.FS
 
 // DB is the kipass database.
@@ -39,6 +42,15 @@ type DB struct {
 	// counted: the change_counter table exists (migrations ran), so
 	// write transactions count themselves in it.
 	counted atomic.Bool
+	// pg is set for PostgreSQL; write and read are then the same pool,
+	// opened from pgURL.
+	pg    bool
+	pgURL string
+	jobMu sync.Mutex // RunJobOnce on SQLite
+	// stopListening ends the PostgreSQL change listener; listening is
+	// closed when it has ended.
+	stopListening context.CancelFunc
+	listening     chan struct{}
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// StatusIndex picks a candidate status list position for a new
@@ -102,7 +114,14 @@ func dsn(path string, readOnly bool) string {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	if db.stopListening != nil {
+		db.stopListening()
+		<-db.listening
+	}
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	if db.read == db.write {
+		return db.write.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 
@@ -149,8 +168,11 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return s.QueryContext(ctx, args...)
 }
 
-// Path is the database file's path.
+// Path is the database file's path ("" on PostgreSQL).
 func (db *DB) Path() string { return db.path }
+
+// Postgres reports whether the database is PostgreSQL.
+func (db *DB) Postgres() bool { return db.pg }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) (err error) {
@@ -165,16 +187,16 @@ func (db *DB) now() int64 { return db.Now().Unix() }
 // tx runs fn in one write transaction and counts the change (see
 // Generation).
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	err := db.txQuiet(ctx, func(tx *sql.Tx) error {
+	err := db.runTx(ctx, func(tx *sql.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		if !db.counted.Load() {
+		if db.pg || !db.counted.Load() {
 			return nil
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE change_counter SET n = n + 1 WHERE id = 1`)
 		return err
-	})
+	}, true)
 	if err != nil {
 		return err
 	}
@@ -185,6 +207,12 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // txQuiet runs fn in one write transaction without counting it: for
 // writes that change no data a report shows (the audit log).
 func (db *DB) txQuiet(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.runTx(ctx, fn, false)
+}
+
+// runTx runs fn in one write transaction; notify announces a counted
+// change to the other instances (PostgreSQL).
+func (db *DB) runTx(ctx context.Context, fn func(*sql.Tx) error, notify bool) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -193,17 +221,28 @@ func (db *DB) txQuiet(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
+	if notify && db.pg {
+		if err := notifyChange(ctx, tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	return tx.Commit()
 }
 
-// Generation counts the write transactions committed to the database file
-// by any process (audit entries aside), read from the file's change
-// counter: equal generations mean no data changed in between. An
-// in-process counter alone would miss a "kipass users import" run beside
-// the server. When the counter cannot be read, every call returns a new
-// value (with the top bit set, so it never equals a stored count): the
-// caller then reads the data afresh.
+// Generation counts the write transactions committed to the database
+// (audit entries aside): equal generations mean no data changed in
+// between. On SQLite it is read from the file's change counter, so that a
+// "kipass users import" run beside the server counts too; when the counter
+// cannot be read, every call returns a new value (with the top bit set, so
+// it never equals a stored count) and the caller reads the data afresh. On
+// PostgreSQL it counts this process's write transactions and the other
+// instances' ones as their notifications arrive (milliseconds), and one
+// more whenever the notification connection was lost.
 func (db *DB) Generation() uint64 {
+	if db.pg {
+		return db.gen.Load()
+	}
 	var n int64
 	if err := db.queryRow(context.Background(), `SELECT n FROM change_counter WHERE id = 1`).Scan(&n); err != nil {
 		return db.gen.Add(1) | 1<<63
@@ -211,23 +250,41 @@ func (db *DB) Generation() uint64 {
 	return uint64(n)
 }
 
+// migrate runs the engine's pending migrations in order, each in its own
+// transaction, and records them in schema_migrations. On PostgreSQL each
+// transaction first takes the migrations lock, so instances starting
+// together apply every file once.
 func (db *DB) migrate(ctx context.Context) error {
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	dir := "migrations/"
+	if db.pg {
+		dir = "migrations_pg/"
+	}
+	files, err := fs.Glob(migrations, dir+"*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(files)
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.lock(ctx, tx, lockMigrations); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
 	for _, f := range files {
-		name := strings.TrimPrefix(f, "migrations/")
+		name := strings.TrimPrefix(f, dir)
 		body, err := migrations.ReadFile(f)
 		if err != nil {
 			return err
 		}
 		err = db.tx(ctx, func(tx *sql.Tx) error {
+			if err := db.lock(ctx, tx, lockMigrations); err != nil {
+				return err
+			}
 			var done int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&done); err != nil {
 				return err

@@ -59,8 +59,9 @@ func TestOpenSetsPragmasAndMigratesOnce(t *testing.T) {
 
 // Many goroutines write at once; with one write connection and immediate
 // transactions none of them may see SQLITE_BUSY or any other error.
-func TestConcurrentWritersNeverFail(t *testing.T) {
-	db := openTest(t)
+func TestConcurrentWritersNeverFail(t *testing.T) { eachEngine(t, testConcurrentWritersNeverFail) }
+
+func testConcurrentWritersNeverFail(t *testing.T, db *DB) {
 	ctx := context.Background()
 	const writers = 64
 	var wg sync.WaitGroup
@@ -97,8 +98,9 @@ func TestConcurrentWritersNeverFail(t *testing.T) {
 	}
 }
 
-func TestUserEmailUnique(t *testing.T) {
-	db := openTest(t)
+func TestUserEmailUnique(t *testing.T) { eachEngine(t, testUserEmailUnique) }
+
+func testUserEmailUnique(t *testing.T, db *DB) {
 	ctx := context.Background()
 	nu := NewUser{Email: "a@example.com", Name: "A", Role: RoleEmployee, PasswordHash: "h"}
 	if _, err := db.CreateUser(ctx, nu); err != nil {
@@ -113,13 +115,10 @@ func TestUserEmailUnique(t *testing.T) {
 	}
 }
 
-func TestSessionExpiryIdleAndRestart(t *testing.T) {
-	dir := t.TempDir()
+func TestSessionExpiryIdleAndRestart(t *testing.T) { eachEngine(t, testSessionExpiryIdleAndRestart) }
+
+func testSessionExpiryIdleAndRestart(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Unix(1_800_000_000, 0)
 	db.Now = func() time.Time { return now }
 	id, _ := db.CreateUser(ctx, NewUser{Email: "a@example.com", Name: "A", Role: RoleAdmin, PasswordHash: "h"})
@@ -128,11 +127,7 @@ func TestSessionExpiryIdleAndRestart(t *testing.T) {
 	}
 	db.Close()
 
-	db, err = Open(ctx, dir) // sessions survive a restart
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = reopen(t, db) // sessions survive a restart
 	db.Now = func() time.Time { return now }
 	s, err := db.SessionByHash(ctx, hash("t"), 30*time.Minute)
 	if err != nil || s.User.ID != id || s.User.Role != RoleAdmin {
@@ -163,8 +158,9 @@ func TestSessionExpiryIdleAndRestart(t *testing.T) {
 	}
 }
 
-func TestFirstAdminTokenSingleUse(t *testing.T) {
-	db := openTest(t)
+func TestFirstAdminTokenSingleUse(t *testing.T) { eachEngine(t, testFirstAdminTokenSingleUse) }
+
+func testFirstAdminTokenSingleUse(t *testing.T, db *DB) {
 	ctx := context.Background()
 	if err := db.CreateOneTimeToken(ctx, hash("old"), TokenSetup, 0, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
@@ -186,8 +182,9 @@ func TestFirstAdminTokenSingleUse(t *testing.T) {
 	}
 }
 
-func TestLoginFailures(t *testing.T) {
-	db := openTest(t)
+func TestLoginFailures(t *testing.T) { eachEngine(t, testLoginFailures) }
+
+func testLoginFailures(t *testing.T, db *DB) {
 	ctx := context.Background()
 	for range 3 {
 		db.RecordLoginFailure(ctx, hash("a"))
@@ -201,8 +198,9 @@ func TestLoginFailures(t *testing.T) {
 	}
 }
 
-func TestImportUsersAllOrNothing(t *testing.T) {
-	db := openTest(t)
+func TestImportUsersAllOrNothing(t *testing.T) { eachEngine(t, testImportUsersAllOrNothing) }
+
+func testImportUsersAllOrNothing(t *testing.T, db *DB) {
 	ctx := context.Background()
 	db.CreateUser(ctx, NewUser{Email: "old@example.com", Name: "Old", Role: RoleEmployee, PasswordHash: "h"})
 	var progress []int

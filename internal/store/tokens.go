@@ -57,6 +57,10 @@ func (db *DB) CreateFirstAdmin(ctx context.Context, tokenHash []byte, nu NewUser
 	var id int64
 	now := db.now()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		// Two setup links used at once create one admin (PostgreSQL).
+		if err := db.lock(ctx, tx, lockAdmins); err != nil {
+			return err
+		}
 		if _, err := consumeToken(ctx, tx, tokenHash, TokenSetup, now); err != nil {
 			return err
 		}

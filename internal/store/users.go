@@ -48,8 +48,9 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now int64) (int64, 
 	if nu.Lang == "" {
 		nu.Lang = "de"
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, department, role, password_hash, lang, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, nu.Email, nu.Name, nu.Department, nu.Role, nu.PasswordHash, nu.Lang, now, now)
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, department, role, password_hash, lang, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, nu.Email, nu.Name, nu.Department, nu.Role, nu.PasswordHash, nu.Lang, now, now).Scan(&id)
 	if isUnique(err) {
 		return 0, app.ErrEmailTaken
 	}
@@ -59,21 +60,22 @@ func insertUser(ctx context.Context, tx *sql.Tx, nu NewUser, now int64) (int64, 
 	if err := addDepartment(ctx, tx, nu.Department, now); err != nil {
 		return 0, err
 	}
-	id, err := res.LastInsertId()
-	if err != nil || nu.Role != RoleHR {
-		return id, err
+	if nu.Role != RoleHR {
+		return id, nil
 	}
 	for _, d := range nu.HRDepartments {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO hr_departments (user_id, department) VALUES (?, ?)`, id, d); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO hr_departments (user_id, department) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, d); err != nil {
 			return 0, fmt.Errorf("store: insert HR departments: %w", err)
 		}
 	}
 	return id, nil
 }
 
+// isUnique reports a unique or primary key violation, on either engine.
 func isUnique(err error) bool {
 	var se *sqlite.Error
-	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) ||
+		isUniquePG(err)
 }
 
 // UserByEmail returns the account with the normalised email.
@@ -92,7 +94,7 @@ func (db *DB) UserByID(ctx context.Context, id int64) (_ User, err error) {
 func (db *DB) CountAdmins(ctx context.Context) (_ int, err error) {
 	defer wrapErr(&err, "count admins")
 	var n int
-	err = db.queryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&n)
+	err = db.queryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = TRUE`).Scan(&n)
 	return n, err
 }
 
