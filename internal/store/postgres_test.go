@@ -284,11 +284,8 @@ func testCertificateOnceAndStatusIndexesUnderConcurrency(t *testing.T, db *DB) {
 	if len(seen) != people+1 {
 		t.Fatalf("%d certificates, want %d", len(seen), people+1)
 	}
-	for i := range people + 1 {
-		if !seen[i] {
-			t.Fatalf("status index %d unused: positions have a gap", i)
-		}
-	}
+	// Positions are random (Bitstring Status List section 2.1), so gaps
+	// are expected; what matters is that none is taken twice.
 }
 
 func mustRecent(t *testing.T, db *DB, n int) []Certificate {

@@ -42,6 +42,11 @@ type DB struct {
 	// counted: the change_counter table exists (migrations ran), so
 	// write transactions count themselves in it.
 	counted atomic.Bool
+	// writes feeds the group-commit batcher (SQLite; see batch.go); nil
+	// until it runs. stop ends it, stopped is closed when it has ended.
+	writes        chan writeReq
+	stop, stopped chan struct{}
+	stopOnce      sync.Once
 	// pg is set for PostgreSQL; write and read are then the same pool,
 	// opened from pgURL.
 	pg    bool
@@ -86,6 +91,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		return nil, err
 	}
 	db.counted.Store(true)
+	db.startBatcher()
 	return db, nil
 }
 
@@ -114,6 +120,10 @@ func dsn(path string, readOnly bool) string {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	if db.stop != nil {
+		db.stopOnce.Do(func() { close(db.stop) })
+		<-db.stopped
+	}
 	if db.stopListening != nil {
 		db.stopListening()
 		<-db.listening
@@ -187,7 +197,7 @@ func (db *DB) now() int64 { return db.Now().Unix() }
 // tx runs fn in one write transaction and counts the change (see
 // Generation).
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	err := db.runTx(ctx, func(tx *sql.Tx) error {
+	err := db.write1(ctx, func(tx *sql.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -207,7 +217,17 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // txQuiet runs fn in one write transaction without counting it: for
 // writes that change no data a report shows (the audit log).
 func (db *DB) txQuiet(ctx context.Context, fn func(*sql.Tx) error) error {
-	return db.runTx(ctx, fn, false)
+	return db.write1(ctx, fn, false)
+}
+
+// write1 runs one write transaction: through the group-commit batcher on
+// SQLite, directly on PostgreSQL (which commits concurrent transactions
+// itself).
+func (db *DB) write1(ctx context.Context, fn func(*sql.Tx) error, notify bool) error {
+	if db.writes != nil {
+		return db.batched(ctx, fn, notify)
+	}
+	return db.runTx(ctx, fn, notify)
 }
 
 // runTx runs fn in one write transaction; notify announces a counted
