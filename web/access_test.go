@@ -56,6 +56,8 @@ var accessTable = map[string]string{
 	"GET /register":                       accPublic,
 	"POST /register":                      accPublic,
 	"POST /logout":                        accPublic,
+	"GET /auth/oidc/login":                accPublic,
+	"GET /auth/oidc/callback":             accPublic,
 	"POST /language":                      accPublic,
 	"GET /invite":                         accPublic,
 	"POST /invite":                        accPublic,

@@ -40,6 +40,8 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/register", s.registerPage)
 	web.Post("/register", s.registerForm)
 	web.Post("/logout", s.logoutForm)
+	web.Get("/auth/oidc/login", s.oidcLogin)
+	web.Get("/auth/oidc/callback", s.oidcCallback)
 	web.Post("/language", s.languageForm)
 	web.Get("/invite", s.invitePage)
 	web.Post("/invite", s.inviteForm)

@@ -15,6 +15,7 @@ import (
 
 	"kipass/courses"
 	"kipass/internal/app"
+	"kipass/internal/sso"
 )
 
 // Config holds the web settings, read once at start.
@@ -77,8 +78,12 @@ type Deps struct {
 	App     *app.App
 	Catalog func() *courses.Catalog // the current course catalogue
 	Signer  *Signer                 // keys and issuer for certificates
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// SignOn and RP are single sign-on's use cases and relying party; RP
+	// is nil when no provider is configured.
+	SignOn *app.SignOn
+	RP     *sso.RP
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // server holds the handlers' shared state. It lives as long as the app.
@@ -109,6 +114,9 @@ type server struct {
 	verifyGate verifyGate
 	// uploads admits large bodies before they are read.
 	uploads *uploadGate
+	// signOn and rp are single sign-on (see oidc.go); rp is nil when it is off.
+	signOn *app.SignOn
+	rp     *sso.RP
 }
 
 // The roles, short for the route list.
@@ -176,7 +184,7 @@ func NewServer(d Deps) (*Server, error) {
 	s := &server{cfg: cfg, app: d.App, catalog: d.Catalog, signer: d.Signer, log: d.Logger, now: now, views: v,
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
-		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
+		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2), signOn: d.SignOn, rp: d.RP}
 	s.csrfFallback = make([]byte, 32)
 	rand.Read(s.csrfFallback)
 	s.verifyGate, s.uploads = newVerifyGate(cfg, now), newUploadGate(cfg, now)

@@ -18,6 +18,7 @@ import (
 	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/mail"
+	"kipass/internal/sso"
 	"kipass/internal/store"
 	"kipass/web"
 )
@@ -39,6 +40,7 @@ type serveConfig struct {
 	QuizCooldown   time.Duration
 	Backup         backupConfig
 	Privacy        privacyOptions
+	SSO            sso.Flags
 
 	// Derived while parsing.
 	mail    mail.Config
@@ -85,6 +87,7 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs.DurationVar(&cfg.QuizCooldown, "quiz-cooldown", kapp.DefaultCooldown, "wait before the next module quiz after 3 failed attempts within an hour (0 turns it off)")
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
+	cfg.SSO.Register(fs)
 	if err := parseFlags(fs, args, e); err != nil {
 		return cfg, err
 	}
@@ -109,6 +112,11 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	}
 	if cfg.Watch && cfg.Content == "" {
 		return cfg, fail(1, "--watch needs --content DIR")
+	}
+	// The flags are checked now; the redirect URI is built again in
+	// startServe once the base URL is known (it may come from the listener).
+	if _, err := cfg.SSO.Config(cmp.Or(cfg.BaseURL, "http://localhost")); err != nil {
+		return cfg, fail(1, "%v", err)
 	}
 	return cfg, nil
 }
@@ -196,10 +204,25 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		}
 	}
 
+	ssoCfg, err := cfg.SSO.Config(base.String())
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	registration := cfg.Registration && ssoCfg.PasswordLogin // self-registration makes password accounts
+	var rp *sso.RP
+	if ssoCfg.Enabled {
+		if rp, err = sso.NewRP(ssoCfg, sso.Options{Logger: logger}); err != nil {
+			return fail(1, "single sign-on: %v", err)
+		}
+		// Discovery now only logs a misconfiguration early; kipass starts
+		// (and passwords work) while the provider is down.
+		go rp.Discover(ctx)
+	}
+
 	// The use cases get the store's parts they need; web gets the use cases.
 	hasher := auth.NewHasher(auth.DefaultParams, cfg.HashParallel)
 	uc := kapp.New(kapp.Deps{
-		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly,
+		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: registration, AggregateOnly: cfg.Privacy.AggregateOnly,
 			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1)},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
 		Hasher: hasher, Catalog: catalogs.Get,
@@ -207,6 +230,8 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	srv, err := web.NewServer(web.Deps{
 		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
 		App:     uc,
+		SignOn:  uc.SignOn(db, ssoCfg),
+		RP:      rp,
 		Signer:  signer,
 		Catalog: catalogs.Get,
 		Logger:  logger,
