@@ -10,6 +10,9 @@ func (s *server) routes(app *fiber.App) {
 	app.Get("/static/*", s.static())
 	app.Get("/.well-known/jwks.json", s.jwks)
 	app.Get("/status/1", s.statusList)
+	for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete} {
+		app.Add(m, scimRoot+"/*", s.scimServe) // its own bearer tokens: no session, no CSRF
+	}
 
 	api := app.Group("/api/v1", s.loadSession, s.csrf)
 	api.Post("/register", s.apiRegister)
@@ -28,6 +31,8 @@ func (s *server) routes(app *fiber.App) {
 	api.Get("/verify/:id", s.apiVerifyID)
 	api.Post("/verify", s.apiVerify)
 	api.Post("/admin/certificates/:id/revoke", requireRole(roleAdmin), s.apiRevoke)
+	api.Post("/admin/scim/tokens", requireRole(roleAdmin), s.apiCreateSCIMToken)
+	api.Delete("/admin/scim/tokens/:id", requireRole(roleAdmin), s.apiRevokeSCIMToken)
 	api.Get("/hr/report", requireRole(roleHR, roleAdmin), s.apiHRReport)
 	api.Get("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiAssignments)
 	api.Post("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiCreateAssignment)
@@ -80,4 +85,7 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/admin/certificates", admin, s.adminCertificatesPage)
 	web.Post("/admin/certificates/:id/revoke", admin, s.revokeForm)
 	web.Get("/admin/audit", admin, s.auditPage)
+	web.Get("/admin/scim", admin, s.scimAdminPage)
+	web.Post("/admin/scim/tokens", admin, s.createSCIMTokenForm)
+	web.Post("/admin/scim/tokens/:id/revoke", admin, s.revokeSCIMTokenForm)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,6 +16,7 @@ import (
 
 	"kipass/courses"
 	"kipass/internal/app"
+	"kipass/internal/scim"
 	"kipass/internal/sso"
 )
 
@@ -82,6 +84,8 @@ type Deps struct {
 	// is nil when no provider is configured.
 	SignOn *app.SignOn
 	RP     *sso.RP
+	// SCIM is the SCIM provisioning (nil: /scim/v2 answers 404).
+	SCIM   *app.SCIM
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -117,6 +121,9 @@ type server struct {
 	// signOn and rp are single sign-on (see oidc.go); rp is nil when it is off.
 	signOn *app.SignOn
 	rp     *sso.RP
+	// scimUC is SCIM provisioning, scim its protocol handler (nil when off).
+	scimUC *app.SCIM
+	scim   *scim.Handler
 }
 
 // The roles, short for the route list.
@@ -185,6 +192,13 @@ func NewServer(d Deps) (*Server, error) {
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2), signOn: d.SignOn, rp: d.RP}
+	if d.SCIM != nil {
+		s.scimUC = d.SCIM
+		if s.scim, err = scim.NewHandler(scim.Config{Service: d.SCIM, Authenticate: d.SCIM.Authenticate, Logger: d.Logger,
+			BaseURL: strings.TrimRight(cfg.BaseURL.String(), "/") + scimRoot, MaxBodyBytes: cfg.BodyLimit}); err != nil {
+			return nil, err
+		}
+	}
 	s.csrfFallback = make([]byte, 32)
 	rand.Read(s.csrfFallback)
 	s.verifyGate, s.uploads = newVerifyGate(cfg, now), newUploadGate(cfg, now)

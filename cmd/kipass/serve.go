@@ -41,6 +41,8 @@ type serveConfig struct {
 	Backup         backupConfig
 	Privacy        privacyOptions
 	SSO            sso.Flags
+	SCIMRoles      string
+	SCIMDeptPrefix string
 
 	// Derived while parsing.
 	mail    mail.Config
@@ -88,6 +90,8 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
 	cfg.SSO.Register(fs)
+	fs.StringVar(&cfg.SCIMRoles, "scim-roles", "", "`mapping` of SCIM groups to roles, e.g. hr=kipass-hr,admin=kipass-admins (everyone else is an employee; default: roles are kept in kipass)")
+	fs.StringVar(&cfg.SCIMDeptPrefix, "scim-department-prefix", "", "SCIM groups named PREFIX+NAME set their members' department to NAME, e.g. dept- (default: departments come from the users' department attribute only)")
 	if err := parseFlags(fs, args, e); err != nil {
 		return cfg, err
 	}
@@ -117,6 +121,9 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	// startServe once the base URL is known (it may come from the listener).
 	if _, err := cfg.SSO.Config(cmp.Or(cfg.BaseURL, "http://localhost")); err != nil {
 		return cfg, fail(1, "%v", err)
+	}
+	if _, err := sso.ParseRoles(cfg.SCIMRoles); err != nil {
+		return cfg, fail(1, "%s", strings.ReplaceAll(err.Error(), "--oidc-roles", "--scim-roles"))
 	}
 	return cfg, nil
 }
@@ -208,6 +215,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	if err != nil {
 		return fail(1, "%v", err)
 	}
+	scimRoles, _ := sso.ParseRoles(cfg.SCIMRoles)            // checked while parsing
 	registration := cfg.Registration && ssoCfg.PasswordLogin // self-registration makes password accounts
 	var rp *sso.RP
 	if ssoCfg.Enabled {
@@ -231,6 +239,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		Config:  web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup)},
 		App:     uc,
 		SignOn:  uc.SignOn(db, ssoCfg),
+		SCIM:    uc.SCIM(db, kapp.SCIMConfig{Roles: scimRoles, DepartmentPrefix: cfg.SCIMDeptPrefix}),
 		RP:      rp,
 		Signer:  signer,
 		Catalog: catalogs.Get,
