@@ -43,7 +43,6 @@ func scimDirectory(tb testing.TB, n int) (*scim.Handler, string) {
 	return h, "bench-token"
 }
 
-
 // TestSCIMListPagesThroughTheStore pages through 10,000 accounts with the
 // real store and checks that every account comes exactly once.
 func TestSCIMListPagesThroughTheStore(t *testing.T) {
