@@ -51,6 +51,7 @@ var accessTable = map[string]string{
 	"GET /api/v1/verify/:id":                                accPublic,
 	"POST /api/v1/verify":                                   accPublic,
 	"POST /api/v1/admin/certificates/:id/revoke":            accAdmin,
+	"DELETE /api/v1/admin/users/:id/oidc":                   accAdmin,
 	"POST /api/v1/admin/scim/tokens":                        accAdmin,
 	"DELETE /api/v1/admin/scim/tokens/:id":                  accAdmin,
 	"GET /api/v1/hr/report":                                 accHR,
@@ -152,7 +153,7 @@ func TestAccessMatrix(t *testing.T) {
 				continue
 			}
 			path := params.Replace(r.Path)
-			if strings.HasPrefix(r.Path, "/admin/users/") {
+			if strings.HasPrefix(r.Path, "/admin/users/") || strings.HasPrefix(r.Path, "/api/v1/admin/users/") {
 				path = userParams.Replace(r.Path)
 			}
 			if strings.HasPrefix(r.Path, "/api/v1/hr/") || strings.HasPrefix(r.Path, "/hr/") {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,4 +189,16 @@ type ssoLogout struct {
 
 func (s *server) renderProviderLogout(c *fiber.Ctx, u string) error {
 	return s.render(c, fiber.StatusOK, "sso_logout", "sso.logout_title", nil, ssoLogout{URL: u, Provider: s.rp.ProviderName()})
+}
+
+// apiUnlinkOIDC removes an account's provider identity (admins).
+func (s *server) apiUnlinkOIDC(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 || s.signOn == nil {
+		return fiber.ErrNotFound
+	}
+	if err := s.signOn.Unlink(c.UserContext(), *currentUser(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

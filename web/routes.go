@@ -31,6 +31,7 @@ func (s *server) routes(app *fiber.App) {
 	api.Get("/verify/:id", s.apiVerifyID)
 	api.Post("/verify", s.apiVerify)
 	api.Post("/admin/certificates/:id/revoke", requireRole(roleAdmin), s.apiRevoke)
+	api.Delete("/admin/users/:id/oidc", requireRole(roleAdmin), s.apiUnlinkOIDC)
 	api.Post("/admin/scim/tokens", requireRole(roleAdmin), s.apiCreateSCIMToken)
 	api.Delete("/admin/scim/tokens/:id", requireRole(roleAdmin), s.apiRevokeSCIMToken)
 	api.Get("/hr/report", requireRole(roleHR, roleAdmin), s.apiHRReport)

@@ -27,6 +27,7 @@ import (
 	"kipass/courses"
 	kapp "kipass/internal/app"
 	"kipass/internal/auth"
+	"kipass/internal/sso"
 	"kipass/internal/store"
 )
 
@@ -78,7 +79,7 @@ func buildTestApp(tb testing.TB, mod func(*Config), logTo io.Writer) *testApp {
 	hasher := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
 	uc := kapp.New(kapp.Deps{Config: cfg.Config, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
 		Sessions: db, Tokens: db, Directory: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }})
-	srv, err := NewServer(Deps{Config: cfg, App: uc, SCIM: uc.SCIM(db, kapp.SCIMConfig{}), Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer})
+	srv, err := NewServer(Deps{Config: cfg, App: uc, SCIM: uc.SCIM(db, kapp.SCIMConfig{}), SignOn: uc.SignOn(db, sso.Config{PasswordLogin: true}), Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer})
 	ta.hasher = hasher
 	if err != nil {
 		tb.Fatal(err)

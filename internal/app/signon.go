@@ -25,6 +25,8 @@ type SignOnStore interface {
 	SetSessionIDToken(ctx context.Context, tokenHash []byte, idToken string) error
 	// SessionIDToken is "" for a session that did not start at the provider.
 	SessionIDToken(ctx context.Context, tokenHash []byte) (string, error)
+	// UnlinkOIDC removes an account's provider identity and audits it.
+	UnlinkOIDC(ctx context.Context, userID int64, by Actor) error
 }
 
 // SignOn runs the single sign-on use cases with the checked configuration.
@@ -116,4 +118,14 @@ func (s *SignOn) StartSession(ctx context.Context, userID int64, ttl time.Durati
 // SessionIDToken returns the ID token kept with a session ("" for none).
 func (s *SignOn) SessionIDToken(ctx context.Context, tokenHash []byte) (string, error) {
 	return s.store.SessionIDToken(ctx, tokenHash)
+}
+
+// Unlink removes the provider identity from an account (an admin's step
+// after a move to another provider: otherwise the account refuses the new
+// identity with oidc_subject_mismatch).
+func (s *SignOn) Unlink(ctx context.Context, by User, userID int64) error {
+	if by.Role != RoleAdmin {
+		return errs.New(errs.Forbidden, "forbidden", "You are not allowed to do this.")
+	}
+	return s.store.UnlinkOIDC(ctx, userID, Actor{ID: by.ID, Role: by.Role})
 }

@@ -156,3 +156,31 @@ func TestSignOnLoginTransactionsAreTakenOnce(t *testing.T) {
 		t.Fatalf("expired: %v", err)
 	}
 }
+
+func TestSignOnUnlinkAfterAProviderMove(t *testing.T) {
+	ctx := context.Background()
+	f, so := signOnFixture(t, "", "")
+	admin := f.user("ada@example.com", app.RoleAdmin)
+	old := sso.Identity{Issuer: testIssuer, Subject: "old-sub", Email: "max@example.com", EmailVerified: true, Name: "Max"}
+	u, err := so.SignIn(ctx, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := old
+	moved.Issuer, moved.Subject = "https://new-idp.example.com", "new-sub"
+	if _, err := so.SignIn(ctx, moved); code(err) != sso.CodeSubjectMismatch {
+		t.Fatalf("before unlinking: %v", err)
+	}
+	if err := so.Unlink(ctx, u, u.ID); code(err) != "forbidden" {
+		t.Fatalf("an employee unlinked: %v", err)
+	}
+	if err := so.Unlink(ctx, admin, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := so.SignIn(ctx, moved); err != nil || got.ID != u.ID {
+		t.Fatalf("after unlinking: %+v %v", got, err)
+	}
+	if got := auditActions(t, f, u.ID); !strings.Contains(got, "account.sso_unlinked() account.sso_linked") {
+		t.Fatalf("audit: %s", got)
+	}
+}

@@ -176,3 +176,27 @@ func ssoChangeDetail(old sso.Account, d sso.Decision) string {
 	}
 	return "single sign-on: " + strings.Join(parts, "; ")
 }
+
+// UnlinkOIDC removes the provider identity from an account, so that the
+// next sign-in may link it again by verified email (after a move to
+// another provider or issuer), and audits it. An account without one is
+// left as it is; an unknown account is not found.
+func (db *DB) UnlinkOIDC(ctx context.Context, userID int64, by Actor) error {
+	now := db.now()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var linked bool
+		if err := tx.QueryRowContext(ctx, `SELECT oidc_subject IS NOT NULL FROM users WHERE id = ?`, userID).Scan(&linked); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return errNoUser
+			}
+			return err
+		}
+		if !linked {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET oidc_issuer = NULL, oidc_subject = NULL, updated_at = ? WHERE id = ?`, now, userID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, by, "account.sso_unlinked", userID, "")
+	})
+}
