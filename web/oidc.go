@@ -95,6 +95,14 @@ func (s *server) oidcCallback(c *fiber.Ctx) error {
 	if err != nil {
 		return s.ssoFailed(c, err)
 	}
+	// A session this browser had before (perhaps someone else's) ends:
+	// the sign-in starts a new one.
+	if h, ok := c.Locals(localSession).([]byte); ok {
+		s.sessions.drop(h)
+		if err := s.app.DeleteSession(ctx, h); err != nil {
+			return err
+		}
+	}
 	token, exp, err := s.signOn.StartSession(ctx, u.ID, s.cfg.SessionTTL, res.IDToken)
 	if err != nil {
 		return err

@@ -237,6 +237,13 @@ func TestOIDCCallbackReplayAndForeignBrowser(t *testing.T) {
 	if other := s.get(s.browser(), callback); other.status != 400 {
 		t.Fatalf("callback in another browser: %d", other.status)
 	}
+	// Signing in again in the same browser replaces its session.
+	atProvider := s.get(c, s.url+sso.LoginPath)
+	s.post(c, s.p.URL+"/login/username", url.Values{"id": {atProvider.url.Query().Get("authRequestID")}, "username": {"max"}, "password": {ssotest.Password}})
+	max, _ := s.db.UserByEmail(context.Background(), "max@example.com")
+	if exp, _ := s.db.ExportUser(context.Background(), max.ID); len(exp.Sessions) != 1 {
+		t.Fatalf("%d sessions after signing in twice in one browser", len(exp.Sessions))
+	}
 	// An unverified email that matches an existing account is not linked.
 	s.p.AddUser(ssotest.User{ID: "u-evil", Username: "evil", First: "E", Last: "Vil", Email: "max@example.com"})
 	refused := s.signIn(s.browser(), "/", "evil")

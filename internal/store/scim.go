@@ -127,7 +127,7 @@ func (db *DB) SCIMUsers(ctx context.Context, f app.SCIMFilter, offset, limit int
 	add("scim_id = ?", f.ID)
 	add("email = ?", f.Email)
 	add("scim_external_id = ?", f.ExternalID)
-	add("name = ?", f.Name)
+	add("lower(name) = lower(?)", f.Name) // displayName is caseExact=false
 	add("id IN (SELECT user_id FROM scim_group_members WHERE group_id = ?)", f.Member)
 	w := " FROM users WHERE " + strings.Join(where, " AND ")
 	var total int
@@ -330,7 +330,7 @@ func (db *DB) SCIMGroups(ctx context.Context, f app.SCIMFilter, offset, limit in
 		}
 	}
 	add("id = ?", f.ID)
-	add("display_name = ?", f.Name)
+	add("display_name = ?", f.Name) // the column's collation ignores case
 	add("external_id = ?", f.ExternalID)
 	add("id IN (SELECT m.group_id FROM scim_group_members m JOIN users u ON u.id = m.user_id WHERE u.scim_id = ?)", f.Member)
 	w := " FROM scim_groups WHERE " + strings.Join(where, " AND ")
