@@ -147,6 +147,9 @@ func TestSCIMEntraIDSequence(t *testing.T) {
 	if acc.Name != "Erika Muster" || acc.Department != "Vertrieb" || acc.Role != store.RoleEmployee || !acc.Active {
 		t.Fatalf("account %+v", acc)
 	}
+	if page := a.do(req{method: "GET", path: "/admin", bearer: admin}); !strings.Contains(page.body, "Erika Muster") {
+		t.Fatal("the provisioned account is not on /admin")
+	}
 	if st, list = c.do("GET", `/Users?filter=userName+eq+%22erika.muster%40example.com%22`, ""); st != 200 || list["totalResults"] != 1.0 {
 		t.Fatalf("lookup after create: %d %v", st, list)
 	}
