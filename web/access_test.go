@@ -19,6 +19,7 @@ const (
 	accCert   = "cert"   // a certificate file: holder, HR and admins; another employee gets 404
 	accHR     = "hr"     // hr and admin; employees 403
 	accAdmin  = "admin"  // admin only; employees and HR 403
+	accSCIM   = "scim"   // SCIM clients with a SCIM token only; everyone else 401
 )
 
 // accessTable lists every route. A new route must be added here, or this
@@ -31,6 +32,11 @@ var accessTable = map[string]string{
 	"GET /.well-known/jwks/:kid":     accPublic,
 	"GET /.well-known/jwt-vc-issuer": accPublic,
 	"GET /verify/:id.jwt":            accPublic,
+	"GET /scim/v2/*":                 accSCIM,
+	"POST /scim/v2/*":                accSCIM,
+	"PUT /scim/v2/*":                 accSCIM,
+	"PATCH /scim/v2/*":               accSCIM,
+	"DELETE /scim/v2/*":              accSCIM,
 
 	"POST /api/v1/register":                                 accPublic,
 	"POST /api/v1/login":                                    accPublic,
@@ -48,6 +54,9 @@ var accessTable = map[string]string{
 	"GET /api/v1/verify/:id":                                accPublic,
 	"POST /api/v1/verify":                                   accPublic,
 	"POST /api/v1/admin/certificates/:id/revoke":            accAdmin,
+	"DELETE /api/v1/admin/users/:id/oidc":                   accAdmin,
+	"POST /api/v1/admin/scim/tokens":                        accAdmin,
+	"DELETE /api/v1/admin/scim/tokens/:id":                  accAdmin,
 	"GET /api/v1/hr/report":                                 accHR,
 	"GET /api/v1/hr/assignments":                            accHR,
 	"POST /api/v1/hr/assignments":                           accHR,
@@ -114,6 +123,11 @@ var accessTable = map[string]string{
 	"POST /me/name":                        accUser,
 	"GET /courses/:course/next":            accUser,
 	"POST /admin/certificates/:id/reissue": accAdmin,
+	"GET /auth/oidc/login":                 accPublic,
+	"GET /auth/oidc/callback":              accPublic,
+	"GET /admin/scim":                      accAdmin,
+	"POST /admin/scim/tokens":              accAdmin,
+	"POST /admin/scim/tokens/:id/revoke":   accAdmin,
 }
 
 func TestAccessMatrix(t *testing.T) {
@@ -161,7 +175,7 @@ func TestAccessMatrix(t *testing.T) {
 				continue
 			}
 			path := params.Replace(r.Path)
-			if strings.HasPrefix(r.Path, "/admin/users/") || strings.HasPrefix(r.Path, "/hr/people/") {
+			if strings.HasPrefix(r.Path, "/admin/users/") || strings.HasPrefix(r.Path, "/hr/people/") || strings.HasPrefix(r.Path, "/api/v1/admin/users/") {
 				path = userParams.Replace(r.Path)
 			}
 			if strings.HasPrefix(r.Path, "/api/v1/hr/") || strings.HasPrefix(r.Path, "/hr/") && !strings.HasPrefix(r.Path, "/hr/people/") {
@@ -173,6 +187,13 @@ func TestAccessMatrix(t *testing.T) {
 					}
 					path = strings.Replace(r.Path, ":id", fmt.Sprint(id), 1)
 				}
+			}
+			if strings.Contains(r.Path, "/scim/tokens/:id") { // a fresh token for every caller
+				id, err := a.db.CreateSCIMToken(context.Background(), "matrix", []byte(role+r.Path), store.Actor{Role: store.RoleSystem})
+				if err != nil {
+					t.Fatal(err)
+				}
+				path = strings.Replace(r.Path, ":id", fmt.Sprint(id), 1)
 			}
 			rq := req{method: r.Method, path: path, bearer: roles[role]}
 			if r.Method == "POST" || r.Method == "DELETE" {
@@ -211,6 +232,10 @@ func TestAccessMatrix(t *testing.T) {
 func checkAccess(access, role string, status int, toLogin bool) string {
 	denied := status == 401 || status == 403 || status == 404
 	switch {
+	case access == accSCIM:
+		if status != 401 {
+			return "reached SCIM without a SCIM token"
+		}
 	case access == accPublic:
 		if role != "anonymous" && status == 401 {
 			return "a public route refused a logged-in caller"

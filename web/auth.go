@@ -60,6 +60,9 @@ func (s *server) authenticate(c *fiber.Ctx, cr credentials) (app.User, error) {
 	if errors.Is(err, app.ErrBadCredentials) {
 		s.throttle.fail(addr)
 	}
+	if err == nil {
+		err = s.passwordAllowed(u) // --password-login=false
+	}
 	return u, err
 }
 
@@ -165,7 +168,8 @@ func (s *server) loginPage(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "login", "login.title", &form{Values: map[string]string{"next": safeNext(c.Query("next"))}}, nil)
+	next := safeNext(c.Query("next"))
+	return s.render(c, fiber.StatusOK, "login", "login.title", &form{Values: map[string]string{"next": next}}, s.loginData(next))
 }
 
 func (s *server) loginForm(c *fiber.Ctx) error {
@@ -182,7 +186,10 @@ func (s *server) loginForm(c *fiber.Ctx) error {
 		if e.Kind == errs.Throttled {
 			f.Message, status = "login.throttled", fiber.StatusTooManyRequests
 		}
-		return s.render(c, status, "login", "login.title", f, nil)
+		if errors.Is(err, app.ErrPasswordLoginOff) {
+			f.Message = "sso.password_off"
+		}
+		return s.render(c, status, "login", "login.title", f, s.loginData(next))
 	}
 	if pick := c.FormValue("lang"); validLang(pick) && pick != u.Lang {
 		if err := s.app.SetLanguage(c.UserContext(), u.ID, pick); err != nil { // chosen on the login page
@@ -241,8 +248,12 @@ func (s *server) registerForm(c *fiber.Ctx) error {
 }
 
 func (s *server) logoutForm(c *fiber.Ctx) error {
+	provider := s.providerLogoutURL(c) // before the session and its ID token end
 	if err := s.endSession(c); err != nil {
 		return err
+	}
+	if provider != "" {
+		return s.renderProviderLogout(c, provider)
 	}
 	return c.Redirect("/", fiber.StatusSeeOther)
 }

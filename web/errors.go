@@ -80,6 +80,9 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 	if status == fiber.StatusTooManyRequests {
 		c.Set(fiber.HeaderRetryAfter, "900")
 	}
+	if isSCIM(c) {
+		return s.scimError(c, status, e.Message)
+	}
 	if isAPI(c) {
 		return c.Status(status).JSON(apiError{apiErrorBody{Code: e.Code, Message: e.Message, Fields: e.Fields}})
 	}

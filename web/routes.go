@@ -18,6 +18,9 @@ func (s *server) routes(app *fiber.App) {
 	app.Get("/", s.linkedData(s.issuerProfile))
 	app.Get("/courses/:course", s.linkedData(s.achievementDocument))
 	app.Get("/verify/:id.jwt", s.publicCredential)
+	for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete} {
+		app.Add(m, scimRoot+"/*", s.scimServe) // its own bearer tokens: no session, no CSRF
+	}
 
 	api := app.Group("/api/v1", s.loadSession, s.csrf)
 	api.Post("/register", s.apiRegister)
@@ -36,6 +39,9 @@ func (s *server) routes(app *fiber.App) {
 	api.Get("/verify/:id", s.apiVerifyID)
 	api.Post("/verify", s.apiVerify)
 	api.Post("/admin/certificates/:id/revoke", requireRole(roleAdmin), s.apiRevoke)
+	api.Delete("/admin/users/:id/oidc", requireRole(roleAdmin), s.apiUnlinkOIDC)
+	api.Post("/admin/scim/tokens", requireRole(roleAdmin), s.apiCreateSCIMToken)
+	api.Delete("/admin/scim/tokens/:id", requireRole(roleAdmin), s.apiRevokeSCIMToken)
 	api.Get("/hr/report", requireRole(roleHR, roleAdmin), s.apiHRReport)
 	api.Get("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiAssignments)
 	api.Post("/hr/assignments", requireRole(roleHR, roleAdmin), s.apiCreateAssignment)
@@ -54,6 +60,8 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/register", s.registerPage)
 	web.Post("/register", s.registerForm)
 	web.Post("/logout", s.logoutForm)
+	web.Get("/auth/oidc/login", s.oidcLogin)
+	web.Get("/auth/oidc/callback", s.oidcCallback)
 	web.Post("/language", s.languageForm)
 	web.Get("/invite", s.invitePage)
 	web.Post("/invite", s.inviteForm)
@@ -105,4 +113,7 @@ func (s *server) routes(app *fiber.App) {
 	web.Get("/admin/audit", admin, s.auditPage)
 	web.Get("/admin/departments", admin, s.adminDepartmentsPage)
 	web.Post("/admin/departments", admin, s.departmentForm)
+	web.Get("/admin/scim", admin, s.scimAdminPage)
+	web.Post("/admin/scim/tokens", admin, s.createSCIMTokenForm)
+	web.Post("/admin/scim/tokens/:id/revoke", admin, s.revokeSCIMTokenForm)
 }

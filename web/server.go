@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,6 +16,8 @@ import (
 
 	"kipass/courses"
 	"kipass/internal/app"
+	"kipass/internal/scim"
+	"kipass/internal/sso"
 )
 
 // Config holds the web settings, read once at start.
@@ -81,8 +84,14 @@ type Deps struct {
 	App     *app.App
 	Catalog func() *courses.Catalog // the current course catalogue
 	Signer  *Signer                 // keys and issuer for certificates
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// SignOn and RP are single sign-on's use cases and relying party; RP
+	// is nil when no provider is configured.
+	SignOn *app.SignOn
+	RP     *sso.RP
+	// SCIM is the SCIM provisioning (nil: /scim/v2 answers 404).
+	SCIM   *app.SCIM
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // server holds the handlers' shared state. It lives as long as the app.
@@ -115,6 +124,12 @@ type server struct {
 	verifyGate verifyGate
 	// uploads admits large bodies before they are read.
 	uploads *uploadGate
+	// signOn and rp are single sign-on (see oidc.go); rp is nil when it is off.
+	signOn *app.SignOn
+	rp     *sso.RP
+	// scimUC is SCIM provisioning, scim its protocol handler (nil when off).
+	scimUC *app.SCIM
+	scim   *scim.Handler
 }
 
 // The roles, short for the route list.
@@ -184,7 +199,14 @@ func NewServer(d Deps) (*Server, error) {
 		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		resetThrottle:  newAddressThrottle(max(cfg.AddressLimit/10, 5), time.Hour, now),
-		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2)}
+		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2), signOn: d.SignOn, rp: d.RP}
+	if d.SCIM != nil {
+		s.scimUC = d.SCIM
+		if s.scim, err = scim.NewHandler(scim.Config{Service: d.SCIM, Authenticate: d.SCIM.Authenticate, Logger: d.Logger,
+			BaseURL: strings.TrimRight(cfg.BaseURL.String(), "/") + scimRoot, MaxBodyBytes: cfg.BodyLimit}); err != nil {
+			return nil, err
+		}
+	}
 	s.csrfFallback = make([]byte, 32)
 	rand.Read(s.csrfFallback)
 	s.verifyGate, s.uploads = newVerifyGate(cfg, now), newUploadGate(cfg, now)

@@ -27,6 +27,7 @@ import (
 	"kipass/courses"
 	kapp "kipass/internal/app"
 	"kipass/internal/auth"
+	"kipass/internal/sso"
 	"kipass/internal/store"
 	"kipass/internal/store/storetest"
 )
@@ -87,7 +88,7 @@ func buildTestAppDeps(tb testing.TB, mod func(*Config), logTo io.Writer, deps fu
 		deps(&d)
 	}
 	uc := kapp.New(d)
-	srv, err := NewServer(Deps{Config: cfg, App: uc, Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer})
+	srv, err := NewServer(Deps{Config: cfg, App: uc, SCIM: uc.SCIM(db, kapp.SCIMConfig{}), SignOn: uc.SignOn(db, sso.Config{PasswordLogin: true}), Logger: slog.New(slog.NewTextHandler(logTo, nil)), Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }, Signer: ta.signer})
 	ta.hasher = hasher
 	if err != nil {
 		tb.Fatal(err)

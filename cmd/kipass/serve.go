@@ -18,6 +18,7 @@ import (
 	kapp "kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/mail"
+	"kipass/internal/sso"
 	"kipass/internal/store"
 	"kipass/web"
 )
@@ -46,6 +47,9 @@ type serveConfig struct {
 	location       *time.Location
 	Backup         backupConfig
 	Privacy        privacyOptions
+	SSO            sso.Flags
+	SCIMRoles      string
+	SCIMDeptPrefix string
 
 	// Derived while parsing.
 	mail    mail.Config
@@ -98,6 +102,9 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs.StringVar(&cfg.TimeZone, "timezone", "Europe/Berlin", "the organisation's time `zone` (IANA name): dates and times on pages, in files and emails; machine formats stay UTC")
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
+	cfg.SSO.Register(fs)
+	fs.StringVar(&cfg.SCIMRoles, "scim-roles", "", "`mapping` of SCIM groups to roles, e.g. hr=kipass-hr,admin=kipass-admins (everyone else is an employee; default: roles are kept in kipass)")
+	fs.StringVar(&cfg.SCIMDeptPrefix, "scim-department-prefix", "", "SCIM groups named PREFIX+NAME set their members' department to NAME, e.g. dept- (default: departments come from the users' department attribute only)")
 	if err := parseFlags(fs, args, e); err != nil {
 		return cfg, err
 	}
@@ -142,6 +149,14 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	}
 	if cfg.location, err = time.LoadLocation(cfg.TimeZone); err != nil || cfg.TimeZone == "" || strings.EqualFold(cfg.TimeZone, "local") {
 		return cfg, fail(1, "--timezone %q is not a time zone; give an IANA name such as Europe/Berlin or UTC", cfg.TimeZone)
+	}
+	// The flags are checked now; the redirect URI is built again in
+	// startServe once the base URL is known (it may come from the listener).
+	if _, err := cfg.SSO.Config(cmp.Or(cfg.BaseURL, "http://localhost")); err != nil {
+		return cfg, fail(1, "%v", err)
+	}
+	if _, err := sso.ParseRoles(cfg.SCIMRoles); err != nil {
+		return cfg, fail(1, "%s", strings.ReplaceAll(err.Error(), "--oidc-roles", "--scim-roles"))
 	}
 	return cfg, nil
 }
@@ -230,10 +245,26 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		}
 	}
 
+	ssoCfg, err := cfg.SSO.Config(base.String())
+	if err != nil {
+		return fail(1, "%v", err)
+	}
+	scimRoles, _ := sso.ParseRoles(cfg.SCIMRoles)            // checked while parsing
+	registration := cfg.Registration && ssoCfg.PasswordLogin // self-registration makes password accounts
+	var rp *sso.RP
+	if ssoCfg.Enabled {
+		if rp, err = sso.NewRP(ssoCfg, sso.Options{Logger: logger}); err != nil {
+			return fail(1, "single sign-on: %v", err)
+		}
+		// Discovery now only logs a misconfiguration early; kipass starts
+		// (and passwords work) while the provider is down.
+		go rp.Discover(ctx)
+	}
+
 	// The use cases get the store's parts they need; web gets the use cases.
 	hasher := auth.NewHasher(auth.DefaultParams, cfg.HashParallel)
 	uc := kapp.New(kapp.Deps{
-		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: cfg.Registration, AggregateOnly: cfg.Privacy.AggregateOnly,
+		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: registration, AggregateOnly: cfg.Privacy.AggregateOnly,
 			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1), BaseURL: base.String(), MailConfigured: mailCfg.Host != "",
 			Location: cfg.location},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
@@ -251,6 +282,9 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	srv, err := web.NewServer(web.Deps{
 		Config:  webCfg,
 		App:     uc,
+		SignOn:  uc.SignOn(db, ssoCfg),
+		SCIM:    uc.SCIM(db, kapp.SCIMConfig{Roles: scimRoles, DepartmentPrefix: cfg.SCIMDeptPrefix}),
+		RP:      rp,
 		Signer:  signer,
 		Catalog: catalogs.Get,
 		Logger:  logger,
