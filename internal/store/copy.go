@@ -15,7 +15,8 @@ import (
 // copyOrder lists the tables in an order in which every row's references
 // are copied before it.
 var copyOrder = []string{"users", "sessions", "one_time_tokens", "login_failures", "attempts", "module_passes", "certificates",
-	"assignments", "audit_log", "hr_departments", "reminders_sent", "job_runs", "course_starts"}
+	"assignments", "audit_log", "hr_departments", "reminders_sent", "job_runs", "course_starts",
+	"oidc_logins", "session_id_tokens", "scim_groups", "scim_group_members", "scim_tokens"}
 
 // TableCopy is what CopyTo moved of one table: the rows and a checksum
 // over them, equal on both sides.
