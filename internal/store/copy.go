@@ -14,7 +14,7 @@ import (
 
 // copyOrder lists the tables in an order in which every row's references
 // are copied before it.
-var copyOrder = []string{"users", "sessions", "one_time_tokens", "login_failures", "attempts", "module_passes", "certificates",
+var copyOrder = []string{"users", "departments", "change_counter", "sessions", "one_time_tokens", "login_failures", "attempts", "module_passes", "certificates",
 	"assignments", "audit_log", "hr_departments", "reminders_sent", "job_runs", "course_starts"}
 
 // TableCopy is what CopyTo moved of one table: the rows and a checksum
