@@ -18,7 +18,7 @@ func (db *DB) CreateMailedResetLink(ctx context.Context, userID int64, tokenHash
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at)
-			SELECT ?, 'reset', id, ?, ? FROM users WHERE id = ? AND active = 1`, tokenHash, now, expires.Unix(), userID)
+			SELECT ?, 'reset', id, ?, ? FROM users WHERE id = ? AND active = TRUE`, tokenHash, now, expires.Unix(), userID)
 		if err != nil {
 			return err
 		}
@@ -42,7 +42,7 @@ func (db *DB) ResetLinksSince(ctx context.Context, userID int64, since time.Time
 func (db *DB) ChangePassword(ctx context.Context, userID int64, passwordHash string, keepSession []byte) error {
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND active = 1`, passwordHash, now, userID)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND active = TRUE`, passwordHash, now, userID)
 		if err != nil {
 			return err
 		}
