@@ -216,7 +216,8 @@ func testSubmitOnceUnderConcurrency(t *testing.T, db *DB) {
 
 // Two exam attempts of one person passing at the same moment issue one
 // certificate; the other submission is told its decision is stale. Thirty
-// people passing at once get thirty different status list positions.
+// people passing at once get thirty different (random) status list
+// positions.
 func TestCertificateOnceAndStatusIndexesUnderConcurrency(t *testing.T) {
 	eachEngine(t, testCertificateOnceAndStatusIndexesUnderConcurrency)
 }
@@ -284,9 +285,11 @@ func testCertificateOnceAndStatusIndexesUnderConcurrency(t *testing.T, db *DB) {
 	if len(seen) != people+1 {
 		t.Fatalf("%d certificates, want %d", len(seen), people+1)
 	}
-	for i := range people + 1 {
-		if !seen[i] {
-			t.Fatalf("status index %d unused: positions have a gap", i)
+	// Positions are random (certificates.go), so gaps are expected; each
+	// must lie inside the list.
+	for i := range seen {
+		if i < 0 || i >= statusListSize {
+			t.Fatalf("status index %d outside the list", i)
 		}
 	}
 }
