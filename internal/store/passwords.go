@@ -104,13 +104,13 @@ func (db *DB) ReissueCertificate(ctx context.Context, oldID string, nc NewCertif
 		if revoked.Valid || !uid.Valid {
 			return errs.New(errs.Conflict, "not_reissuable", "Only a valid certificate of an existing account can be reissued.")
 		}
-		var next int
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(status_index), -1) + 1 FROM certificates`).Scan(&next); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, nc.ID, uid, attempt, nc.HolderName, course, nc.ContentVersion, nc.Lang,
-			nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), next); err != nil {
+		// The new certificate takes a random free position like every
+		// other (insertAtFreeStatusIndex), not max + 1.
+		if err := db.insertAtFreeStatusIndex(ctx, tx, func(index int) (sql.Result, error) {
+			return tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (status_index) DO NOTHING`, nc.ID, uid, attempt, nc.HolderName, course, nc.ContentVersion, nc.Lang,
+				nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), index)
+		}); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE id = ?`,
