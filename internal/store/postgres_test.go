@@ -488,6 +488,12 @@ func TestCopyToPostgres(t *testing.T) {
 	src.CreateAssignment(ctx, Assignment{CourseID: "c", Scope: ScopeDepartment, Department: "IT", DueAt: now})
 	src.MarkReminded(ctx, uid, now)
 	src.SetJobRun(ctx, "retention", now)
+	src.CreateDepartment(ctx, "Vertrieb", Actor{Role: RoleSystem})
+	invited, err := src.CreateInvitedUser(ctx, NewUser{Email: "i@example.com", Name: "I", Department: "Vertrieb", Role: RoleEmployee},
+		hash("invite"), now.Add(time.Hour), Actor{Role: RoleSystem})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	if _, err := src.write.Exec(`CREATE TABLE surprise (x INTEGER)`); err != nil {
 		t.Fatal(err)
@@ -512,6 +518,16 @@ func TestCopyToPostgres(t *testing.T) {
 		if fmt.Sprintf("%+v", a) != fmt.Sprintf("%+v", b) {
 			t.Fatalf("export of %d differs:\n%+v\n%+v", id, a, b)
 		}
+	}
+	da, _ := src.DepartmentList(ctx)
+	dd, _ := dst.DepartmentList(ctx)
+	if fmt.Sprint(da) != fmt.Sprint(dd) || len(da) != 2 {
+		t.Fatalf("departments %v %v", da, dd)
+	}
+	ia, pa, _ := src.InvitedAt(ctx, invited)
+	ib, pb, err := dst.InvitedAt(ctx, invited)
+	if err != nil || !ia.Equal(ib) || !pa || !pb || ia.IsZero() {
+		t.Fatalf("invitation %v %v, %v %v: %v", ia, pa, ib, pb, err)
 	}
 	la, _ := src.LatestSubmitted(ctx, uid, "c", "")
 	lb, _ := dst.LatestSubmitted(ctx, uid, "c", "")
