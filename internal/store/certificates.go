@@ -97,18 +97,36 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Su
 	if nc == nil {
 		return nil
 	}
-	pick := db.StatusIndex
-	if pick == nil {
-		pick = randomStatusIndex
-	}
 	// ON CONFLICT (status_index) DO NOTHING: a taken position inserts no
 	// row and the next one is tried, within the same transaction (a
 	// failing statement would abort it on PostgreSQL). A clash of the
 	// certificate id is still an error.
-	const insert = `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (status_index) DO NOTHING`
-	for try := 0; try <= statusIndexTries; try++ {
+	return db.insertAtFreeStatusIndex(ctx, tx, func(index int) (sql.Result, error) {
+		return tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (status_index) DO NOTHING`,
+			nc.ID, a.UserID, a.ID, nc.HolderName, a.CourseID, nc.ContentVersion, nc.Lang, nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), index)
+	})
+}
+
+// insertAtFreeStatusIndex runs insert (an INSERT ... ON CONFLICT
+// (status_index) DO NOTHING of one certificate) with random positions
+// until one inserts a row, then with the lowest free position. Every new
+// certificate (a pass, a reissue) takes its position this way, so no
+// engine ever hands out a position twice or in the order of issue.
+//
+// The lowest free position is asked again after each clash: on
+// PostgreSQL a concurrent transaction may hold it uncommitted, and the
+// insert then waits for that commit and inserts nothing, while the next
+// statement sees the row. Each clash is a position taken for good, so the
+// loop ends within the list's size.
+func (db *DB) insertAtFreeStatusIndex(ctx context.Context, tx *sql.Tx, insert func(index int) (sql.Result, error)) error {
+	pick := db.StatusIndex
+	if pick == nil {
+		pick = randomStatusIndex
+	}
+	for try := 0; try < statusIndexTries+statusListSize; try++ {
 		var index int
+		var err error
 		if try < statusIndexTries {
 			index = pick()
 		} else if index, err = lowestFreeStatusIndex(ctx, tx); err != nil {
@@ -117,8 +135,7 @@ func (db *DB) insertCertificate(ctx context.Context, tx *sql.Tx, a Attempt, s Su
 		if index < 0 || index >= statusListSize {
 			return fmt.Errorf("store: status index %d outside 0..%d", index, statusListSize-1)
 		}
-		res, err := tx.ExecContext(ctx, insert, nc.ID, a.UserID, a.ID, nc.HolderName, a.CourseID, nc.ContentVersion, nc.Lang,
-			nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), index)
+		res, err := insert(index)
 		if err != nil {
 			return fmt.Errorf("store: insert certificate: %w", err)
 		}

@@ -14,7 +14,7 @@ import (
 
 // copyOrder lists the tables in an order in which every row's references
 // are copied before it.
-var copyOrder = []string{"users", "sessions", "one_time_tokens", "login_failures", "attempts", "module_passes", "certificates",
+var copyOrder = []string{"users", "departments", "change_counter", "sessions", "one_time_tokens", "login_failures", "attempts", "module_passes", "certificates",
 	"assignments", "audit_log", "hr_departments", "reminders_sent", "job_runs", "course_starts",
 	"oidc_logins", "session_id_tokens", "scim_groups", "scim_group_members", "scim_tokens"}
 

@@ -24,14 +24,14 @@ func addDepartment(ctx context.Context, tx *sql.Tx, name string, now int64) erro
 	if name == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO departments (name, created_at) VALUES (?, ?)`, name, now)
+	_, err := tx.ExecContext(ctx, `INSERT INTO departments (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, name, now)
 	return err
 }
 
 // DepartmentList returns the list with the number of active people in each,
 // by name.
 func (db *DB) DepartmentList(ctx context.Context) ([]DepartmentInfo, error) {
-	rows, err := db.query(ctx, `SELECT d.name, (SELECT count(*) FROM users u WHERE u.department = d.name AND u.active = 1)
+	rows, err := db.query(ctx, `SELECT d.name, (SELECT count(*) FROM users u WHERE u.department = d.name AND u.active = TRUE)
 		FROM departments d ORDER BY d.name`)
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func (db *DB) DepartmentList(ctx context.Context) ([]DepartmentInfo, error) {
 // DepartmentPeople reports whether a department is in the list and how many
 // active people it has.
 func (db *DB) DepartmentPeople(ctx context.Context, name string) (known bool, people int, err error) {
-	err = db.queryRow(ctx, `SELECT (SELECT count(*) FROM departments WHERE name = ?1), (SELECT count(*) FROM users WHERE department = ?1 AND active = 1)`,
+	err = db.queryRow(ctx, `SELECT (SELECT count(*) FROM departments WHERE name = ?1), (SELECT count(*) FROM users WHERE department = ?1 AND active = TRUE)`,
 		name).Scan(&known, &people)
 	return known, people, err
 }
@@ -61,7 +61,7 @@ func (db *DB) DepartmentPeople(ctx context.Context, name string) (known bool, pe
 func (db *DB) CreateDepartment(ctx context.Context, name string, by Actor) error {
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO departments (name, created_at) VALUES (?, ?)`, name, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO departments (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, name, now)
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func moveDepartment(ctx context.Context, tx *sql.Tx, from, to string, now int64)
 		return 0, err
 	}
 	moved, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO hr_departments (user_id, department) SELECT user_id, ? FROM hr_departments WHERE department = ?`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO hr_departments (user_id, department) SELECT user_id, ? FROM hr_departments WHERE department = ? ON CONFLICT DO NOTHING`,
 		to, from); err != nil {
 		return 0, err
 	}

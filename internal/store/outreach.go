@@ -32,7 +32,7 @@ func (db *DB) ReissueInvite(ctx context.Context, userID int64, tokenHash []byte,
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var pending bool
-		err := tx.QueryRowContext(ctx, `SELECT password_hash = '' FROM users WHERE id = ? AND active = 1`, userID).Scan(&pending)
+		err := tx.QueryRowContext(ctx, `SELECT password_hash = '' FROM users WHERE id = ? AND active = TRUE`, userID).Scan(&pending)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && !pending {
 			return errNotInvited
 		}

@@ -18,7 +18,7 @@ func (db *DB) CreateMailedResetLink(ctx context.Context, userID int64, tokenHash
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at)
-			SELECT ?, 'reset', id, ?, ? FROM users WHERE id = ? AND active = 1`, tokenHash, now, expires.Unix(), userID)
+			SELECT ?, 'reset', id, ?, ? FROM users WHERE id = ? AND active = TRUE`, tokenHash, now, expires.Unix(), userID)
 		if err != nil {
 			return err
 		}
@@ -42,7 +42,7 @@ func (db *DB) ResetLinksSince(ctx context.Context, userID int64, since time.Time
 func (db *DB) ChangePassword(ctx context.Context, userID int64, passwordHash string, keepSession []byte) error {
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND active = 1`, passwordHash, now, userID)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND active = TRUE`, passwordHash, now, userID)
 		if err != nil {
 			return err
 		}
@@ -104,13 +104,13 @@ func (db *DB) ReissueCertificate(ctx context.Context, oldID string, nc NewCertif
 		if revoked.Valid || !uid.Valid {
 			return errs.New(errs.Conflict, "not_reissuable", "Only a valid certificate of an existing account can be reissued.")
 		}
-		var next int
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(status_index), -1) + 1 FROM certificates`).Scan(&next); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, nc.ID, uid, attempt, nc.HolderName, course, nc.ContentVersion, nc.Lang,
-			nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), next); err != nil {
+		// The new certificate takes a random free position like every
+		// other (insertAtFreeStatusIndex), not max + 1.
+		if err := db.insertAtFreeStatusIndex(ctx, tx, func(index int) (sql.Result, error) {
+			return tx.ExecContext(ctx, `INSERT INTO certificates (id, user_id, attempt_id, holder_name, course_id, content_version, lang, issued_at, expires_at, status_index)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (status_index) DO NOTHING`, nc.ID, uid, attempt, nc.HolderName, course, nc.ContentVersion, nc.Lang,
+				nc.IssuedAt.Unix(), nc.ExpiresAt.Unix(), index)
+		}); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE certificates SET revoked_at = ?, revoke_reason = ? WHERE id = ?`,

@@ -102,9 +102,11 @@ func Redact(databaseURL string) string {
 // explicitly. The numbers are arbitrary but fixed: every instance must use
 // the same ones.
 const (
-	lockMigrations  int64 = 0x6b69_7061_7373_0001 // "kipass" 1
-	lockAdmins      int64 = 0x6b69_7061_7373_0002 // first admin, last admin, import
-	lockStatusIndex int64 = 0x6b69_7061_7373_0003 // the next status list position
+	lockMigrations int64 = 0x6b69_7061_7373_0001 // "kipass" 1
+	lockAdmins     int64 = 0x6b69_7061_7373_0002 // first admin, last admin, import
+	// 0x6b69_7061_7373_0003 locked the next status list position while
+	// positions were sequential; they are random now (certificates.go),
+	// and the number stays unused so no old instance's lock collides.
 )
 
 // lock takes a transaction-scoped advisory lock on PostgreSQL. On SQLite
