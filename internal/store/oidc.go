@@ -54,7 +54,7 @@ func (db *DB) TakeOIDCLogin(ctx context.Context, id string) (sso.LoginTransactio
 // provider's logout.
 func (db *DB) SetSessionIDToken(ctx context.Context, tokenHash []byte, idToken string) error {
 	return db.txQuiet(ctx, func(t *sql.Tx) error {
-		_, err := t.ExecContext(ctx, `INSERT OR REPLACE INTO session_id_tokens (token_hash, id_token) VALUES (?, ?)`, tokenHash, idToken)
+		_, err := t.ExecContext(ctx, `INSERT INTO session_id_tokens (token_hash, id_token) VALUES (?, ?) ON CONFLICT (token_hash) DO UPDATE SET id_token = excluded.id_token`, tokenHash, idToken)
 		return err
 	})
 }

@@ -209,7 +209,7 @@ func keepLastAdmin(ctx context.Context, tx *sql.Tx, u User) error {
 		return nil
 	}
 	var admins int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = 1`).Scan(&admins); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active = TRUE`).Scan(&admins); err != nil {
 		return err
 	}
 	if admins <= 1 {
@@ -262,7 +262,7 @@ func (db *DB) SCIMDeleteUser(ctx context.Context, scimID string, by Actor) error
 		if err := keepLastAdmin(ctx, tx, u.User); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET active = 0, deactivated_at = CASE WHEN active = 1 THEN ? ELSE deactivated_at END,
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET active = FALSE, deactivated_at = CASE WHEN active = TRUE THEN ? ELSE deactivated_at END,
 			scim_id = NULL, scim_external_id = NULL, updated_at = ? WHERE id = ?`, now, now, u.ID); err != nil {
 			return err
 		}
@@ -398,7 +398,7 @@ func (db *DB) SCIMCreateGroup(ctx context.Context, g app.SCIMGroup, members []st
 			return err
 		}
 		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO scim_group_members (group_id, user_id) VALUES (?, ?)`, g.ID, id); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO scim_group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, g.ID, id); err != nil {
 				return err
 			}
 		}
@@ -451,7 +451,7 @@ func (db *DB) SCIMChangeGroup(ctx context.Context, id string, ch app.MembersChan
 			return err
 		}
 		for _, u := range add {
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO scim_group_members (group_id, user_id) VALUES (?, ?)`, id, u); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO scim_group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, u); err != nil {
 				return err
 			}
 		}
@@ -589,11 +589,8 @@ func (db *DB) CreateSCIMToken(ctx context.Context, name string, tokenHash []byte
 	now := db.now()
 	var id int64
 	err := db.txQuiet(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO scim_tokens (name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?)`, name, tokenHash, nullID(by.ID), now)
-		if err != nil {
-			return err
-		}
-		if id, err = res.LastInsertId(); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO scim_tokens (name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			name, tokenHash, nullID(by.ID), now).Scan(&id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, by, "scim.token_created", 0, fmt.Sprintf("token %d", id))
