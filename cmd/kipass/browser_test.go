@@ -376,3 +376,37 @@ func screenshot(ctx context.Context, t *testing.T, name string) {
 	must(t, err)
 	must(t, os.WriteFile(dir+"/"+name+".png", png, 0o644))
 }
+
+// On a phone the module's title is on the first screen: the table of
+// contents starts folded; beside the text on a wide screen it is open.
+func TestBrowserModuleTOCOnPhone(t *testing.T) {
+	ctx := browserContext(t)
+	s := startServer(t, nil, "--data", t.TempDir())
+	module := s.url + "/courses/ki-am-arbeitsplatz/eu-ai-act?lang=de"
+	must(t, chromedp.Do(ctx, chromedp.Navigate(module), chromedp.WaitVisible(chromedp.CSS(`article.module h1`))))
+	poll(ctx, t, `document.readyState === "complete"`)
+	phone, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector(".toc details").open && document.querySelector("article.module h1").getBoundingClientRect().bottom <= window.innerHeight`))
+	must(t, err)
+	if !phone {
+		t.Fatal("on a phone the table of contents is open or the title is below the first screen")
+	}
+	screenshot(ctx, t, "module-390")
+	// No module page is wider than the phone (a long German heading in the
+	// table of contents once widened the page).
+	cat, err := courses.Load(content.FS())
+	must(t, err)
+	co, _ := cat.Course("ki-am-arbeitsplatz")
+	for _, m := range co.Modules {
+		for _, lang := range []string{"de", "en"} {
+			must(t, chromedp.Do(ctx, chromedp.Navigate(s.url+"/courses/"+co.ID+"/"+m.ID+"?lang="+lang), chromedp.WaitVisible(chromedp.CSS(`article.module h1`))))
+			fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= document.documentElement.clientWidth`))
+			must(t, err)
+			if !fits {
+				t.Errorf("%s (%s) is wider than the phone", m.ID, lang)
+			}
+		}
+	}
+	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(module), chromedp.WaitVisible(chromedp.CSS(`article.module h1`))))
+	poll(ctx, t, `document.querySelector(".toc details").open`)
+	screenshot(ctx, t, "module-1280")
+}

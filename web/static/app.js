@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // The module's table of contents starts folded, so that on a phone the
+  // title is on the first screen; beside the text (wide screens) it opens.
+  var toc = document.querySelector(".toc details");
+  if (toc && window.matchMedia && window.matchMedia("(min-width: 861px)").matches) {
+    toc.open = true;
+  }
+
   // Reading progress bar on module pages.
   var bar = document.querySelector(".reading-progress span");
   if (bar) {
