@@ -16,9 +16,11 @@ const changesChannel = "kipass_changes"
 
 // notifyChange queues the change notification inside tx; PostgreSQL
 // delivers it when tx commits (and not at all when it rolls back), once
-// per transaction however often it is queued.
+// per transaction however often it is queued. The payload is the schema
+// written to, so that installations (and tests) sharing one database in
+// schemas of their own count only their own writes.
 func notifyChange(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+changesChannel+`', '')`)
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+changesChannel+`', current_schema())`)
 	return err
 }
 
@@ -54,14 +56,21 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, listening fun
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	var schema string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, `LISTEN `+changesChannel); err != nil {
 		return err
 	}
 	listening()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		db.gen.Add(1)
+		if n.Payload == schema {
+			db.gen.Add(1)
+		}
 	}
 }
