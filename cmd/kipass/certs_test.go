@@ -91,7 +91,7 @@ func (q shownItem) token(o quiz.Option) string {
 func passCourse(t *testing.T, base, tok string) string {
 	t.Helper()
 	co := passModules(t, base, tok)
-	res := answerAttempt(t, base, tok, co, "/api/v1/courses/"+co.ID+"/exam/attempts?lang=de")
+	_, res := answerAPI(t, base, tok, co, "/api/v1/courses/"+co.ID+"/exam/attempts?lang=de")
 	id, _ := res["certificate_id"].(string)
 	if id == "" {
 		t.Fatalf("no certificate: %v", res)
@@ -106,39 +106,9 @@ func passModules(t *testing.T, base, tok string) *courses.Course {
 	must(t, err)
 	co, _ := cat.Course("ki-am-arbeitsplatz")
 	for _, m := range co.Modules {
-		answerAttempt(t, base, tok, co, "/api/v1/courses/"+co.ID+"/modules/"+m.ID+"/attempts")
+		answerAPI(t, base, tok, co, "/api/v1/courses/"+co.ID+"/modules/"+m.ID+"/attempts")
 	}
 	return co
-}
-
-// answerAttempt starts an attempt at path and submits the correct answers.
-func answerAttempt(t *testing.T, base, tok string, co *courses.Course, path string) map[string]any {
-	t.Helper()
-	code, b := apiCall(t, "POST", base+path, tok, nil)
-	var att struct {
-		AttemptID string      `json:"attempt_id"`
-		Questions []shownItem `json:"questions"`
-	}
-	json.Unmarshal(b, &att)
-	if code != 201 {
-		t.Fatalf("%s: %d %s", path, code, b)
-	}
-	ans := map[string][]string{}
-	for _, q := range att.Questions {
-		cq, _ := co.Question(q.ID)
-		for _, o := range cq.Options {
-			if o.Correct {
-				ans[q.ID] = append(ans[q.ID], q.token(o))
-			}
-		}
-	}
-	code, b = apiCall(t, "POST", base+"/api/v1/attempts/"+att.AttemptID+"/submit", tok, map[string]any{"answers": ans})
-	var res map[string]any
-	json.Unmarshal(b, &res)
-	if code != 200 || res["passed"] != true {
-		t.Fatalf("submit: %d %s", code, b)
-	}
-	return res
 }
 
 func download(t *testing.T, url, token, file string) {
