@@ -362,3 +362,25 @@ func TestOversizedHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsAreCaseSensitive: a path in another case is not a route. Were it
+// matched, the checks that read the path (JSON errors for the API, the CSRF
+// rule for token clients, the upload limit, SCIM errors) would see a path
+// the router treated differently.
+func TestPathsAreCaseSensitive(t *testing.T) {
+	a := newTestApp(t, nil)
+	admin := a.makeUser("admin@example.com", "admin")
+	for _, path := range []string{"/API/v1/me", "/Api/v1/admin/users", "/ADMIN", "/Hr", "/scim/V2/Users"} {
+		r := a.do(req{method: "GET", path: path, bearer: admin})
+		if r.status != 404 {
+			t.Errorf("GET %s: status %d, want 404", path, r.status)
+		}
+	}
+	if r := a.do(req{method: "GET", path: "/api/v1/me", bearer: admin}); r.status != 200 {
+		t.Errorf("GET /api/v1/me: %d %s", r.status, r.body)
+	}
+	// An unknown API path still answers in JSON.
+	if r := a.do(req{method: "GET", path: "/api/v1/nothing-here"}); r.status != 404 || !strings.Contains(r.header.Get("Content-Type"), "json") {
+		t.Errorf("unknown API path: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+}

@@ -215,8 +215,13 @@ func NewServer(d Deps) (*Server, error) {
 		s.cookies = cookieNames{"__Host-kipass_session", "__Host-kipass_csrf"}
 	}
 	app := fiber.New(fiber.Config{
-		AppName:                 "kipass",
-		Immutable:               true,
+		AppName:   "kipass",
+		Immutable: true,
+		// Routes match case-sensitively, so every check on c.Path() (the
+		// API's JSON errors, the CSRF rule for token clients, the upload
+		// limit, SCIM) sees the same path the router matched: "/API/..."
+		// is simply not a route.
+		CaseSensitive:           true,
 		DisableStartupMessage:   true,
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            30 * time.Second,
