@@ -339,6 +339,13 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	if err := srv.Shutdown(shutdownGrace); err != nil {
 		return fail(1, "shutdown: requests still running after %s were cut off (%v)", shutdownGrace, err)
 	}
+	// Reset emails promised to a request that has already been answered
+	// are still being sent: give them the mail timeout.
+	waitCtx, cancelWait := context.WithTimeout(context.WithoutCancel(ctx), mail.DefaultTimeout)
+	defer cancelWait()
+	if err := uc.WaitBackground(waitCtx); err != nil {
+		logger.Warn("shutdown: emails still being sent were cut off", "err", err)
+	}
 	logger.Info("stopped")
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"kipass/internal/app"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
+	"kipass/internal/mail"
 	"kipass/internal/reports"
 )
 
@@ -190,5 +191,52 @@ func TestSetupTokenAndCreateAccount(t *testing.T) {
 	to, err := f.app.SummaryRecipients(ctx)
 	if err != nil || len(to) != 2 || to[0].ID != hr.ID || to[1].Email != "ada@example.com" {
 		t.Fatalf("recipients %+v %v", to, err)
+	}
+}
+
+// slowSender holds every email until release is closed.
+type slowSender struct {
+	release chan struct{}
+	sent    chan mail.Message
+}
+
+func (s slowSender) Send(ctx context.Context, m mail.Message) error {
+	select {
+	case <-s.release:
+		s.sent <- m
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestWaitBackgroundWaitsForResetEmails: the reset email leaves after the
+// answer, and a shutdown that calls WaitBackground does not cut it off.
+func TestWaitBackgroundWaitsForResetEmails(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, app.Config{})
+	f.user("erika@example.com", app.RoleEmployee)
+	sender := slowSender{release: make(chan struct{}), sent: make(chan mail.Message, 1)}
+	uc := app.New(app.Deps{Accounts: f.db, Passwords: f.db, Sessions: f.db, Audit: f.db, ResetMail: sender,
+		Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 1), Now: func() time.Time { return f.now }})
+	if err := uc.RequestPasswordReset(ctx, "erika@example.com", "de", "https://kipass.example"); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := uc.WaitBackground(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait with the email still held: %v, want the deadline", err)
+	}
+	close(sender.release)
+	if err := uc.WaitBackground(ctx); err != nil {
+		t.Fatalf("wait after the release: %v", err)
+	}
+	select {
+	case m := <-sender.sent:
+		if m.Kind != "password_reset" {
+			t.Fatalf("sent %q", m.Kind)
+		}
+	default:
+		t.Fatal("WaitBackground returned before the email was sent")
 	}
 }

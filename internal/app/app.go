@@ -195,6 +195,24 @@ type App struct {
 	// made for one job run needs none: the cache sweeps in the background).
 	reportRows *ttlcache.Cache[string, reportEntry]
 	reportOnce sync.Once
+	// background counts work that outlives its request (a reset email),
+	// so a shutdown can wait for it (WaitBackground).
+	background sync.WaitGroup
+}
+
+// WaitBackground waits until the work started in the background (the
+// password-reset emails) has ended, or until ctx ends. A server calls it
+// after its last request, before the process exits, so an email that a
+// learner was promised is not cut off by a restart.
+func (a *App) WaitBackground(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { a.background.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // New returns the use cases over the given collaborators.

@@ -89,12 +89,12 @@ func (a *App) RequestPasswordReset(ctx context.Context, email, lang, linkBase st
 	}
 	m := resetMessage(u, lang, strings.TrimRight(linkBase, "/")+"/password/reset?token="+token)
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mail.DefaultTimeout)
-	go func() {
+	a.background.Go(func() {
 		defer cancel()
 		if err := a.resetMail.Send(sendCtx, m); err != nil {
 			a.log.Warn("password reset email not sent", "user_id", u.ID, "err", err)
 		}
-	}()
+	})
 	return nil
 }
 
