@@ -89,6 +89,9 @@ func (rp *RP) identity(sub string, c claimSet) (Identity, error) {
 	if id.Department, id.HasDepartment, err = claimString(c, n.Department); err != nil {
 		return Identity{}, claimsInvalid(n.Department, err)
 	}
+	if id.HostedDomain, _, err = claimString(c, "hd"); err != nil {
+		return Identity{}, claimsInvalid("hd", err)
+	}
 	groups, ok, err := claimStrings(c, n.Groups)
 	if err != nil {
 		return Identity{}, claimsInvalid(n.Groups, err)

@@ -14,6 +14,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -161,7 +162,20 @@ type Config struct {
 	// a password while PasswordLogin is false; it never signs in through
 	// the provider (see Decide).
 	BreakGlassAdmin string
+	// AllowedDomains, when not empty, are the only email domains that may
+	// sign in through the provider (lower case). A multi-tenant provider
+	// (a Google or Microsoft consumer account) can vouch for an address at
+	// any domain; this keeps kipass to the organisation's own.
+	AllowedDomains []string
+	// RequireHostedDomain is set for Google with AllowedDomains: the ID
+	// token's "hd" claim (the Workspace domain) must be one of them, since
+	// a consumer Google account can carry a verified company address.
+	RequireHostedDomain bool
 }
+
+// googleIssuer is Google's issuer; its ID tokens name the Workspace domain
+// in "hd".
+const googleIssuer = "https://accounts.google.com"
 
 // PasswordAllowed reports whether an account may sign in with its local
 // password: always while password login is on; otherwise only the
@@ -185,6 +199,7 @@ type Flags struct {
 	Roles            string
 	PasswordLogin    bool
 	BreakGlassAdmin  string
+	AllowedDomains   string
 }
 
 // Register adds the single sign-on flags to fs.
@@ -202,6 +217,7 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.Claims.Groups, "oidc-claim-groups", d.Groups, "`claim` holding the groups (a list of strings)")
 	fs.StringVar(&f.Roles, "oidc-roles", "", "`mapping` of provider groups to roles, e.g. hr=kipass-hr,admin=kipass-admins (everyone else is an employee; default: roles are kept in kipass)")
 	fs.BoolVar(&f.PasswordLogin, "password-login", true, "allow local passwords; false allows them only for --break-glass-admin")
+	fs.StringVar(&f.AllowedDomains, "oidc-allowed-domains", "", "email `domains` that may sign in through the provider, separated by commas, e.g. example.com,example.de (default: any the provider vouches for; with Google the Workspace domain claim hd must match too)")
 	fs.StringVar(&f.BreakGlassAdmin, "break-glass-admin", "", "`email` of the admin account that keeps its password when --password-login=false (for when the provider is down)")
 }
 
@@ -216,7 +232,7 @@ func (f *Flags) Config(baseURL string) (Config, error) {
 		}
 	}
 	if f.Issuer == "" {
-		for _, o := range []struct{ name, v string }{{"--oidc-client-id", f.ClientID}, {"--oidc-client-secret-file", f.ClientSecretFile}, {"--oidc-roles", f.Roles}, {"--oidc-provider-name", f.ProviderName}} {
+		for _, o := range []struct{ name, v string }{{"--oidc-client-id", f.ClientID}, {"--oidc-client-secret-file", f.ClientSecretFile}, {"--oidc-roles", f.Roles}, {"--oidc-provider-name", f.ProviderName}, {"--oidc-allowed-domains", f.AllowedDomains}} {
 			if o.v != "" {
 				return Config{}, fmt.Errorf("%s needs --oidc-issuer, the URL of the OpenID provider", o.name)
 			}
@@ -263,6 +279,10 @@ func (f *Flags) Config(baseURL string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	domains, err := parseDomains(f.AllowedDomains)
+	if err != nil {
+		return Config{}, err
+	}
 	name := strings.TrimSpace(f.ProviderName)
 	if name == "" {
 		name = iss.Hostname()
@@ -279,7 +299,63 @@ func (f *Flags) Config(baseURL string) (Config, error) {
 	c.Scopes = scopes
 	c.Claims = claims
 	c.Roles = roles
+	c.AllowedDomains = domains
+	c.RequireHostedDomain = len(domains) > 0 && strings.TrimRight(f.Issuer, "/") == googleIssuer
 	return c, nil
+}
+
+// parseDomains reads --oidc-allowed-domains: domain names separated by
+// commas or spaces, lower-cased, without duplicates.
+func parseDomains(s string) ([]string, error) {
+	var out []string
+	for _, d := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		d = strings.ToLower(strings.TrimPrefix(d, "@"))
+		if !validDomain(d) {
+			return nil, fmt.Errorf("--oidc-allowed-domains %q: %q is not a domain name such as example.com", s, d)
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// validDomain accepts a DNS name of at least two labels of letters, digits
+// and hyphens (internationalised domains in their xn-- form).
+func validDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(d) > 253 || len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// domainAllowed reports whether an identity may sign in under
+// AllowedDomains: its email is verified and at an allowed domain, and the
+// hosted domain claim, where required or sent, is allowed too.
+func (c Config) domainAllowed(id Identity) bool {
+	if len(c.AllowedDomains) == 0 {
+		return true
+	}
+	_, domain, ok := strings.Cut(normalizeEmail(id.Email), "@")
+	if !ok || !id.EmailVerified || !slices.Contains(c.AllowedDomains, domain) {
+		return false
+	}
+	hd := strings.ToLower(strings.TrimSpace(id.HostedDomain))
+	if hd == "" {
+		return !c.RequireHostedDomain
+	}
+	return slices.Contains(c.AllowedDomains, hd)
 }
 
 func parseScopes(s string) ([]string, error) {

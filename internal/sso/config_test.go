@@ -123,11 +123,23 @@ func TestFlagsConfig(t *testing.T) {
 		{append(ok, "--oidc-scopes", "openid,\"x"), "cannot have"},
 		{append(ok, "--oidc-claim-groups", ".groups"), "not a claim name"},
 		{append(ok, "--break-glass-admin", "not an email"), "not an email address"},
+		{append(ok, "--oidc-allowed-domains", "example.com,localhost"), "not a domain name"},
+		{append(ok, "--oidc-allowed-domains", "exa mple.com;x"), "not a domain name"},
+		{[]string{"--oidc-allowed-domains", "example.com"}, "--oidc-allowed-domains needs --oidc-issuer"},
 	}
 	for _, b := range bad {
 		if _, err := parse(t, b.args...); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%v: error = %v, want %q", b.args, err, b.want)
 		}
+	}
+
+	c, err = parse(t, append(ok, "--oidc-allowed-domains", "Example.com, @example.de,example.com")...)
+	if err != nil || !reflect.DeepEqual(c.AllowedDomains, []string{"example.com", "example.de"}) || c.RequireHostedDomain {
+		t.Errorf("allowed domains: %+v, %v", c.AllowedDomains, err)
+	}
+	if c, err := parse(t, "--oidc-issuer", "https://accounts.google.com", "--oidc-client-id", "x", "--oidc-client-secret-file", sec,
+		"--oidc-allowed-domains", "example.com"); err != nil || !c.RequireHostedDomain {
+		t.Errorf("google with allowed domains: hd not required (%v)", err)
 	}
 
 	// http is fine for a provider on this machine (tests, a local Keycloak).

@@ -26,6 +26,9 @@ type Identity struct {
 	Department    string
 	HasDepartment bool
 	Groups        []string
+	// HostedDomain is Google's "hd" claim (the Workspace domain); "" when
+	// the provider sent none.
+	HostedDomain string
 }
 
 // Account is what the store holds about an existing account, as far as the
@@ -95,6 +98,7 @@ const (
 	CodeEmailMissing    = "oidc_email_missing"
 	CodeInvalidIdentity = "oidc_invalid_identity"
 	CodeInvalidName     = "invalid_name"
+	CodeDomainRefused   = "oidc_domain_not_allowed"
 )
 
 // Name and department length limits in characters, as for registration.
@@ -117,6 +121,12 @@ const (
 func (c Config) Decide(id Identity, k Known) (Decision, error) {
 	if id.Subject == "" || id.Issuer == "" || len(id.Subject) > 255 {
 		return Decision{}, errs.New(errs.Invalid, CodeInvalidIdentity, "The identity provider sent no usable subject.")
+	}
+	if !c.domainAllowed(id) {
+		// Checked before the account lookup's outcome, so an account that
+		// exists does not sign in from a foreign domain either.
+		return Decision{}, errs.New(errs.Forbidden, CodeDomainRefused,
+			"This sign-in is not from your organisation's accounts. Sign in with your work account, or ask the administrator.")
 	}
 	email := normalizeEmail(id.Email)
 	name, dept, err := cleanProfile(id.Name, id.Department)

@@ -194,3 +194,43 @@ func TestDecideInvariants(t *testing.T) {
 		t.Fatalf("only %d combinations ran", n)
 	}
 }
+
+// TestDecideAllowedDomains: with --oidc-allowed-domains only verified
+// emails at those domains sign in, bound accounts included; with Google
+// the hosted-domain claim must match as well.
+func TestDecideAllowedDomains(t *testing.T) {
+	c := Config{AllowedDomains: []string{"example.com", "example.de"}}
+	google := Config{AllowedDomains: []string{"example.com"}, RequireHostedDomain: true}
+	alice := Identity{Issuer: iss, Subject: "sub-alice", Email: "Alice@Example.com", EmailVerified: true, Name: "Alice"}
+	with := func(f func(*Identity)) Identity { id := alice; f(&id); return id }
+	bound := &Account{ID: 7, Email: "alice@gmail.test", Name: "Alice", Role: RoleEmployee, Active: true, Issuer: iss, Subject: "sub-alice"}
+	tests := []struct {
+		name string
+		c    Config
+		id   Identity
+		k    Known
+		ok   bool
+	}{
+		{"allowed domain", c, alice, Known{}, true},
+		{"second allowed domain", c, with(func(i *Identity) { i.Email = "max@example.de" }), Known{}, true},
+		{"other domain", c, with(func(i *Identity) { i.Email = "alice@gmail.test" }), Known{}, false},
+		{"subdomain is another domain", c, with(func(i *Identity) { i.Email = "alice@evil.example.com" }), Known{}, false},
+		{"unverified email", c, with(func(i *Identity) { i.EmailVerified = false }), Known{}, false},
+		{"no email", c, with(func(i *Identity) { i.Email = "" }), Known{}, false},
+		{"bound account from another domain", c, with(func(i *Identity) { i.Email = "alice@gmail.test" }), Known{BySubject: bound}, false},
+		{"hd sent and allowed", c, with(func(i *Identity) { i.HostedDomain = "example.com" }), Known{}, true},
+		{"hd sent and foreign", c, with(func(i *Identity) { i.HostedDomain = "other.test" }), Known{}, false},
+		{"google: hd matches", google, with(func(i *Identity) { i.HostedDomain = "Example.com" }), Known{}, true},
+		{"google: consumer account with a company address", google, alice, Known{}, false},
+		{"no list: any domain", Config{}, with(func(i *Identity) { i.Email = "alice@gmail.test"; i.EmailVerified = false }), Known{}, true},
+	}
+	for _, tt := range tests {
+		_, err := tt.c.Decide(tt.id, tt.k)
+		if tt.ok && err != nil {
+			t.Errorf("%s: refused: %v", tt.name, err)
+		}
+		if !tt.ok && (errs.KindOf(err) != errs.Forbidden || errs.As(err).Code != CodeDomainRefused) {
+			t.Errorf("%s: %v, want %s", tt.name, err, CodeDomainRefused)
+		}
+	}
+}

@@ -601,3 +601,26 @@ func TestPKCE(t *testing.T) {
 		t.Fatalf("wrong verifier: %v", err)
 	}
 }
+
+// TestSignInHostedDomainClaim: the provider's "hd" claim reaches the
+// decision; with --oidc-allowed-domains a foreign hosted domain or email
+// domain is refused through the whole flow.
+func TestSignInHostedDomainClaim(t *testing.T) {
+	k, p := newKipassSide(t, "", func(f *Flags) { f.AllowedDomains = "example.com" })
+	staff := person("u-staff", "Sara", "Staff", "sara@example.com", true)
+	staff.Extra = map[string]any{"hd": "example.com"}
+	p.addUser(staff)
+	foreign := person("u-foreign", "Fritz", "Fremd", "fritz@example.com", true)
+	foreign.Extra = map[string]any{"hd": "other.test"}
+	p.addUser(foreign)
+	p.addUser(person("u-private", "Paul", "Privat", "paul@private.test", true))
+
+	if o := k.signIn(browser(t), "u-staff", ""); o.Status != 200 || o.Action != Create {
+		t.Fatalf("staff: %+v", o)
+	}
+	for _, sub := range []string{"u-foreign", "u-private"} {
+		if o := k.signIn(browser(t), sub, ""); o.Status != 403 || o.Error.Code != CodeDomainRefused {
+			t.Errorf("%s: %+v", sub, o)
+		}
+	}
+}
