@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 )
 
 var generatedAt = time.Date(2025, 3, 4, 13, 5, 0, 0, time.FixedZone("CET", 3600))
@@ -569,5 +575,41 @@ func TestNoOrphanRow(t *testing.T) {
 		if total != n {
 			t.Fatalf("%d rows: %d printed", n, total)
 		}
+	}
+}
+
+// TestHyphenIsAHyphen: "-" in names prints with the hyphen glyph, not the
+// Go fonts' wide minus sign. Measured from outside: pdftotext's word boxes
+// come from the widths the PDF declares, so "Ida-Ida" is wider than
+// "IdaIda" by exactly the hyphen's advance.
+func TestHyphenIsAHyphen(t *testing.T) {
+	r := sample("de", 0)
+	r.Rows = []Row{{Name: "IdaIda", Department: "X", Status: notStarted}, {Name: "Ida-Ida", Department: "X", Status: notStarted}}
+	pdf, _ := renderPDF(t, r)
+	width := map[string]float64{}
+	for _, ws := range pageWords(t, pdf) {
+		for _, w := range ws {
+			if w.text == "IdaIda" || w.text == "Ida-Ida" {
+				width[w.text] = w.x1 - w.x0
+			}
+		}
+	}
+	if width["IdaIda"] == 0 || width["Ida-Ida"] == 0 {
+		t.Fatalf("names not found: %v", width)
+	}
+	f, err := sfnt.Parse(goregular.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf sfnt.Buffer
+	em := func(r rune) float64 {
+		gi, _ := f.GlyphIndex(&buf, r)
+		adv, _ := f.GlyphAdvance(&buf, gi, fixed.I(1000), font.HintingNone)
+		return float64(adv) / 64 / 1000
+	}
+	size := width["IdaIda"] / (2 * (em('I') + em('d') + em('a')))
+	got := (width["Ida-Ida"] - width["IdaIda"]) / size
+	if hyphen, minus := em('\u00ad'), em('-'); math.Abs(got-hyphen) > 0.02 || math.Abs(got-minus) < 0.02 {
+		t.Errorf("'-' is %.3f em wide; the hyphen glyph is %.3f em, the minus sign %.3f em", got, hyphen, minus)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/goregular"
+
+	"kipass/certificates"
 )
 
 // The page: A4 portrait, in millimetres.
@@ -100,9 +102,11 @@ func newDoc(r Report) *doc {
 	// gofpdf writes into the font bytes it is given while it subsets them
 	// (utf8FontFile.getMetrics appends to a slice of the font), which
 	// would change the shared gofont variables and with them every later
-	// PDF in the process. Each report gets its own copies.
-	f.AddUTF8FontFromBytes(sans, "", bytes.Clone(goregular.TTF))
-	f.AddUTF8FontFromBytes(sans, "B", bytes.Clone(gobold.TTF))
+	// PDF in the process. Each report gets its own copies, in which "-"
+	// is the hyphen rather than the Go fonts' wide minus sign (a name like
+	// "Groß-Müller" would look like a dash otherwise).
+	f.AddUTF8FontFromBytes(sans, "", certificates.WithTrueHyphen(goregular.TTF))
+	f.AddUTF8FontFromBytes(sans, "B", certificates.WithTrueHyphen(gobold.TTF))
 	f.AddUTF8FontFromBytes(mono, "", bytes.Clone(gomono.TTF))
 
 	d := &doc{f: f, r: r, w: w, depts: make(map[string]string)}
