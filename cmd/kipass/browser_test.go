@@ -258,7 +258,7 @@ func TestBrowserReadModuleAndQuiz(t *testing.T) {
 		t.Fatalf("pass text %q", got)
 	}
 	must(t, chromedp.Do(ctx, chromedp.Navigate(s.url+"/courses/ki-am-arbeitsplatz"), chromedp.WaitVisible(chromedp.CSS(`.module-item.done`))))
-	if got := text(ctx, t, ".progress-card p"); !strings.HasPrefix(got, "1 of 8 modules passed.") {
+	if got := text(ctx, t, ".progress-card p"); !strings.HasPrefix(got, "1 of 8 modules passed · ") {
 		t.Fatalf("progress %q", got)
 	}
 	// Every page, script, stylesheet and image came from kipass itself, and
