@@ -78,25 +78,55 @@ collect:
 			break collect
 		}
 	}
-	results := make([]error, len(batch))
-	finish := func(err error) {
-		for i, r := range batch {
-			if err != nil {
-				r.done <- err
-			} else {
+	db.commitBatch(batch)
+}
+
+// commitBatch runs the batch in one transaction and answers every caller.
+// When a request ends while its statement runs, SQLite interrupts the
+// statement and rolls back the whole transaction, its neighbours' work
+// included; nothing of the batch is then committed, so the requests still
+// waiting are run again without the ended ones, rather than all failing.
+func (db *DB) commitBatch(batch []writeReq) {
+	for len(batch) > 0 {
+		if len(batch) == 1 { // nothing to share: a plain transaction
+			r := batch[0]
+			r.done <- db.runTx(r.ctx, r.fn, r.notify)
+			return
+		}
+		results, beforeCommit, err := db.tryBatch(batch)
+		if err == nil {
+			for i, r := range batch {
 				r.done <- results[i]
 			}
+			return
 		}
+		var live []writeReq
+		for _, r := range batch {
+			if beforeCommit && r.ctx.Err() != nil {
+				r.done <- r.ctx.Err()
+			} else {
+				live = append(live, r)
+			}
+		}
+		if len(live) == len(batch) { // not caused by an ended request
+			for _, r := range batch {
+				r.done <- err
+			}
+			return
+		}
+		batch = live
 	}
-	if len(batch) == 1 { // nothing to share: a plain transaction
-		r := batch[0]
-		finish(db.runTx(r.ctx, r.fn, r.notify))
-		return
-	}
+}
+
+// tryBatch runs the batch's transactions, each in its own savepoint, in
+// one transaction and commits it. It returns each transaction's outcome,
+// or an error for the batch as a whole; beforeCommit tells that the batch
+// failed before its commit was attempted (so nothing of it was committed).
+func (db *DB) tryBatch(batch []writeReq) (results []error, beforeCommit bool, err error) {
+	results = make([]error, len(batch))
 	tx, err := db.write.BeginTx(context.Background(), nil)
 	if err != nil {
-		finish(err)
-		return
+		return nil, true, err
 	}
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -105,25 +135,21 @@ collect:
 		}
 		if _, err := tx.Exec("SAVEPOINT w"); err != nil {
 			tx.Rollback()
-			finish(fmt.Errorf("store: write batch: %w", err))
-			return
+			return nil, true, fmt.Errorf("store: write batch: %w", err)
 		}
 		if results[i] = r.fn(tx); results[i] != nil {
 			if _, err := tx.Exec("ROLLBACK TO w"); err != nil {
 				tx.Rollback()
-				finish(fmt.Errorf("store: write batch: %w", err))
-				return
+				return nil, true, fmt.Errorf("store: write batch: %w", err)
 			}
 		}
 		if _, err := tx.Exec("RELEASE w"); err != nil {
 			tx.Rollback()
-			finish(fmt.Errorf("store: write batch: %w", err))
-			return
+			return nil, true, fmt.Errorf("store: write batch: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		finish(fmt.Errorf("store: write batch: %w", err))
-		return
+		return nil, false, fmt.Errorf("store: write batch: %w", err)
 	}
-	finish(nil)
+	return results, false, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Write transactions that arrive together are committed together, and
@@ -108,4 +109,73 @@ func BenchmarkParallelWrites(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A write whose request ends while its statement runs is interrupted, and
+// SQLite then rolls back the whole shared transaction. The writes batched
+// with it must not pay for that: they are run again without it, and each
+// caller gets its own outcome.
+func TestGroupCommitSurvivesAnInterruptedNeighbour(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Postgres() {
+		t.Skip("group commit is SQLite's")
+	}
+	if err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE batch_probe (n INTEGER PRIMARY KEY)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(n int) func(*sql.Tx) error {
+		return func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO batch_probe (n) VALUES (?)`, n)
+			return err
+		}
+	}
+	slowCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	slow := func(tx *sql.Tx) error {
+		go func() { time.Sleep(30 * time.Millisecond); cancel() }()
+		// Long enough to be running when its context ends.
+		_, err := tx.ExecContext(slowCtx, `INSERT INTO batch_probe (n)
+			WITH RECURSIVE c(x) AS (SELECT 1000 UNION ALL SELECT x + 1 FROM c WHERE x < 50000000) SELECT x FROM c`)
+		return err
+	}
+	reqs := []writeReq{
+		{ctx: ctx, fn: insert(1), done: make(chan error, 1)},
+		{ctx: slowCtx, fn: slow, done: make(chan error, 1)},
+		{ctx: ctx, fn: insert(3), done: make(chan error, 1)},
+	}
+	db.commitBatch(reqs)
+	for i, r := range reqs {
+		err := <-r.done
+		if i == 1 {
+			if err == nil {
+				t.Errorf("the interrupted write reports success")
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("write %d failed with its neighbour: %v", i, err)
+		}
+	}
+	var got []int
+	rows, err := db.read.QueryContext(ctx, `SELECT n FROM batch_probe ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int
+		rows.Scan(&n)
+		got = append(got, n)
+	}
+	if len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Errorf("rows after the batch: %d rows, first %v (want exactly 1 and 3)", len(got), got[:min(len(got), 3)])
+	}
 }
