@@ -156,7 +156,10 @@ func testGracefulShutdown(t *testing.T, bin string) {
 	for {
 		c, err := net.DialTimeout("tcp", p.addr, time.Second)
 		if err != nil {
-			if !errors.Is(err, syscall.ECONNREFUSED) {
+			// Refused, or reset when the listener closed during the
+			// handshake (seen on a loaded machine): either way the
+			// server no longer takes new connections.
+			if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ECONNRESET) {
 				t.Fatalf("dial after SIGTERM: %v, want connection refused", err)
 			}
 			break
