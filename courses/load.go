@@ -219,6 +219,10 @@ func (l *loader) course(dir string) *Course {
 		case listed[id]:
 			o.errorf(item.Line, "modules: %s listed twice", id)
 			continue
+		case ReservedModuleID(id):
+			o.errorf(item.Line, "modules: %s is reserved for the course's own pages (/courses/COURSE/%s); rename the module", id, id)
+			allPools = false
+			continue
 		}
 		listed[id] = true
 		if info, err := fs.Stat(l.fsys, path.Join(dir, id)); err != nil || !info.IsDir() {

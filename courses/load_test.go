@@ -135,6 +135,9 @@ func TestBrokenFixtures(t *testing.T) {
 			"testkurs/course.yaml:10: module geist is listed but the folder testkurs/geist/ does not exist",
 			"testkurs/course.yaml:8: folder testkurs/ki-werkzeuge/ is not listed in modules",
 		}},
+		{"reserved-id", []string{
+			"testkurs/course.yaml:11: modules: next is reserved for the course's own pages (/courses/COURSE/next); rename the module",
+		}},
 		{"front-matter", []string{
 			`testkurs/passwoerter/de.md:2: id "passwort" does not match the folder name "passwoerter"`,
 			"testkurs/passwoerter/de.md:4: minutes must be at least 1, is 0",

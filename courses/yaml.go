@@ -153,6 +153,16 @@ func (o *obj) id(key string) string {
 
 var validID = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
+// ReservedModuleID reports whether id names one of a course's own pages
+// under /courses/COURSE/ (the exam, the next step), so no module may use it.
+func ReservedModuleID(id string) bool {
+	switch id {
+	case "exam", "next":
+		return true
+	}
+	return false
+}
+
 // intMin returns the whole-number value of key (required), reporting values
 // below lowest and, when highest > 0, above highest; line is where it stands.
 func (o *obj) intMin(key string, lowest, highest int) (n, line int) {
