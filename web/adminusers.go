@@ -255,7 +255,7 @@ func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	s.statusCache.drop()
 	s.log.Info("account erased by an administrator", "by_user_id", admin.ID, "kept_certificates", keep)
 	s.setFlash(c, flash("flash.account_erased"))
-	return c.Redirect("/admin#users", fiber.StatusSeeOther)
+	return c.Redirect("/admin", fiber.StatusSeeOther)
 }
 
 type importView struct {

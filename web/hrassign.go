@@ -70,7 +70,8 @@ func (s *server) assignForm(c *fiber.Ctx) error {
 		return err
 	}
 	s.setFlash(c, flash("flash.assigned"))
-	return c.Redirect("/hr?course="+url.QueryEscape(a.CourseID)+"#assignments", fiber.StatusSeeOther)
+	return c.Redirect("/hr?course="+url.QueryEscape(a.CourseID), fiber.StatusSeeOther) // the flash is at the top
+
 }
 
 func (s *server) unassignForm(c *fiber.Ctx) error {
@@ -78,5 +79,5 @@ func (s *server) unassignForm(c *fiber.Ctx) error {
 		return err
 	}
 	s.setFlash(c, flash("flash.unassigned"))
-	return c.Redirect("/hr#assignments", fiber.StatusSeeOther)
+	return c.Redirect("/hr", fiber.StatusSeeOther)
 }

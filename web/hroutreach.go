@@ -97,7 +97,7 @@ func backToView(c *fiber.Ctx) string {
 			v.Set(k, x)
 		}
 	}
-	return "/hr?" + v.Encode() + "#people"
+	return "/hr?" + v.Encode() // no anchor: the flash is at the top of the page
 }
 
 // resendInvitesForm resends invitations from the dashboard: by email (back

@@ -96,7 +96,7 @@ func TestIrreversibleActionsNeedConfirmation(t *testing.T) {
 	if _, err := a.db.UserByID(ctx, u.ID); err != nil {
 		t.Fatal("erased without confirmation")
 	}
-	if r := admin.post(path+"/erase", url.Values{"password": {"correct horse battery"}, "certificates": {"keep"}, "confirm": {"yes"}}); r.status != 303 || r.header.Get("Location") != "/admin#users" {
+	if r := admin.post(path+"/erase", url.Values{"password": {"correct horse battery"}, "certificates": {"keep"}, "confirm": {"yes"}}); r.status != 303 || r.header.Get("Location") != "/admin" {
 		t.Fatalf("erase: %d %q", r.status, r.header.Get("Location"))
 	}
 	if page := admin.get("/admin?lang=en"); !strings.Contains(page.body, "The account has been erased.") {
