@@ -251,9 +251,6 @@ func (a *App) CreateAccount(ctx context.Context, r auth.Registration, role strin
 	if err := r.Clean(); err != nil {
 		return 0, err
 	}
-	if err := a.registrationDepartment(ctx, r.Department); err != nil {
-		return 0, err
-	}
 	hash, err := a.hasher.Hash(ctx, r.Password)
 	if err != nil {
 		return 0, err
