@@ -117,10 +117,10 @@ func TestAdminManagesAccounts(t *testing.T) {
 	}
 
 	// Erasure by an admin: needs the admin's password; leaves nothing.
-	if r := admin.post(userPath+"/erase", url.Values{"password": {"wrong"}, "certificates": {"keep"}}); r.status != 400 {
+	if r := admin.post(userPath+"/erase", url.Values{"password": {"wrong"}, "certificates": {"keep"}, "confirm": {"yes"}}); r.status != 400 {
 		t.Fatalf("erase with a wrong password: %d", r.status)
 	}
-	if r := admin.post(userPath+"/erase", url.Values{"password": {"correct horse battery"}, "certificates": {"revoke"}}); r.status != 303 {
+	if r := admin.post(userPath+"/erase", url.Values{"password": {"correct horse battery"}, "certificates": {"revoke"}, "confirm": {"yes"}}); r.status != 303 {
 		t.Fatalf("erase: %d %s", r.status, r.body)
 	}
 	if _, err := a.db.UserByID(context.Background(), u.ID); err == nil {

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"net/url"
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/internal/app"
@@ -86,11 +83,10 @@ func (s *server) apiMergeDepartments(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"moved": moved})
 }
 
-// departmentsView is the admin page of the list.
+// departmentsView is the admin page of the list. What a form did is said
+// by the flash on the page after the redirect.
 type departmentsView struct {
-	List   []app.DepartmentInfo
-	Notice string
-	Moved  int
+	List []app.DepartmentInfo
 }
 
 func (s *server) adminDepartmentsPage(c *fiber.Ctx) error {
@@ -102,8 +98,7 @@ func (s *server) renderDepartments(c *fiber.Ctx, status int, f *form) error {
 	if err != nil {
 		return err
 	}
-	v := departmentsView{List: list, Notice: c.Query("done")}
-	v.Moved, _ = strconv.Atoi(c.Query("moved"))
+	v := departmentsView{List: list}
 	return s.render(c, status, "admin_departments", "admin.departments", f, v)
 }
 
@@ -120,6 +115,11 @@ func (s *server) departmentForm(c *fiber.Ctx) error {
 	case "rename":
 		err = s.app.RenameDepartment(ctx, by, c.FormValue("from"), c.FormValue("to"))
 	case "merge":
+		if !confirmed(c) {
+			f := notConfirmed()
+			f.Values = map[string]string{"op": done, "from": c.FormValue("from"), "into": c.FormValue("into")}
+			return s.renderDepartments(c, fiber.StatusBadRequest, f)
+		}
 		moved, err = s.app.MergeDepartments(ctx, by, []app.Merge{{From: c.FormValue("from"), Into: c.FormValue("into")}})
 	default:
 		err = errs.Field("op", "invalid")
@@ -132,5 +132,13 @@ func (s *server) departmentForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/admin/departments?done="+url.QueryEscape(done)+"&moved="+strconv.Itoa(moved), fiber.StatusSeeOther)
+	switch done {
+	case "create":
+		s.setFlash(c, flash("flash.department_created"))
+	case "rename":
+		s.setFlash(c, flash("flash.department_renamed"))
+	case "merge":
+		s.setFlash(c, flash("flash.department_merged", moved))
+	}
+	return c.Redirect("/admin/departments", fiber.StatusSeeOther)
 }

@@ -97,7 +97,7 @@ func TestDepartmentsAsData(t *testing.T) {
 	}
 	// The form says why a merge into itself is refused.
 	b := a.staffBrowserLogin("admin@example.com")
-	page := b.post("/admin/departments?lang=en", url.Values{"op": {"merge"}, "from": {"Lager"}, "into": {"Lager"}})
+	page := b.post("/admin/departments?lang=en", url.Values{"op": {"merge"}, "from": {"Lager"}, "into": {"Lager"}, "confirm": {"yes"}})
 	if page.status != 400 || !strings.Contains(page.body, "cannot be merged into itself") {
 		t.Fatalf("merge form into itself: %d", page.status)
 	}

@@ -25,6 +25,7 @@ type adminUsersView struct {
 	Departments         []string
 	Roles               []string
 	Created             *inviteLink // shown once after creating an account
+	Checklist           *checklist  // getting started
 }
 
 type inviteLink struct {
@@ -60,6 +61,9 @@ func (s *server) renderAdminUsers(c *fiber.Ctx, status int, f *form, created *in
 		v.NextHref = link(v.Page + 1)
 	}
 	if v.Departments, err = s.app.Departments(c.UserContext()); err != nil {
+		return err
+	}
+	if v.Checklist, err = s.onboardingChecklist(c); err != nil {
 		return err
 	}
 	return s.render(c, status, "admin", "admin.title", f, v)
@@ -202,7 +206,8 @@ func (s *server) updateUserForm(c *fiber.Ctx) error {
 		return err
 	}
 	s.sessions.dropUser(id)
-	return c.Redirect("/admin/users/"+itoa(id)+"?saved=1", fiber.StatusSeeOther)
+	s.setFlash(c, flash("flash.account_saved"))
+	return c.Redirect("/admin/users/"+itoa(id), fiber.StatusSeeOther)
 }
 
 // resetUserForm makes a one-time password-reset link and shows it once.
@@ -222,8 +227,8 @@ func (s *server) resetUserForm(c *fiber.Ctx) error {
 }
 
 // eraseUserForm erases an account for a request received by other means;
-// the admin confirms with their own password and chooses what happens to
-// the certificates.
+// the admin ticks that they understand it cannot be undone, confirms with
+// their own password and chooses what happens to the certificates.
 func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	id, err := userID(c)
 	if err != nil {
@@ -232,6 +237,9 @@ func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	admin := currentUser(c)
 	if id == admin.ID {
 		return s.renderAdminUser(c, fiber.StatusConflict, &form{Message: "admin.erase_self"}, "")
+	}
+	if !confirmed(c) {
+		return s.renderAdminUser(c, fiber.StatusBadRequest, notConfirmed(), "")
 	}
 	keep := c.FormValue("certificates") != "revoke"
 	err = s.app.Erase(c.UserContext(), *admin, id, c.FormValue("password"), keep)
@@ -246,7 +254,8 @@ func (s *server) eraseUserForm(c *fiber.Ctx) error {
 	s.sessions.dropUser(id)
 	s.statusCache.drop()
 	s.log.Info("account erased by an administrator", "by_user_id", admin.ID, "kept_certificates", keep)
-	return c.Redirect("/admin?erased=1#users", fiber.StatusSeeOther)
+	s.setFlash(c, flash("flash.account_erased"))
+	return c.Redirect("/admin", fiber.StatusSeeOther)
 }
 
 type importView struct {

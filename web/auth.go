@@ -209,7 +209,33 @@ func (s *server) registerPage(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "register", "register.title", nil, s.cfg.Registration)
+	v, err := s.registerView(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "register", "register.title", nil, v)
+}
+
+// registerView is the registration page: whether it is open and the
+// admin-kept departments to pick from (none listed: no department field).
+type registerView struct {
+	Open        bool
+	Departments []string
+}
+
+func (s *server) registerView(c *fiber.Ctx) (registerView, error) {
+	v := registerView{Open: s.cfg.Registration}
+	if !v.Open {
+		return v, nil
+	}
+	list, err := s.app.DepartmentList(c.UserContext())
+	if err != nil {
+		return v, err
+	}
+	for _, d := range list {
+		v.Departments = append(v.Departments, d.Name)
+	}
+	return v, nil
 }
 
 // formErrors turns a validation error into a form to show again; other
@@ -235,11 +261,19 @@ func (s *server) registerForm(c *fiber.Ctx) error {
 	values := map[string]string{"name": r.Name, "email": r.Email, "department": r.Department}
 	id, err := s.register(c, &r)
 	if err != nil {
+		unknownDept := errs.As(err) != nil && errs.As(err).Code == "unknown_department"
 		f, err := formErrors(err, values)
 		if err != nil {
 			return err
 		}
-		return s.render(c, fiber.StatusBadRequest, "register", "register.title", f, s.cfg.Registration)
+		if unknownDept { // the registration's own words: the assignment's would speak of people in it
+			f.Errors["department"], f.Message = "unknown_registration_department", "register.unknown_department"
+		}
+		v, err := s.registerView(c)
+		if err != nil {
+			return err
+		}
+		return s.render(c, fiber.StatusBadRequest, "register", "register.title", f, v)
 	}
 	if _, _, err := s.startSession(c, id, app.SessionBrowser); err != nil {
 		return err

@@ -16,9 +16,10 @@ import (
 )
 
 // allowedCookies are the only cookies kipass may ever set: the session, the
-// CSRF token (the language lives on the account, not in a cookie). Over
+// CSRF token and the one-time flash message (the language lives on the
+// account, not in a cookie). Over
 // https they carry the __Host- prefix.
-var allowedCookies = []string{"kipass_session", "kipass_csrf"}
+var allowedCookies = []string{"kipass_session", "kipass_csrf", "kipass_flash"}
 
 // publicCacheable are the routes whose responses may be cached although the
 // caller is logged in: they hold nothing personal.

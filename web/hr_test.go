@@ -78,6 +78,8 @@ func TestAssignmentsMakeOverdue(t *testing.T) {
 	a.setClock(func() time.Time { return now })
 	hr := a.makeUser("hr@example.com", store.RoleHR)
 	b := a.browser()
+	a.listDepartment("Vertrieb")
+	a.listDepartment("IT")
 	b.post("/register", url.Values{"name": {"Vera"}, "email": {"vera@example.com"}, "password": {"correct horse battery"}, "department": {"Vertrieb"}})
 	b2 := a.browser()
 	b2.post("/register", url.Values{"name": {"Ines"}, "email": {"ines@example.com"}, "password": {"correct horse battery"}, "department": {"IT"}})

@@ -69,12 +69,15 @@ func (s *server) assignForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/hr?course="+url.QueryEscape(a.CourseID)+"&assigned=1#assignments", fiber.StatusSeeOther)
+	s.setFlash(c, flash("flash.assigned"))
+	return c.Redirect("/hr?course="+url.QueryEscape(a.CourseID), fiber.StatusSeeOther) // the flash is at the top
+
 }
 
 func (s *server) unassignForm(c *fiber.Ctx) error {
 	if err := s.deleteAssignment(c); err != nil {
 		return err
 	}
-	return c.Redirect("/hr#assignments", fiber.StatusSeeOther)
+	s.setFlash(c, flash("flash.unassigned"))
+	return c.Redirect("/hr", fiber.StatusSeeOther)
 }

@@ -88,18 +88,16 @@ func outreachForm(c *fiber.Ctx) outreachIn {
 	return in
 }
 
-// backToView is the dashboard with the view's filters and a notice.
-func backToView(c *fiber.Ctx, notice ...string) string {
+// backToView is the dashboard with the view's filters (what was done is
+// said by the flash).
+func backToView(c *fiber.Ctx) string {
 	v := url.Values{}
 	for _, k := range []string{"course", "department", "status", "q"} {
 		if x := c.FormValue("v_" + k); x != "" {
 			v.Set(k, x)
 		}
 	}
-	for i := 0; i+1 < len(notice); i += 2 {
-		v.Set(notice[i], notice[i+1])
-	}
-	return "/hr?" + v.Encode() + "#people"
+	return "/hr?" + v.Encode() // no anchor: the flash is at the top of the page
 }
 
 // resendInvitesForm resends invitations from the dashboard: by email (back
@@ -108,14 +106,16 @@ func backToView(c *fiber.Ctx, notice ...string) string {
 func (s *server) resendInvitesForm(c *fiber.Ctx) error {
 	in := outreachForm(c)
 	if !in.All && len(in.UserIDs) == 0 {
-		return c.Redirect(backToView(c, "invited", "0"), fiber.StatusSeeOther)
+		s.setFlash(c, flash("flash.nobody_selected"))
+		return c.Redirect(backToView(c), fiber.StatusSeeOther)
 	}
 	res, err := s.app.ResendInvites(c.UserContext(), *currentUser(c), in.selection())
 	if err != nil {
 		return err
 	}
 	if len(res.Links) == 0 {
-		return c.Redirect(backToView(c, "invited", strconv.Itoa(len(res.Emailed)), "skipped", strconv.Itoa(len(res.Skipped))), fiber.StatusSeeOther)
+		s.setFlash(c, countFlashes(flash("flash.invited", len(res.Emailed)), flash("flash.invite_skipped", len(res.Skipped)))...)
+		return c.Redirect(backToView(c), fiber.StatusSeeOther)
 	}
 	lang := langOf(c)
 	var body strings.Builder
@@ -139,25 +139,29 @@ func (s *server) resendInvitesForm(c *fiber.Ctx) error {
 func (s *server) sendRemindersForm(c *fiber.Ctx) error {
 	in := outreachForm(c)
 	if !in.All && len(in.UserIDs) == 0 {
-		return c.Redirect(backToView(c, "reminded", "0"), fiber.StatusSeeOther)
+		s.setFlash(c, flash("flash.nobody_selected"))
+		return c.Redirect(backToView(c), fiber.StatusSeeOther)
 	}
 	res, err := s.app.SendReminders(c.UserContext(), *currentUser(c), in.selection())
 	if err != nil {
 		return err
 	}
-	return c.Redirect(backToView(c, "reminded", strconv.Itoa(len(res.Sent)), "today", strconv.Itoa(len(res.RemindedToday)),
-		"none", strconv.Itoa(len(res.NothingOpen))), fiber.StatusSeeOther)
+	s.setFlash(c, countFlashes(flash("flash.reminded", len(res.Sent)), flash("flash.reminded_today", len(res.RemindedToday)),
+		flash("flash.nothing_open", len(res.NothingOpen)))...)
+	return c.Redirect(backToView(c), fiber.StatusSeeOther)
 }
 
-// outreachNotice is what the dashboard says after a send.
-type outreachNotice struct {
-	Invited, Skipped, Reminded, Today, None int
-	Shown                                   bool
-}
-
-func readOutreachNotice(c *fiber.Ctx) outreachNotice {
-	n := func(k string) int { v, _ := strconv.Atoi(c.Query(k)); return max(v, 0) }
-	o := outreachNotice{Invited: n("invited"), Skipped: n("skipped"), Reminded: n("reminded"), Today: n("today"), None: n("none")}
-	o.Shown = c.Query("invited") != "" || c.Query("reminded") != ""
-	return o
+// countFlashes keeps the messages whose count is not zero; when none is
+// left, it says that nobody was concerned.
+func countFlashes(msgs ...flashMsg) []flashMsg {
+	var out []flashMsg
+	for _, m := range msgs {
+		if len(m.Args) > 0 && m.Args[0] > 0 {
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, flash("flash.nobody_selected"))
+	}
+	return out
 }

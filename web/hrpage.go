@@ -138,10 +138,9 @@ type hrView struct {
 	Assignments   []assignmentView
 	Limited       []string // the HR account's departments, when limited
 	Message       string
-	Notice        outreachNotice // after sending invitations or reminders
-	MailOn        bool           // a mail server is configured
-	OverdueTotal  int            // overdue people in the view (course, department, search)
-	PastDue       bool           // the assignment form's due date is in the past: ask to confirm
+	MailOn        bool // a mail server is configured
+	OverdueTotal  int  // overdue people in the view (course, department, search)
+	PastDue       bool // the assignment form's due date is in the past: ask to confirm
 }
 
 type courseOption struct{ ID, Title string }
@@ -171,7 +170,7 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 	cat := s.catalog()
 	v := &hrView{AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup,
 		Statuses: []string{reports.Invited, reports.NotStarted, reports.InProgress, reports.Passed, reports.Expired, reports.Overdue},
-		Notice:   readOutreachNotice(c), MailOn: s.cfg.MailConfigured}
+		MailOn:   s.cfg.MailConfigured}
 	for _, co := range cat.Courses {
 		v.Courses = append(v.Courses, courseOption{ID: co.ID, Title: co.Title.Get(lang)})
 	}

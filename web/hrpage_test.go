@@ -11,17 +11,32 @@ import (
 	"strings"
 	"testing"
 
+	"kipass/internal/errs"
 	"kipass/internal/store"
 )
 
 // employee registers an account in a department and returns its API token.
 func (a *testApp) employee(name, email, dept string) string {
 	a.t.Helper()
+	a.listDepartment(dept)
 	r := a.do(req{method: "POST", path: "/api/v1/register", json: map[string]any{"name": name, "email": email, "password": "correct horse battery", "department": dept}})
 	if r.status != 201 {
 		a.t.Fatalf("register %s: %d %s", email, r.status, r.body)
 	}
 	return a.login(email)
+}
+
+// listDepartment puts a department on the admin-kept list, which
+// self-registration picks from (a listed one stays).
+func (a *testApp) listDepartment(name string) {
+	a.t.Helper()
+	if name == "" {
+		return
+	}
+	err := a.db.CreateDepartment(context.Background(), name, store.Actor{Role: store.RoleAdmin})
+	if e := errs.As(err); err != nil && (e == nil || e.Code != "department_exists") {
+		a.t.Fatal(err)
+	}
 }
 
 func (a *testApp) login(email string, password ...string) string {

@@ -159,7 +159,7 @@ func (s *server) requirePageUser(c *fiber.Ctx) error {
 // sent with a POST (the navigation's language button, the login form) is
 // also saved on the account; a GET never writes to the database, it only
 // shows that page in the language asked for. No cookie is set for it:
-// kipass sets only the session and CSRF cookies (see docs/PRIVACY.md).
+// kipass sets only the session, CSRF and flash cookies (see docs/PRIVACY.md).
 func (s *server) language(c *fiber.Ctx) error {
 	q := c.Query("lang")
 	post := c.Method() == fiber.MethodPost

@@ -36,6 +36,8 @@ func TestNamesRefuseHiddenCharacters(t *testing.T) {
 	a := newTestApp(t, nil)
 	ctx := context.Background()
 	admin := a.staffBrowser("ada@example.com", store.RoleAdmin)
+	a.listDepartment("Sales")
+	a.listDepartment("Mi\u200cz")
 	target, _ := a.db.UserByEmail(ctx, "ada@example.com")
 	a.makeUser("hr@example.com", store.RoleHR)
 	hrUser, _ := a.db.UserByEmail(ctx, "hr@example.com")

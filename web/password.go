@@ -144,5 +144,6 @@ func (s *server) reissueForm(c *fiber.Ctx) error {
 		return err
 	}
 	s.statusCache.drop()
+	s.setFlash(c, flash("flash.certificate_reissued"))
 	return c.Redirect("/admin/certificates?reissued="+id, fiber.StatusSeeOther)
 }

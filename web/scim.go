@@ -155,9 +155,13 @@ func (s *server) revokeSCIMTokenForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !confirmed(c) {
+		return s.renderSCIMAdmin(c, fiber.StatusBadRequest, scimPage{}, notConfirmed())
+	}
 	if err := s.scimUC.RevokeToken(c.UserContext(), *currentUser(c), id); err != nil {
 		return err
 	}
+	s.setFlash(c, flash("flash.scim_token_revoked"))
 	return c.Redirect("/admin/scim", fiber.StatusSeeOther)
 }
 

@@ -55,7 +55,7 @@ func newSCIMApp(t *testing.T) *testApp {
 	return ta
 }
 
-var regexpToken = regexp.MustCompile(`<code class="token">([^<]+)</code>`)
+var regexpToken = regexp.MustCompile(`<code class="token"[^>]*>([^<]+)</code>`)
 
 // scimClient sends SCIM requests as an identity provider does.
 type scimClient struct {
@@ -345,7 +345,7 @@ func TestSCIMTokensOnAdminPage(t *testing.T) {
 		t.Fatal("the token is shown again, or not listed")
 	}
 	list, _ := a.db.SCIMTokens(context.Background())
-	if r := a.do(req{method: "POST", path: fmt.Sprintf("/admin/scim/tokens/%d/revoke", list[0].ID), bearer: admin}); r.status != 303 {
+	if r := a.do(req{method: "POST", path: fmt.Sprintf("/admin/scim/tokens/%d/revoke", list[0].ID), bearer: admin, form: url.Values{"confirm": {"yes"}}}); r.status != 303 {
 		t.Fatalf("revoke on the page: %d", r.status)
 	}
 	if st, _ := (scimClient{a: a, token: m[1]}).do("GET", "/Users", ""); st != 401 {

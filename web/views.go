@@ -213,6 +213,11 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
 			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}
 		},
+		// confirmField is the "I understand" box of an irreversible
+		// action (template confirmBox), marked when a POST came without it.
+		"confirmField": func(f *form, label string) map[string]any {
+			return map[string]any{"Label": label, "Invalid": f != nil && f.Errors["confirm"] != ""}
+		},
 	}
 }
 
@@ -275,6 +280,7 @@ func (s *server) renderPage(c *fiber.Ctx, status int, page, title string, f *for
 	w := c.Response().BodyWriter()
 	meta, _ := c.Locals(localHeadMeta).(template.HTML)
 	sh.writeHeadMeta(w, pd.Title, pd.CSRF, pd.LangURL, meta)
+	s.writeFlash(c, w)
 	if err := t.ExecuteTemplate(w, "content", pd); err != nil {
 		c.Response().ResetBody()
 		return fmt.Errorf("web: render %s: %w", page, err)

@@ -499,6 +499,7 @@ func TestHTTPSCookiesAndHSTS(t *testing.T) {
 
 func TestBrowserRegisterLoginLogout(t *testing.T) {
 	a := newTestApp(t, nil)
+	a.listDepartment("Vertrieb") // self-registration picks from the admin-kept list
 	b := a.browser()
 	form := url.Values{"name": {"Erika Mustermann"}, "email": {"erika@example.com"}, "password": {"correct horse battery"}, "department": {"Vertrieb"}}
 

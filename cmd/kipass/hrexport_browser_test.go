@@ -34,8 +34,19 @@ func TestBrowserHRExportsKeepFilters(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "HR scope: R&D Süd, Vertrieb") {
 		t.Fatalf("admin create: %d %q %q", code, out, errOut)
 	}
+	// Self-registration picks from the admin-kept department list.
+	if code, out, errOut := runCmdIn(t, "admin password 12345\n", "admin", "create", "--data", data, "--email", "ada@example.com",
+		"--name", "Ada Admin", "--role", "admin", "--password-stdin"); code != 0 {
+		t.Fatalf("admin create: %d %q %q", code, out, errOut)
+	}
 	s := startServer(t, nil, "--data", data)
 	origin := s.url
+	adminTok := login(t, origin, "ada@example.com", "admin password 12345")
+	for _, d := range []string{dept, "Vertrieb", "Einkauf"} {
+		if code, b := apiCall(t, "POST", origin+"/api/v1/admin/departments", adminTok, map[string]string{"name": d}); code != 201 {
+			t.Fatalf("list %s: %d %s", d, code, b)
+		}
+	}
 	for _, p := range []struct {
 		name, dept string
 		started    bool

@@ -66,12 +66,36 @@ func (a *App) Register(ctx context.Context, r auth.Registration, lang string) (i
 	if err := r.Clean(); err != nil {
 		return 0, err
 	}
+	if err := a.registrationDepartment(ctx, r.Department); err != nil {
+		return 0, err
+	}
 	hash, err := a.hasher.Hash(ctx, r.Password)
 	if err != nil {
 		return 0, err
 	}
 	return a.accounts.CreateUser(ctx, NewUser{Email: r.Email, Name: r.Name, Department: r.Department,
 		Role: RoleEmployee, PasswordHash: hash, Lang: lang})
+}
+
+// errRegistrationDepartment answers a self-registration naming a department
+// that the admins have not listed.
+var errRegistrationDepartment = &errs.Error{Kind: errs.Invalid, Code: "unknown_department",
+	Message: "This department is not in the organisation's list; choose one from the list or leave it empty.",
+	Fields:  map[string]string{"department": "unknown_department"}}
+
+// registrationDepartment checks the department a person picks when they
+// register: it must be one of the admin-kept list, so that a typo cannot
+// start a department of its own ("Vetrieb"); none is always fine. With an
+// empty list there is nothing to pick, so any department is refused.
+func (a *App) registrationDepartment(ctx context.Context, name string) error {
+	if name == "" || a.depts == nil {
+		return nil
+	}
+	known, _, err := a.depts.DepartmentPeople(ctx, name)
+	if err != nil || known {
+		return err
+	}
+	return errRegistrationDepartment
 }
 
 // Authenticate checks an email address and password, allowing

@@ -22,6 +22,15 @@ func TestRegisterAndAuthenticate(t *testing.T) {
 		t.Fatalf("registration off: %v", err)
 	}
 	f := newFixture(t, app.Config{Registration: true, AccountLimit: 3})
+	// The department is picked from the admin-kept list: an unlisted one
+	// is refused (also while the list is empty) and creates nothing.
+	if _, err := f.app.Register(ctx, erika, "en"); code(err) != "unknown_department" || errs.As(err).Fields["department"] != "unknown_department" {
+		t.Fatalf("unlisted department: %v", err)
+	}
+	if _, err := f.db.UserByEmail(ctx, "erika@example.com"); err == nil {
+		t.Fatal("an account was created with an unlisted department")
+	}
+	listDepartment(t, f, "Vertrieb")
 	id, err := f.app.Register(ctx, erika, "en")
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +68,18 @@ func TestRegisterAndAuthenticate(t *testing.T) {
 	}
 }
 
+// listDepartment puts a department on the admin-kept list.
+func listDepartment(t *testing.T, f *fixture, name string) {
+	t.Helper()
+	if err := f.db.CreateDepartment(context.Background(), name, app.Actor{Role: app.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestErase(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, app.Config{Registration: true})
+	listDepartment(t, f, "Vertrieb")
 	id, err := f.app.Register(ctx, erika, "de")
 	if err != nil {
 		t.Fatal(err)

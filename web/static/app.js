@@ -47,15 +47,34 @@
   window.addEventListener("resize", markScrollers);
   document.addEventListener("toggle", markScrollers, true); // tables in <details>
 
-  // "Copy link" buttons: shown only with this script (without it the
-  // link stays selectable in its read-only field).
+  // "Copy" buttons for one-time links and tokens: shown only with this
+  // script (without it the text stays visible and selectable in its
+  // read-only field). The button's live region says "copied" for screen
+  // readers; when the clipboard refuses, the text is selected instead so
+  // that Ctrl+C works.
   Array.prototype.forEach.call(document.querySelectorAll("[data-copy]"), function (btn) {
     var field = document.getElementById(btn.getAttribute("data-copy"));
     if (!field || !navigator.clipboard) { return; }
+    var status = document.querySelector('[data-copy-status="' + btn.getAttribute("data-copy") + '"]');
+    var label = btn.textContent;
+    var text = function () { return field.value !== undefined ? field.value : field.textContent; };
+    var select = function () {
+      if (field.select) { field.select(); return; }
+      var range = document.createRange();
+      range.selectNodeContents(field);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+    };
     btn.hidden = false;
     btn.addEventListener("click", function () {
-      navigator.clipboard.writeText(field.value).then(function () {
+      navigator.clipboard.writeText(text()).then(function () {
         btn.textContent = btn.getAttribute("data-copied");
+        if (status) { status.textContent = ""; status.textContent = btn.getAttribute("data-copied"); }
+        window.setTimeout(function () { btn.textContent = label; }, 4000);
+      }, function () {
+        select();
+        if (status && btn.getAttribute("data-copy-failed")) { status.textContent = btn.getAttribute("data-copy-failed"); }
       });
     });
   });
