@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -57,4 +59,29 @@ func (h *keyHolder) reloadTask(dir string, log *slog.Logger) func(context.Contex
 			log.Info("signing keys reloaded", "current_kid", ks.Current().ID)
 		}
 	}
+}
+
+// addressKey derives the key of the login throttle's address hash
+// (kapp.Deps.AddressKey) from the oldest signing key with a private part:
+// every instance sharing the key set derives the same one, a rotation
+// (which adds a newer key) does not change it, and the database alone,
+// which never holds the signing keys, cannot undo the hash. nil (a random
+// key per process) when no key has a private part.
+func addressKey(ks *certificates.KeyStore) []byte {
+	keys := ks.Keys() // newest first
+	for i := len(keys) - 1; i >= 0; i-- {
+		if keys[i].Private == nil {
+			continue
+		}
+		secret, err := keys[i].Private.Bytes()
+		if err != nil {
+			continue
+		}
+		key, err := hkdf.Key(sha256.New, secret, nil, "kipass-login-address-v1", 32)
+		if err != nil {
+			continue
+		}
+		return key
+	}
+	return nil
 }

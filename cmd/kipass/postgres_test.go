@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -180,6 +181,35 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		if code, body := apiCall(t, "POST", s.url+"/api/v1/login", "", map[string]string{"email": "zoe@example.com", "password": "correct horse battery"}); code != 429 {
 			t.Fatalf("login after 10 failures across both: %d %s", code, body)
 		}
+	}
+
+	// Failed logins from one address count across both instances too:
+	// those ten and 90 more for other accounts, alternating, use up the
+	// address's 100; the next login from it is refused on A and on B.
+	var wg sync.WaitGroup
+	for i := range 90 {
+		s := []*server{a, b}[i%2]
+		wg.Go(func() {
+			if code, body := apiCall(t, "POST", s.url+"/api/v1/login", "", map[string]string{"email": fmt.Sprintf("nobody%d@example.com", i), "password": "wrong password!"}); code != 401 {
+				t.Errorf("failure %d from the address: %d %s", i, code, body)
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range []*server{a, b} {
+		if code, body := apiCall(t, "POST", s.url+"/api/v1/login", "", map[string]string{"email": "ada@example.com", "password": "admin password 1"}); code != 429 || !strings.Contains(string(body), "network") {
+			t.Fatalf("login from an address with 100 failures across both: %d %s", code, body)
+		}
+	}
+	// The database holds one row for the address, under a keyed hash.
+	raw, err := sql.Open("pgx", db)
+	must(t, err)
+	defer raw.Close()
+	var key []byte
+	var n int
+	if err := raw.QueryRow(`SELECT address_key, failures FROM address_failures`).Scan(&key, &n); err != nil || n != 100 ||
+		len(key) != 16 || strings.Contains(string(key), "127.0.0.1") {
+		t.Fatalf("address row: %x %d %v", key, n, err)
 	}
 }
 

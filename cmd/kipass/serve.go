@@ -269,7 +269,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 			Location: cfg.location},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
 		Outreach: db, Departments: db, Mail: sender, Passwords: db, Learner: db, ResetMail: resetSender(mailCfg, sender), Logger: logger,
-		Hasher: hasher, Catalog: catalogs.Get,
+		Hasher: hasher, Catalog: catalogs.Get, AddressKey: addressKey(ks),
 	})
 	webCfg := web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),
 		LinkedInOrganizationID: cfg.LinkedInOrgID}
