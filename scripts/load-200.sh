@@ -84,17 +84,46 @@ cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/pro
 # CPU seconds of all PostgreSQL processes (server and backends).
 pgcpu() {
   local sum=0
+  [ -z "$database" ] && { echo 0; return; }
   for p in $(pgrep -u postgres 2>/dev/null || true); do sum=$(awk -v s="$sum" -v c="$(cpu "$p")" 'BEGIN {print s + c}'); done
   echo "$sum"
+}
+# CPU seconds the whole machine was busy (all cores, /proc/stat).
+busy() { awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" {printf "%.1f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+# snapshot: wall time, machine busy, PostgreSQL, then each server.
+snapshot() {
+  local line
+  line="$(date +%s.%N) $(busy) $(pgcpu)"
+  for pid in "${servers[@]}"; do line="$line $(cpu "$pid")"; done
+  echo "$line"
 }
 declare -A cpu0
 for pid in "${servers[@]}"; do cpu0[$pid]=$(cpu "$pid"); done
 pg0=$(pgcpu)
 t0=$(date +%s.%N)
 rc=0
-"$tmp/kipass-load" -url "$urls" -users "$users" -duration "$duration" || rc=$?
+# The quiz loop's share is measured from the end of the set-up (the
+# generator's "set-up:" line) to the end.
+: >"$tmp/load.out"
+(
+  until grep -q 'set-up:' "$tmp/load.out" 2>/dev/null; do sleep 0.05; done
+  snapshot >"$tmp/loop0"
+) &
+watcher=$!
+"$tmp/kipass-load" -url "$urls" -users "$users" -duration "$duration" > >(tee "$tmp/load.out") || rc=$?
+snapshot >"$tmp/loop1"
+wait "$watcher" 2>/dev/null || true
 t1=$(date +%s.%N)
 echo "uptime after: $(uptime)"
+lg=$(awk '/^load generator CPU:/ {print $8}' "$tmp/load.out")
+if [ -s "$tmp/loop0" ]; then
+  paste -d' ' "$tmp/loop0" "$tmp/loop1" | awk -v n="${#servers[@]}" -v lg="${lg:-0}" -v cores="$(nproc)" '{
+    k = 3 + n; wall = $(k + 1) - $1; mach = $(k + 2) - $2; pg = $(k + 3) - $3; srv = 0; s = ""
+    for (i = 1; i <= n; i++) { c = $(k + 3 + i) - $(3 + i); srv += c; s = s sprintf("server %d %.1f s, ", i - 1, c) }
+    other = mach - srv - pg - lg; if (other < 0) other = 0
+    printf "quiz loop CPU: %.1f s wall x %d cores = %.1f core-s; machine busy %.1f: %sPostgreSQL %.1f s, load generator %.1f s, other work on the machine %.1f s\n", wall, cores, cores * wall, mach, s, pg, lg, other
+  }'
+fi
 for i in "${!servers[@]}"; do
   pid=${servers[$i]}
   awk -v i="$i" -v a="${cpu0[$pid]}" -v b="$(cpu "$pid")" -v s="$t0" -v e="$t1" 'BEGIN {printf "server %d CPU: %.1f s in %.1f s wall (%.0f%% of one core, set-up included)\n", i, b - a, e - s, 100 * (b - a) / (e - s)}'

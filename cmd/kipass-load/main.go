@@ -124,6 +124,7 @@ func run(args []string, out io.Writer) error {
 			ready++
 		}
 	}
+	setupCPU, _ := ownCPU()
 	fmt.Fprintf(out, "kipass-load: set-up: %d of %d users registered and logged in in %s\n", ready, cfg.users, time.Since(setupStart).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration)
@@ -182,7 +183,7 @@ func run(args []string, out io.Writer) error {
 	}
 	loops.Wait()
 	elapsed := time.Since(start)
-	st.report(out, elapsed, cfg)
+	st.report(out, elapsed, cfg, setupCPU)
 	if n := st.totalErrors(); n > 0 {
 		return fmt.Errorf("%d requests failed", n)
 	}
@@ -204,7 +205,7 @@ func (s *stats) totalErrors() int {
 	return n
 }
 
-func (s *stats) report(w io.Writer, elapsed time.Duration, cfg config) {
+func (s *stats) report(w io.Writer, elapsed time.Duration, cfg config, setupCPU time.Duration) {
 	fmt.Fprintf(w, "kipass-load: %d users, quiz loop %s against %s\n", cfg.users, elapsed.Round(time.Millisecond), cfg.url)
 	fmt.Fprintf(w, "%-14s %8s %8s %9s %9s %9s %9s %7s\n", "step", "count", "req/s", "p50", "p95", "p99", "max", "errors")
 	steps := make([]string, 0, len(s.lat))
@@ -233,7 +234,7 @@ func (s *stats) report(w io.Writer, elapsed time.Duration, cfg config) {
 	// The generator's own CPU (set-up included): on a machine it shares
 	// with the servers, this is time they did not get.
 	if cpu, ok := ownCPU(); ok {
-		fmt.Fprintf(w, "load generator CPU: %.1f s\n", cpu.Seconds())
+		fmt.Fprintf(w, "load generator CPU: %.1f s (quiz loop %.1f s)\n", cpu.Seconds(), (cpu - setupCPU).Seconds())
 	}
 	for step, msg := range s.first {
 		fmt.Fprintf(w, "first error in %s: %s\n", step, msg)
