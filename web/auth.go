@@ -49,17 +49,10 @@ func (s *server) clientAddr(c *fiber.Ctx) string {
 	return c.IP()
 }
 
-// authenticate checks credentials (app.Authenticate) and throttles per
-// client address, which only the handler knows.
+// authenticate checks credentials (app.AuthenticateFrom) with the client
+// address, which only the handler knows, for the per-address limit.
 func (s *server) authenticate(c *fiber.Ctx, cr credentials) (app.User, error) {
-	addr := s.clientAddr(c)
-	if s.throttle.blocked(addr) {
-		return app.User{}, errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins from your network. Please wait 15 minutes.")
-	}
-	u, err := s.app.Authenticate(c.UserContext(), cr.Email, cr.Password)
-	if errors.Is(err, app.ErrBadCredentials) {
-		s.throttle.fail(addr)
-	}
+	u, err := s.app.AuthenticateFrom(c.UserContext(), cr.Email, cr.Password, s.clientAddr(c))
 	if err == nil {
 		err = s.passwordAllowed(u) // --password-login=false
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/ecdsa"
 	"crypto/x509"
 	"fmt"
 	"net/url"
@@ -25,8 +26,13 @@ var errNoCertificate = errs.New(errs.NotFound, "not_found", "No such certificate
 type Signer struct {
 	// Keys returns the current key store; it may change when keys are
 	// rotated while the server runs.
-	Keys   func() *certificates.KeyStore
-	Issuer certificates.Issuer
+	Keys func() *certificates.KeyStore
+	// Refresh, when set, reads the key set again and reports whether it
+	// changed. A credential signed with a key that Keys does not hold
+	// calls it once before it is refused: another instance sharing the
+	// keys may have seen a rotation first.
+	Refresh func() bool
+	Issuer  certificates.Issuer
 	// Chain is the X.509 chain for PDF signatures (the organisation's
 	// certificate for the current key); empty: a self-signed certificate
 	// is made for each key.
@@ -34,6 +40,18 @@ type Signer struct {
 
 	mu         sync.Mutex
 	selfSigned map[string][]*x509.Certificate // kid -> chain
+}
+
+// lookup finds the public key with the kid, current or retired, reading
+// the key set again (Refresh) when it is not there.
+func (sg *Signer) lookup(kid string) (*ecdsa.PublicKey, bool) {
+	if pk, ok := sg.Keys().Lookup(kid); ok {
+		return pk, true
+	}
+	if sg.Refresh != nil && sg.Refresh() {
+		return sg.Keys().Lookup(kid)
+	}
+	return nil, false
 }
 
 // chainFor returns the PDF signing chain for the key.

@@ -49,6 +49,9 @@ func documentNotFound(c *fiber.Ctx, what string) error {
 // of new credentials is this URL.
 func (s *server) jwk(c *fiber.Ctx) error {
 	kid := c.Params("kid")
+	if _, ok := s.signer.lookup(kid); !ok { // reads the keys again for a kid another instance made
+		return documentNotFound(c, "key")
+	}
 	for _, k := range s.signer.Keys().Keys() {
 		if k.ID == kid {
 			b, err := certificates.PublicJWK(k)

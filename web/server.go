@@ -35,7 +35,6 @@ type Config struct {
 	// running on it stops.
 	RequestTimeout time.Duration
 	SessionTTL     time.Duration
-	AddressLimit   int // failed logins, and apart from them invalid invitation links, per client address and Config.LoginWindow
 	// SessionCacheTTL is how long a session lookup is reused (default 2s;
 	// negative turns the cache off).
 	SessionCacheTTL time.Duration
@@ -106,7 +105,6 @@ type server struct {
 	articles articles
 	secure   bool
 	cookies  cookieNames
-	throttle *addressThrottle
 	// inviteThrottle counts invalid invitation tokens per address, apart
 	// from failed logins so that neither uses up the other's allowance.
 	inviteThrottle *addressThrottle
@@ -179,7 +177,6 @@ func NewServer(d Deps) (*Server, error) {
 	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 30*time.Minute)
 	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, 25*time.Second)
 	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 12*time.Hour)
-	cfg.AddressLimit = cmp.Or(cfg.AddressLimit, 100)
 	cfg.SessionCacheTTL = cmp.Or(cfg.SessionCacheTTL, 2*time.Second)
 	cfg.VerifyLimit = cmp.Or(cfg.VerifyLimit, 60)
 	cfg.VerifyConcurrency = cmp.Or(cfg.VerifyConcurrency, 3)
@@ -196,7 +193,7 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	v.loc = cfg.Location
 	s := &server{cfg: cfg, app: d.App, catalog: d.Catalog, signer: d.Signer, log: d.Logger, now: now, views: v,
-		secure: cfg.BaseURL.Scheme == "https", throttle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
+		secure:         cfg.BaseURL.Scheme == "https",
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),
 		resetThrottle:  newAddressThrottle(max(cfg.AddressLimit/10, 5), time.Hour, now),
 		sessions:       newSessionCache(cfg.SessionCacheTTL, now), evidenceSlots: make(chan struct{}, 2), signOn: d.SignOn, rp: d.RP}

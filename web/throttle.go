@@ -7,11 +7,11 @@ import (
 	"kipass/internal/ttlcache"
 )
 
-// addressThrottle counts failed logins per client address in a fixed window.
-// It is deliberately generous (a whole office may share one address); the
-// strict per-account limit lives in the database, so it holds across
-// instances. This counter only slows down one address hammering many
-// accounts; kept in memory, it resets on restart.
+// addressThrottle counts failures per client address in a fixed window:
+// invalid invitation links, reset requests, verifications. It is
+// deliberately generous (a whole office may share one address); kept in
+// memory, it resets on restart and is each instance's own. Failed logins
+// per address are counted in the database instead (app.AuthenticateFrom).
 type addressThrottle struct {
 	mu     sync.Mutex // guards the counts' n
 	limit  int

@@ -101,7 +101,7 @@ func (s *server) verifyToken(c *fiber.Ctx, token, lang string, v verification) (
 	}
 	v.Status = "unknown"
 	token = strings.TrimSpace(token)
-	cred, err := certificates.VerifyCredential(token, s.signer.Keys().Lookup, s.now())
+	cred, err := certificates.VerifyCredential(token, s.signer.lookup, s.now())
 	expired := errors.Is(err, certificates.ErrExpired)
 	if err != nil && !expired {
 		v.Signature = "invalid"
@@ -136,7 +136,7 @@ func (s *server) verifyToken(c *fiber.Ctx, token, lang string, v verification) (
 // is answered from one pass over its bytes (certificates.CheckPDF).
 func (s *server) verifyPDF(c *fiber.Ctx, pdf []byte, lang string) (verification, error) {
 	v := verification{Status: "unknown", Signature: "invalid", Checks: []check{}}
-	chk, err := certificates.CheckPDF(pdf, certificates.TrustKeys(s.signer.Keys().Lookup))
+	chk, err := certificates.CheckPDF(pdf, certificates.TrustKeys(s.signer.lookup))
 	switch {
 	case errors.Is(err, certificates.ErrTooLarge):
 		return v, errs.New(errs.TooLarge, "too_large", "The file is larger than 5 MiB.")

@@ -2,7 +2,9 @@
 // server: each virtual user registers, logs in, reads a module, starts its
 // quiz and submits answers, over and over. It prints throughput and latency
 // percentiles per step. It only talks to the URL it is given; use it against
-// your own test server.
+// your own test server. With several URLs (comma-separated: instances on
+// one PostgreSQL database) user i is served by the (i mod n)-th, as a
+// proxy spreading users over instances would.
 //
 //	go run ./cmd/kipass-load -url http://127.0.0.1:8080 -users 200 -duration 30s
 package main
@@ -19,6 +21,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -31,7 +34,8 @@ func main() {
 }
 
 type config struct {
-	url      string
+	url      string // as given: one base URL or several, comma-separated
+	urls     []string
 	users    int
 	duration time.Duration
 	course   string
@@ -63,7 +67,7 @@ func (s *stats) add(step string, d time.Duration, err error) {
 func run(args []string, out io.Writer) error {
 	var cfg config
 	fs := flag.NewFlagSet("kipass-load", flag.ContinueOnError)
-	fs.StringVar(&cfg.url, "url", "http://127.0.0.1:8080", "base URL of the kipass server under test")
+	fs.StringVar(&cfg.url, "url", "http://127.0.0.1:8080", "base URL of the kipass server under test; several instances comma-separated (user i goes to the (i mod n)-th)")
 	fs.IntVar(&cfg.users, "users", 50, "concurrent virtual users")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long the quiz loop runs (after set-up)")
 	fs.StringVar(&cfg.course, "course", "ki-am-arbeitsplatz", "course id")
@@ -74,6 +78,14 @@ func run(args []string, out io.Writer) error {
 	}
 	if cfg.users < 1 || cfg.users > 5000 || cfg.duration <= 0 || cfg.duration > time.Hour {
 		return fmt.Errorf("-users must be 1..5000 and -duration at most 1h")
+	}
+	for u := range strings.SplitSeq(cfg.url, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			cfg.urls = append(cfg.urls, u)
+		}
+	}
+	if len(cfg.urls) == 0 {
+		return fmt.Errorf("-url is empty")
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: cfg.users}}
 	st := &stats{lat: map[string][]time.Duration{}, errors: map[string]int{}, first: map[string]string{}}
@@ -90,11 +102,12 @@ func run(args []string, out io.Writer) error {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			base := cfg.urls[i%len(cfg.urls)]
 			email := fmt.Sprintf("%s-%d@example.com", cfg.prefix, i)
 			body := map[string]string{"name": fmt.Sprintf("Load User %d", i), "email": email, "password": "load test password"}
-			st.timed("register", func() error { _, err := call(client, "POST", cfg.url+"/api/v1/register", "", body, 201); return err })
+			st.timed("register", func() error { _, err := call(client, "POST", base+"/api/v1/register", "", body, 201); return err })
 			st.timed("login", func() error {
-				b, err := call(client, "POST", cfg.url+"/api/v1/login", "", map[string]string{"email": email, "password": "load test password"}, 200)
+				b, err := call(client, "POST", base+"/api/v1/login", "", map[string]string{"email": email, "password": "load test password"}, 200)
 				if err == nil {
 					var r struct{ Token string }
 					err = json.Unmarshal(b, &r)
@@ -111,23 +124,25 @@ func run(args []string, out io.Writer) error {
 			ready++
 		}
 	}
+	setupCPU, _ := ownCPU()
 	fmt.Fprintf(out, "kipass-load: set-up: %d of %d users registered and logged in in %s\n", ready, cfg.users, time.Since(setupStart).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration)
 	defer cancel()
 	start := time.Now()
 	var loops sync.WaitGroup
-	for _, tok := range tokens {
+	for i, tok := range tokens {
 		if tok == "" {
 			continue
 		}
+		base := cfg.urls[i%len(cfg.urls)]
 		loops.Add(1)
 		go func() {
 			defer loops.Done()
 			rng := rand.New(rand.NewPCG(rand.Uint64(), 0))
 			for ctx.Err() == nil {
 				st.timed("read module", func() error {
-					_, err := call(client, "GET", cfg.url+"/courses/"+cfg.course+"/"+cfg.module, tok, nil, 200)
+					_, err := call(client, "GET", base+"/courses/"+cfg.course+"/"+cfg.module, tok, nil, 200)
 					return err
 				})
 				var att struct {
@@ -140,7 +155,7 @@ func run(args []string, out io.Writer) error {
 					} `json:"questions"`
 				}
 				err := st.timed("start attempt", func() error {
-					b, err := call(client, "POST", cfg.url+"/api/v1/courses/"+cfg.course+"/modules/"+cfg.module+"/attempts", tok, nil, 201)
+					b, err := call(client, "POST", base+"/api/v1/courses/"+cfg.course+"/modules/"+cfg.module+"/attempts", tok, nil, 201)
 					if err == nil {
 						err = json.Unmarshal(b, &att)
 					}
@@ -156,11 +171,11 @@ func run(args []string, out io.Writer) error {
 				// The answers so far are saved once as a draft, as the exam
 				// page's script does on every change.
 				st.timed("save draft", func() error {
-					_, err := call(client, "PUT", cfg.url+"/api/v1/attempts/"+att.AttemptID+"/answers", tok, map[string]any{"answers": answers}, 204)
+					_, err := call(client, "PUT", base+"/api/v1/attempts/"+att.AttemptID+"/answers", tok, map[string]any{"answers": answers}, 204)
 					return err
 				})
 				st.timed("submit", func() error {
-					_, err := call(client, "POST", cfg.url+"/api/v1/attempts/"+att.AttemptID+"/submit", tok, map[string]any{"answers": answers}, 200)
+					_, err := call(client, "POST", base+"/api/v1/attempts/"+att.AttemptID+"/submit", tok, map[string]any{"answers": answers}, 200)
 					return err
 				})
 			}
@@ -168,7 +183,7 @@ func run(args []string, out io.Writer) error {
 	}
 	loops.Wait()
 	elapsed := time.Since(start)
-	st.report(out, elapsed, cfg)
+	st.report(out, elapsed, cfg, setupCPU)
 	if n := st.totalErrors(); n > 0 {
 		return fmt.Errorf("%d requests failed", n)
 	}
@@ -190,7 +205,7 @@ func (s *stats) totalErrors() int {
 	return n
 }
 
-func (s *stats) report(w io.Writer, elapsed time.Duration, cfg config) {
+func (s *stats) report(w io.Writer, elapsed time.Duration, cfg config, setupCPU time.Duration) {
 	fmt.Fprintf(w, "kipass-load: %d users, quiz loop %s against %s\n", cfg.users, elapsed.Round(time.Millisecond), cfg.url)
 	fmt.Fprintf(w, "%-14s %8s %8s %9s %9s %9s %9s %7s\n", "step", "count", "req/s", "p50", "p95", "p99", "max", "errors")
 	steps := make([]string, 0, len(s.lat))
@@ -216,6 +231,11 @@ func (s *stats) report(w io.Writer, elapsed time.Duration, cfg config) {
 		fmt.Fprintf(w, "%-14s %8d %8s %9s %9s %9s %9s %7d\n", step, len(l), rate, pct(l, 50), pct(l, 95), pct(l, 99), pct(l, 100), s.errors[step])
 	}
 	fmt.Fprintf(w, "quiz loop throughput: %.0f requests/s\n", float64(total)/elapsed.Seconds())
+	// The generator's own CPU (set-up included): on a machine it shares
+	// with the servers, this is time they did not get.
+	if cpu, ok := ownCPU(); ok {
+		fmt.Fprintf(w, "load generator CPU: %.1f s (quiz loop %.1f s)\n", cpu.Seconds(), (cpu - setupCPU).Seconds())
+	}
 	for step, msg := range s.first {
 		fmt.Fprintf(w, "first error in %s: %s\n", step, msg)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,7 +29,12 @@ import (
 // each certificate verifiable. The database must pass integrity_check
 // straight after the kill and at the end. Three rounds. With database set
 // (a PostgreSQL URL) the same runs on PostgreSQL, where the integrity
-// check is PostgreSQL's own business.
+// check is PostgreSQL's own business, and a second instance B runs beside
+// the one killed (A): 4 clients of their own take quizzes on B throughout,
+// and every request to B must succeed, during and after A's death; the
+// submissions A was answering when it died are sent again to B (as a
+// proxy or the client would), and afterwards the certificates in the
+// database are exactly the acknowledged ones, none twice.
 //
 // It fails if a response is sent before its transaction is committed, or
 // if a committed write is lost when the process dies: with the commit of
@@ -74,10 +80,39 @@ func testCrashSafety(t *testing.T, bin, database string) {
 		t.FailNow()
 	}
 
+	var b *proc // the instance that keeps serving (PostgreSQL)
+	var bTokens []string
+	if database != "" {
+		b = startProc(t, bin, args...)
+		for i := range 4 {
+			c := &loadClient{http: http.DefaultClient, base: b.url}
+			account := map[string]string{"name": fmt.Sprint("B learner ", i), "email": fmt.Sprintf("b%d@example.com", i), "password": "correct horse battery"}
+			var out struct{ Token string }
+			if _, err := c.call("POST", "/api/v1/register", account, nil); err != nil {
+				t.Fatalf("register on B: %v", err)
+			}
+			if _, err := c.call("POST", "/api/v1/login", account, &out); err != nil {
+				t.Fatalf("login on B: %v", err)
+			}
+			bTokens = append(bTokens, out.Token)
+		}
+	}
+
 	l := &ledger{attempts: map[string]ackedAttempt{}}
 	for round := 1; round <= 3; round++ {
 		before := l.counts()
+		var bLoad *sideLoad
+		if b != nil {
+			bLoad = startSideLoad(b, co, bTokens, l)
+		}
 		kill := runLoad(t, p, co, tokens, examClients, l)
+		if bLoad != nil {
+			retried := l.failOver(t, b, co)
+			bLoad.after(t, 10)
+			t.Logf("round %d: B served %d submissions, %d of them after A's death; %d of A's unanswered submissions answered by B",
+				round, bLoad.acks.Load(), bLoad.acks.Load()-bLoad.atKill, retried)
+		}
+		l.pending = nil // on SQLite nobody answers them: they were not acknowledged
 		acked := l.counts()
 		checkDB(t, data, database, "after SIGKILL")
 		t.Logf("round %d: killed %s after the load began; %d submissions and %d certificates acknowledged (%d and %d in all)",
@@ -86,10 +121,18 @@ func testCrashSafety(t *testing.T, bin, database string) {
 		if !l.verify(t, p, co) {
 			t.FailNow()
 		}
+		if database != "" {
+			l.certificatesOnce(t, database)
+		}
 	}
-	must(t, p.cmd.Process.Signal(syscall.SIGTERM))
-	if code := p.exit(t, shutdownGrace); code != 0 {
-		t.Fatalf("exit %d after SIGTERM", code)
+	for _, q := range []*proc{p, b} {
+		if q == nil {
+			continue
+		}
+		must(t, q.cmd.Process.Signal(syscall.SIGTERM))
+		if code := q.exit(t, shutdownGrace); code != 0 {
+			t.Fatalf("exit %d after SIGTERM", code)
+		}
 	}
 	checkDB(t, data, database, "after the last shutdown")
 	t.Logf("took %s", time.Since(started).Round(time.Millisecond))
@@ -124,6 +167,16 @@ type ledger struct {
 	// armed, when set, runs once right after the next acknowledgement
 	// was recorded: the kill.
 	armed atomic.Pointer[func()]
+	// pending are the submissions sent but not answered: the server died
+	// while they were in flight.
+	pending []pendingSubmit
+}
+
+// pendingSubmit is a submission without an answer.
+type pendingSubmit struct {
+	token   string
+	attempt startedAttempt
+	answers map[string][]string
 }
 
 type ledgerCounts struct{ attempts, certs int }
@@ -153,7 +206,14 @@ type loadClient struct {
 	base  string
 	token string
 	co    *courses.Course
+	// stop, when set, ends the client's loop before its next attempt
+	// (errStopped); acks counts its acknowledged submissions.
+	stop *atomic.Bool
+	acks *atomic.Int64
 }
+
+// errStopped ends a client that was told to stop.
+var errStopped = errors.New("told to stop")
 
 // errLoadStopped is a transport error: the server is gone.
 var errLoadStopped = errors.New("load stopped")
@@ -236,21 +296,38 @@ func (c *loadClient) attempt(path string, correct int, l *ledger) (submitResult,
 		correct = len(a.Questions)
 	}
 	var res submitResult
-	if _, err := c.call("POST", "/api/v1/attempts/"+a.AttemptID+"/submit", map[string]any{"answers": c.answers(a, correct)}, &res); err != nil {
+	answers := c.answers(a, correct)
+	if _, err := c.call("POST", "/api/v1/attempts/"+a.AttemptID+"/submit", map[string]any{"answers": answers}, &res); err != nil {
+		if err == errLoadStopped {
+			l.mu.Lock()
+			l.pending = append(l.pending, pendingSubmit{c.token, a, answers})
+			l.mu.Unlock()
+		}
 		return res, err
 	}
+	c.ack(a, res, l)
+	return res, nil
+}
+
+// ack records an acknowledged submission of a in the ledger.
+func (c *loadClient) ack(a startedAttempt, res submitResult, l *ledger) {
 	other := c.answers(a, len(a.Questions))
 	if res.ScorePercent == 100 {
 		other = map[string][]string{}
 	}
+	if c.acks != nil {
+		c.acks.Add(1)
+	}
 	l.ack(a.AttemptID, ackedAttempt{c.token, res.ScorePercent, other}, res.CertificateID)
-	return res, nil
 }
 
 // moduleLoop takes random module quizzes with a random number of right
 // answers, so that the recorded scores differ.
 func (c *loadClient) moduleLoop(l *ledger) error {
 	for {
+		if c.stop != nil && c.stop.Load() {
+			return errStopped
+		}
 		m := c.co.Modules[rand.N(len(c.co.Modules))]
 		if _, err := c.attempt("/api/v1/courses/"+c.co.ID+"/modules/"+m.ID+"/attempts", 1+rand.N(5), l); err != nil {
 			return err
@@ -395,4 +472,112 @@ func (l *ledger) verify(t *testing.T, p *proc, co *courses.Course) bool {
 		t.Errorf("%d of %d acknowledged submissions lost or changed", n, len(l.attempts))
 	}
 	return !t.Failed()
+}
+
+// sideLoad is the clients on the instance that is not killed.
+type sideLoad struct {
+	stop   atomic.Bool
+	acks   atomic.Int64
+	atKill int64 // acks when A had died
+	wg     sync.WaitGroup
+	hc     *http.Client
+	mu     sync.Mutex
+	err    error // the first failure; none is allowed
+}
+
+// startSideLoad runs a module-quiz client per token against b.
+func startSideLoad(b *proc, co *courses.Course, tokens []string, l *ledger) *sideLoad {
+	sl := &sideLoad{hc: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: len(tokens)}}}
+	for _, tok := range tokens {
+		c := &loadClient{http: sl.hc, base: b.url, token: tok, co: co, stop: &sl.stop, acks: &sl.acks}
+		sl.wg.Go(func() {
+			if err := c.moduleLoop(l); err != errStopped {
+				sl.mu.Lock()
+				if sl.err == nil {
+					sl.err = err
+				}
+				sl.mu.Unlock()
+			}
+		})
+	}
+	return sl
+}
+
+// after is called once A has died: it lets B's clients go on until they
+// got at least n more acknowledgements, stops them, and fails on any
+// request to B that did not succeed.
+func (sl *sideLoad) after(t *testing.T, n int64) {
+	t.Helper()
+	sl.atKill = sl.acks.Load()
+	deadline := time.Now().Add(10 * time.Second)
+	for sl.acks.Load()-sl.atKill < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	sl.stop.Store(true)
+	sl.wg.Wait()
+	sl.hc.CloseIdleConnections()
+	if sl.err != nil {
+		t.Fatalf("a request to B failed while A died: %v", sl.err)
+	}
+	if got := sl.acks.Load() - sl.atKill; got < n {
+		t.Fatalf("B acknowledged %d submissions in 10 s after A's death, want %d", got, n)
+	}
+}
+
+// failOver sends the submissions A died with again to b, with the same
+// answers: each must be answered (once recorded, A's result; else graded
+// now) and is then acknowledged. It returns how many there were.
+func (l *ledger) failOver(t *testing.T, b *proc, co *courses.Course) int {
+	t.Helper()
+	l.mu.Lock()
+	pending := l.pending
+	l.pending = nil
+	l.mu.Unlock()
+	for _, ps := range pending {
+		c := &loadClient{http: http.DefaultClient, base: b.url, token: ps.token, co: co}
+		var res submitResult
+		if _, err := c.call("POST", "/api/v1/attempts/"+ps.attempt.AttemptID+"/submit", map[string]any{"answers": ps.answers}, &res); err != nil {
+			t.Fatalf("A's unanswered submission sent to B: %v", err)
+		}
+		c.ack(ps.attempt, res, l)
+	}
+	return len(pending)
+}
+
+// certificatesOnce checks the database against the ledger: every
+// certificate there was acknowledged, none is missing, and no attempt has
+// two.
+func (l *ledger) certificatesOnce(t *testing.T, database string) {
+	t.Helper()
+	db, err := sql.Open("pgx", database)
+	must(t, err)
+	defer db.Close()
+	var twice int
+	must(t, db.QueryRow(`SELECT count(*) FROM (SELECT attempt_id FROM certificates GROUP BY attempt_id HAVING count(*) > 1) x`).Scan(&twice))
+	rows, err := db.Query(`SELECT id FROM certificates`)
+	must(t, err)
+	defer rows.Close()
+	inDB := map[string]bool{}
+	for rows.Next() {
+		var id string
+		must(t, rows.Scan(&id))
+		inDB[id] = true
+	}
+	must(t, rows.Err())
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	acked := map[string]bool{}
+	for _, id := range l.certs {
+		acked[id] = true
+	}
+	// A learner who passes again gets the certificate they hold, so an id
+	// may be acknowledged several times; it is in the database once.
+	if twice > 0 || len(inDB) != len(acked) {
+		t.Fatalf("certificates: %d attempts with two, %d in the database, %d acknowledged", twice, len(inDB), len(acked))
+	}
+	for id := range acked {
+		if !inDB[id] {
+			t.Fatalf("acknowledged certificate %s is not in the database", id)
+		}
+	}
 }

@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"kipass/content"
 	"kipass/courses"
@@ -181,6 +185,35 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 			t.Fatalf("login after 10 failures across both: %d %s", code, body)
 		}
 	}
+
+	// Failed logins from one address count across both instances too:
+	// those ten and 90 more for other accounts, alternating, use up the
+	// address's 100; the next login from it is refused on A and on B.
+	var wg sync.WaitGroup
+	for i := range 90 {
+		s := []*server{a, b}[i%2]
+		wg.Go(func() {
+			if code, body := apiCall(t, "POST", s.url+"/api/v1/login", "", map[string]string{"email": fmt.Sprintf("nobody%d@example.com", i), "password": "wrong password!"}); code != 401 {
+				t.Errorf("failure %d from the address: %d %s", i, code, body)
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range []*server{a, b} {
+		if code, body := apiCall(t, "POST", s.url+"/api/v1/login", "", map[string]string{"email": "ada@example.com", "password": "admin password 1"}); code != 429 || !strings.Contains(string(body), "network") {
+			t.Fatalf("login from an address with 100 failures across both: %d %s", code, body)
+		}
+	}
+	// The database holds one row for the address, under a keyed hash.
+	raw, err := sql.Open("pgx", db)
+	must(t, err)
+	defer raw.Close()
+	var key []byte
+	var n int
+	if err := raw.QueryRow(`SELECT address_key, failures FROM address_failures`).Scan(&key, &n); err != nil || n != 100 ||
+		len(key) != 16 || strings.Contains(string(key), "127.0.0.1") {
+		t.Fatalf("address row: %x %d %v", key, n, err)
+	}
 }
 
 // An installation used on SQLite (an admin, a learner with a certificate,
@@ -330,5 +363,119 @@ func TestSixtyLearnersThroughTwoInstances(t *testing.T) {
 		if len(p.ModulesPassed) != 1 {
 			t.Fatalf("learner id %d: passes %v", i+1, p.ModulesPassed)
 		}
+	}
+}
+
+// Key rotation across instances that share one key folder
+// (docs/SCALING.md): `kipass keys rotate --database` is announced to the
+// instances, so B reads the folder at once (long before its 30-second
+// reload), signs with the new key and verifies what the old and the new
+// key signed, and so does A. A rotation that was not announced (no
+// --database) still reaches them when a credential names a key they do
+// not know: they read the folder again before they answer.
+func TestKeyRotationAcrossInstances(t *testing.T) {
+	db := pgtest.SchemaURL(t)
+	keys := t.TempDir()
+	// One issuer (--base-url) for all, as behind a proxy; each instance
+	// on a port of its own.
+	var base string
+	instance := func() *server {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		must(t, err)
+		addr := ln.Addr().String()
+		ln.Close()
+		if base == "" {
+			base = "http://" + addr
+		}
+		s := startServer(t, nil, "--data", keys, "--database", db, "--addr", addr, "--base-url", base)
+		s.url = "http://" + addr
+		return s
+	}
+	a, b := instance(), instance()
+	oldJWT, oldKid := earnJWT(t, b.url, "old@example.com")
+
+	code, out, errOut := runCmd(t, "keys", "rotate", "--data", keys, "--database", db)
+	if code != 0 || !strings.Contains(out, "read the new key now") {
+		t.Fatalf("rotate: %d %s %s", code, out, errOut)
+	}
+	newKid := strings.TrimSuffix(strings.Fields(out)[3], ";")
+	if newKid == oldKid || !strings.Contains(out, oldKid) {
+		t.Fatalf("rotate said %q; the old key was %s", out, oldKid)
+	}
+	for _, s := range []*server{a, b} {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			_, jwks := apiCall(t, "GET", s.url+"/.well-known/jwks.json", "", nil)
+			if strings.Contains(string(jwks), newKid) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not show the new key 5 s after the rotation: %s", s.url, jwks)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	newJWT, kid := earnJWT(t, b.url, "new@example.com")
+	if kid != newKid {
+		t.Fatalf("B signed with %s after the rotation, want the new key %s", kid, newKid)
+	}
+	for _, s := range []*server{a, b} {
+		verifyValid(t, s.url, oldJWT)
+		verifyValid(t, s.url, newJWT)
+	}
+
+	// Not announced: C, started on the folder after the rotation, signs
+	// with a key A and B have not read; they read the folder when they
+	// meet it, and serve it under its kid.
+	if code, out, errOut := runCmd(t, "keys", "rotate", "--data", keys); code != 0 {
+		t.Fatalf("rotate without --database: %d %s %s", code, out, errOut)
+	}
+	c := instance()
+	thirdJWT, thirdKid := earnJWT(t, c.url, "third@example.com")
+	if thirdKid == newKid {
+		t.Fatal("C signed with the previous key")
+	}
+	verifyValid(t, a.url, thirdJWT)
+	if code, body := apiCall(t, "GET", b.url+"/.well-known/jwks/"+thirdKid, "", nil); code != 200 {
+		t.Fatalf("B's key document for C's key: %d %s", code, body)
+	}
+	for _, s := range []*server{a, b} {
+		verifyValid(t, s.url, oldJWT)
+	}
+}
+
+// earnJWT registers email on base, passes the course and returns the
+// certificate's credential and the kid it was signed with.
+func earnJWT(t *testing.T, base, email string) (jwt, kid string) {
+	t.Helper()
+	if code, b := apiCall(t, "POST", base+"/api/v1/register", "", map[string]string{"name": "Zoë", "email": email, "password": "correct horse battery"}); code != 201 {
+		t.Fatalf("register: %d %s", code, b)
+	}
+	tok := login(t, base, email, "correct horse battery")
+	id := passCourse(t, base, tok)
+	file := filepath.Join(t.TempDir(), "cert.jwt")
+	download(t, base+"/certificates/"+id+".jwt", tok, file)
+	b, err := os.ReadFile(file)
+	must(t, err)
+	jwt = strings.TrimSpace(string(b))
+	head, _, _ := strings.Cut(jwt, ".")
+	hb, err := base64.RawURLEncoding.DecodeString(head)
+	must(t, err)
+	var h struct {
+		Kid string `json:"kid"`
+	}
+	must(t, json.Unmarshal(hb, &h))
+	return jwt, h.Kid[strings.LastIndex(h.Kid, "/")+1:]
+}
+
+// verifyValid checks a credential with POST /api/v1/verify on base.
+func verifyValid(t *testing.T, base, jwt string) {
+	t.Helper()
+	code, body := apiCall(t, "POST", base+"/api/v1/verify", "", map[string]string{"token": jwt})
+	var v struct {
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(body, &v); code != 200 || v.Status != "valid" {
+		t.Fatalf("verify on %s: %d %s", base, code, body)
 	}
 }

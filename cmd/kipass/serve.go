@@ -218,19 +218,20 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	}
 	defer db.Close()
 
-	var keys keyHolder
 	keyDir := filepath.Join(cfg.Data, "keys")
+	keys := &keyHolder{log: logger}
 	var ks *certificates.KeyStore
 	if cfg.SigningKey != "" {
 		ks, err = certificates.OpenKeyFile(cfg.SigningKey)
 	} else {
 		ks, err = certificates.OpenKeyStore(keyDir, time.Now)
+		keys.dir = keyDir
 	}
 	if err != nil {
 		return fail(1, "signing key: %v", err)
 	}
 	keys.p.Store(ks)
-	signer := &web.Signer{Keys: keys.Get, Issuer: certificates.Issuer{Name: cfg.IssuerName, URL: base.String(),
+	signer := &web.Signer{Keys: keys.Get, Refresh: keys.unknownKid, Issuer: certificates.Issuer{Name: cfg.IssuerName, URL: base.String(),
 		Email: cfg.IssuerEmail, Phone: cfg.IssuerPhone, Image: cfg.IssuerLogo}}
 	if signer.Issuer.Name == "" {
 		signer.Issuer.Name = base.Hostname()
@@ -269,7 +270,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 			Location: cfg.location},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
 		Outreach: db, Departments: db, Mail: sender, Passwords: db, Learner: db, ResetMail: resetSender(mailCfg, sender), Logger: logger,
-		Hasher: hasher, Catalog: catalogs.Get,
+		Hasher: hasher, Catalog: catalogs.Get, AddressKey: addressKey(ks),
 	})
 	webCfg := web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),
 		LinkedInOrganizationID: cfg.LinkedInOrgID}
@@ -320,7 +321,10 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		tasks = append(tasks, task{name: "content", first: time.Second, every: time.Second, run: catalogs.reloadTask(contentDir, loadedFingerprint, logger)})
 	}
 	if cfg.SigningKey == "" {
-		tasks = append(tasks, task{name: "keys", first: 30 * time.Second, every: 30 * time.Second, run: keys.reloadTask(keyDir, logger)})
+		tasks = append(tasks, task{name: "keys", first: 30 * time.Second, every: 30 * time.Second, run: keys.reloadTask()})
+		if rotated := db.KeysRotated(); rotated != nil {
+			jobs.Go(func() { keys.followRotations(jobsCtx, rotated) })
+		}
 	}
 	if job := cfg.Backup.job(db, logger); job != nil {
 		tasks = append(tasks, job.task())

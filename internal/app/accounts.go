@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"time"
 
 	"kipass/internal/auth"
@@ -20,6 +22,12 @@ type AccountStore interface {
 	RecordLoginFailure(ctx context.Context, emailHash []byte) error
 	LoginFailures(ctx context.Context, emailHash []byte, since time.Time) (int, error)
 	ClearLoginFailures(ctx context.Context, emailHash []byte) error
+	// RecordAddressFailure counts a failed login from a client address
+	// (its keyed hash) in a window that starts with the address's first
+	// failure after windowFrom; AddressFailures returns the count of the
+	// window that started after windowFrom.
+	RecordAddressFailure(ctx context.Context, addrKey []byte, windowFrom time.Time) error
+	AddressFailures(ctx context.Context, addrKey []byte, windowFrom time.Time) (int, error)
 	// ImportUsers creates or updates all accounts in one transaction;
 	// created[i] reports whether row i was new.
 	ImportUsers(ctx context.Context, users []ImportUser, inviteExpires time.Time, progress func(done int)) (created []bool, err error)
@@ -98,12 +106,56 @@ func (a *App) registrationDepartment(ctx context.Context, name string) error {
 	return errRegistrationDepartment
 }
 
+// addressKey identifies a client address for throttling without storing
+// it: an HMAC under the instances' shared key (Deps.AddressKey), cut to
+// 16 bytes. Unkeyed, the hash of an IPv4 address could be reversed by
+// trying all 2^32.
+func (a *App) addressKey(addr string) []byte {
+	m := hmac.New(sha256.New, a.addrKey)
+	m.Write([]byte("login-address\x00" + addr))
+	return m.Sum(nil)[:16]
+}
+
+// errAddressThrottled answers a client address that used up its failed
+// logins.
+var errAddressThrottled = errs.New(errs.Throttled, "too_many_attempts", "Too many failed logins from your network. Please wait 15 minutes.")
+
 // Authenticate checks an email address and password, allowing
 // Config.AccountLimit failures per account in Config.LoginWindow. Unknown
 // accounts, deactivated ones and wrong passwords get ErrBadCredentials and
-// take the same time (the hasher checks a dummy hash). Throttling per
-// client address is the caller's: it knows the address.
+// take the same time (the hasher checks a dummy hash). It does not
+// throttle per client address: AuthenticateFrom does.
 func (a *App) Authenticate(ctx context.Context, email, password string) (User, error) {
+	return a.AuthenticateFrom(ctx, email, password, "")
+}
+
+// AuthenticateFrom is Authenticate for a login from the client address
+// addr, which may also have only Config.AddressLimit failed logins in
+// Config.LoginWindow (the window starts with its first failure), counted
+// in the database so that every instance sees them. "" skips that limit.
+func (a *App) AuthenticateFrom(ctx context.Context, email, password, addr string) (User, error) {
+	var addrKey []byte
+	windowFrom := a.now().Add(-a.cfg.LoginWindow)
+	if addr != "" {
+		addrKey = a.addressKey(addr)
+		n, err := a.accounts.AddressFailures(ctx, addrKey, windowFrom)
+		if err != nil {
+			return User{}, err
+		}
+		if n >= a.cfg.AddressLimit {
+			return User{}, errAddressThrottled
+		}
+	}
+	u, err := a.authenticate(ctx, email, password)
+	if errors.Is(err, ErrBadCredentials) && addrKey != nil {
+		if err := a.accounts.RecordAddressFailure(ctx, addrKey, windowFrom); err != nil {
+			return u, err
+		}
+	}
+	return u, err
+}
+
+func (a *App) authenticate(ctx context.Context, email, password string) (User, error) {
 	email = auth.NormalizeEmail(email)
 	key := LoginKey(email)
 	n, err := a.accounts.LoginFailures(ctx, key, a.now().Add(-a.cfg.LoginWindow))

@@ -258,3 +258,50 @@ func TestWaitBackgroundWaitsForResetEmails(t *testing.T) {
 		t.Fatal("WaitBackground returned before the email was sent")
 	}
 }
+
+// The per-address limit: AddressLimit failed logins from one address in
+// the window that starts with its first failure, then too_many_attempts
+// for any account from it (also with the right password), while other
+// addresses are not affected. A second App on the same database with the
+// same AddressKey (another instance) shares the count; one with another
+// key counts apart, since the database holds only the keyed hash.
+func TestAuthenticateFromAddress(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, app.Config{Registration: true, AddressLimit: 3})
+	if _, err := f.app.Register(ctx, erika, "de"); err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("instances' shared address key 32")
+	instance := func(key []byte) *app.App {
+		return app.New(app.Deps{Config: app.Config{AddressLimit: 3}, Accounts: f.db, AddressKey: key,
+			Hasher: auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 2), Now: func() time.Time { return f.now }})
+	}
+	a, b, stranger := instance(key), instance(key), instance([]byte("another installation's key, 32 b"))
+	const addr = "198.51.100.7"
+	for i, s := range []*app.App{a, b, a} {
+		if _, err := s.AuthenticateFrom(ctx, string(rune('a'+i))+"@example.com", "wrong", addr); !errors.Is(err, app.ErrBadCredentials) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+		f.now = f.now.Add(time.Minute)
+	}
+	for _, s := range []*app.App{a, b} {
+		if _, err := s.AuthenticateFrom(ctx, "erika@example.com", erika.Password, addr); code(err) != "too_many_attempts" {
+			t.Fatalf("after the address's limit: %v", err)
+		}
+	}
+	if _, err := b.AuthenticateFrom(ctx, "erika@example.com", erika.Password, "203.0.113.1"); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	if _, err := stranger.AuthenticateFrom(ctx, "erika@example.com", erika.Password, addr); err != nil {
+		t.Fatalf("an App with another key counts apart: %v", err)
+	}
+	// The window began with the first failure, three minutes ago.
+	f.now = f.now.Add(12*time.Minute - time.Second)
+	if _, err := a.AuthenticateFrom(ctx, "erika@example.com", erika.Password, addr); code(err) != "too_many_attempts" {
+		t.Fatalf("a second before the window ends: %v", err)
+	}
+	f.now = f.now.Add(time.Second)
+	if _, err := a.AuthenticateFrom(ctx, "erika@example.com", erika.Password, addr); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}

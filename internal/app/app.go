@@ -103,6 +103,11 @@ type Config struct {
 	// (default 10).
 	LoginWindow  time.Duration
 	AccountLimit int
+	// AddressLimit is how many failed logins one client address may have
+	// in LoginWindow (default 100: a whole office may share an address),
+	// counted in the database so that it holds across instances; the web
+	// layer uses the same number for invalid invitation links.
+	AddressLimit int
 	// InviteTTL is how long invitation and reset links work (default 14 days).
 	InviteTTL time.Duration
 	// AggregateOnly is the works-council mode: HR and admins see department
@@ -130,6 +135,7 @@ func (c Config) withDefaults() Config {
 	c.ExamAttemptsPerDay = cmp.Or(c.ExamAttemptsPerDay, 3)
 	c.LoginWindow = cmp.Or(c.LoginWindow, 15*time.Minute)
 	c.AccountLimit = cmp.Or(c.AccountLimit, 10)
+	c.AddressLimit = cmp.Or(c.AddressLimit, 100)
 	c.InviteTTL = cmp.Or(c.InviteTTL, 14*24*time.Hour)
 	c.MinGroup = cmp.Or(c.MinGroup, 5)
 	c.QuizCooldown = cmp.Or(c.QuizCooldown, DefaultCooldown)
@@ -164,6 +170,12 @@ type Deps struct {
 	// Rand returns the source of a draw; default a ChaCha8 seeded from
 	// crypto/rand. Tests pass a fixed seed.
 	Rand func() *mrand.Rand
+	// AddressKey keys the hash under which client addresses are counted
+	// for the login throttle (the database never holds an address).
+	// Instances that share a database need the same key to share the
+	// count; serve derives it from the signing keys. nil: a random key,
+	// so the count is this process's own.
+	AddressKey []byte
 }
 
 // App runs the use cases. It holds no request state and is safe for
@@ -191,6 +203,8 @@ type App struct {
 	catalog   func() *courses.Catalog
 	now       func() time.Time
 	rand      func() *mrand.Rand
+	// addrKey keys the address hash (Deps.AddressKey).
+	addrKey []byte
 	// reportRows holds recent HR report rows, made on first use (an App
 	// made for one job run needs none: the cache sweeps in the background).
 	reportRows *ttlcache.Cache[string, reportEntry]
@@ -228,6 +242,11 @@ func New(d Deps) *App {
 	}
 	if a.rand == nil {
 		a.rand = newRand
+	}
+	a.addrKey = d.AddressKey
+	if len(a.addrKey) == 0 {
+		a.addrKey = make([]byte, 32)
+		rand.Read(a.addrKey)
 	}
 	return a
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +15,50 @@ import (
 // Generation also counts the other instances' writes (the HR report cache
 // then sees them at once, not after its minute).
 const changesChannel = "kipass_changes"
+
+// keysChannel carries `kipass keys rotate`'s announcement that the shared
+// key directory holds a new key (NotifyKeysRotated); each instance then
+// reads its key directory again at once (KeysRotated). The payload is the
+// schema, as on changesChannel.
+const keysChannel = "kipass_keys"
+
+// NotifyKeysRotated tells every instance on the PostgreSQL database named
+// by databaseURL that the signing keys changed. It opens one connection of
+// its own and runs no migrations (a key rotation is no reason to change
+// the schema).
+func NotifyKeysRotated(ctx context.Context, databaseURL string) error {
+	if !IsPostgresURL(databaseURL) {
+		return errors.New("store: the database URL must start with postgres:// or postgresql://")
+	}
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return fmt.Errorf("store: database URL: %s", redactParseError(err))
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("store: connect to PostgreSQL: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `SELECT pg_notify('`+keysChannel+`', current_schema())`); err != nil {
+		return fmt.Errorf("store: announce the key rotation: %w", err)
+	}
+	return nil
+}
+
+// KeysRotated receives a value when a key rotation was announced
+// (NotifyKeysRotated), and when the notification connection was lost and
+// is back (one may have been missed). It is nil on SQLite, where one
+// instance reads its own key directory.
+func (db *DB) KeysRotated() <-chan struct{} { return db.keysRotated }
+
+// keysChanged signals KeysRotated without waiting: one pending signal is
+// enough, since the receiver reads the whole directory.
+func (db *DB) keysChanged() {
+	select {
+	case db.keysRotated <- struct{}{}:
+	default:
+	}
+}
 
 // notifyChange queues the change notification inside tx; PostgreSQL
 // delivers it when tx commits (and not at all when it rolls back), once
@@ -42,6 +88,7 @@ func (db *DB) listenChanges(ctx context.Context, cfg *pgx.ConnConfig, ready chan
 			return
 		}
 		db.gen.Add(1)
+		db.keysChanged()
 		select {
 		case <-ctx.Done():
 		case <-time.After(wait):
@@ -60,7 +107,7 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, listening fun
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, `LISTEN `+changesChannel); err != nil {
+	if _, err := conn.Exec(ctx, `LISTEN `+changesChannel+`; LISTEN `+keysChannel); err != nil {
 		return err
 	}
 	listening()
@@ -69,7 +116,11 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, listening fun
 		if err != nil {
 			return err
 		}
-		if n.Payload == schema {
+		switch {
+		case n.Payload != schema:
+		case n.Channel == keysChannel:
+			db.keysChanged()
+		default:
 			db.gen.Add(1)
 		}
 	}

@@ -52,7 +52,7 @@ func OpenPostgres(ctx context.Context, databaseURL string) (*DB, error) {
 	pool.SetMaxOpenConns(16)
 	pool.SetMaxIdleConns(8)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{write: pool, read: pool, pg: true, pgURL: databaseURL, Now: time.Now}
+	db := &DB{write: pool, read: pool, pg: true, pgURL: databaseURL, Now: time.Now, keysRotated: make(chan struct{}, 1)}
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)

@@ -489,6 +489,7 @@ func TestCopyToPostgres(t *testing.T) {
 	src.UpdateAccount(ctx, gone, AccountChange{Name: "G", Role: RoleEmployee, Active: false}, Actor{Role: RoleSystem})
 	src.CreateSession(ctx, hash("s"), uid, SessionAPI, now.Add(time.Hour))
 	src.RecordLoginFailure(ctx, hash("k"))
+	src.RecordAddressFailure(ctx, hash("addr"), time.Unix(0, 0))
 	passExam(t, src, uid, 1, now)
 	src.RevokeCertificate(ctx, "cert-1", "test", Actor{Role: RoleSystem})
 	passExam(t, src, uid, 2, now) // same second: the insertion order decides
@@ -515,6 +516,9 @@ func TestCopyToPostgres(t *testing.T) {
 	}
 	if len(copied) != len(copyOrder) {
 		t.Fatalf("copied %d tables", len(copied))
+	}
+	if n, err := dst.AddressFailures(ctx, hash("addr"), time.Unix(0, 0)); n != 1 {
+		t.Fatalf("address failures copied: %d %v", n, err)
 	}
 	for _, id := range []int64{uid, gone} {
 		a, _ := src.ExportUser(ctx, id)

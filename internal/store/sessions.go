@@ -69,8 +69,8 @@ func (db *DB) DeleteUserSessions(ctx context.Context, userID int64) (err error) 
 	})
 }
 
-// PurgeExpired deletes ended sessions, used one-time tokens and old login
-// failures; idle is the browser idle timeout, window the throttling window.
+// PurgeExpired deletes ended sessions, used one-time tokens, old login
+// failures and ended address windows; idle is the browser idle timeout, window the throttling window.
 func (db *DB) PurgeExpired(ctx context.Context, idle, window time.Duration) (err error) {
 	defer wrapErr(&err, "purge expired")
 	now := db.now()
@@ -82,7 +82,11 @@ func (db *DB) PurgeExpired(ctx context.Context, idle, window time.Duration) (err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM one_time_tokens WHERE expires_at <= ?`, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now-int64(window/time.Second))
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now-int64(window/time.Second)); err != nil {
+			return err
+		}
+		// An address's row is over when its window is.
+		_, err := tx.ExecContext(ctx, `DELETE FROM address_failures WHERE window_start <= ?`, now-int64(window/time.Second))
 		return err
 	})
 }

@@ -56,6 +56,8 @@ type DB struct {
 	// closed when it has ended.
 	stopListening context.CancelFunc
 	listening     chan struct{}
+	// keysRotated signals announced key rotations (KeysRotated).
+	keysRotated chan struct{}
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// StatusIndex picks a candidate status list position for a new

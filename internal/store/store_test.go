@@ -198,6 +198,67 @@ func testLoginFailures(t *testing.T, db *DB) {
 	}
 }
 
+// The per-address count: one row per address and window; failures from
+// two store handles on one database (two instances) count together;
+// the window starts with the first failure and a failure after it starts
+// a new one; the purge drops ended windows only.
+func TestAddressFailures(t *testing.T) { eachEngine(t, testAddressFailures) }
+
+func testAddressFailures(t *testing.T, db *DB) {
+	ctx := context.Background()
+	other := reopen(t, db)
+	clock := time.Unix(1_800_000_000, 0)
+	db.Now = func() time.Time { return clock }
+	other.Now = db.Now
+	const window = 15 * time.Minute
+	from := func() time.Time { return clock.Add(-window) }
+	count := func(key []byte) int {
+		t.Helper()
+		n, err := other.AddressFailures(ctx, key, from())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(hash("a")); n != 0 {
+		t.Fatalf("no failures yet: %d", n)
+	}
+	for i := range 4 {
+		must(t, []*DB{db, other}[i%2].RecordAddressFailure(ctx, hash("a"), from()))
+		clock = clock.Add(time.Minute)
+	}
+	must(t, db.RecordAddressFailure(ctx, hash("b"), from()))
+	if a, b := count(hash("a")), count(hash("b")); a != 4 || b != 1 {
+		t.Fatalf("failures a=%d b=%d, want 4 and 1", a, b)
+	}
+	var rows int
+	must(t, db.queryRow(ctx, `SELECT count(*) FROM address_failures`).Scan(&rows))
+	if rows != 2 {
+		t.Fatalf("%d rows for two addresses", rows)
+	}
+	// a's window began 4 minutes ago: it ends 11 minutes from now.
+	clock = clock.Add(11*time.Minute - time.Second)
+	if n := count(hash("a")); n != 4 {
+		t.Fatalf("a second before the window ends: %d", n)
+	}
+	clock = clock.Add(time.Second)
+	if n := count(hash("a")); n != 0 {
+		t.Fatalf("after the window: %d", n)
+	}
+	must(t, other.RecordAddressFailure(ctx, hash("a"), from()))
+	if n := count(hash("a")); n != 1 {
+		t.Fatalf("a failure after the window starts a new one: %d", n)
+	}
+	// b's window (started 4 minutes after a's) ended too: the purge drops
+	// it and keeps a's new one.
+	clock = clock.Add(5 * time.Minute)
+	must(t, db.PurgeExpired(ctx, 30*time.Minute, window))
+	must(t, db.queryRow(ctx, `SELECT count(*) FROM address_failures`).Scan(&rows))
+	if rows != 1 || count(hash("a")) != 1 {
+		t.Fatalf("after the purge: %d rows, a=%d", rows, count(hash("a")))
+	}
+}
+
 func TestImportUsersAllOrNothing(t *testing.T) { eachEngine(t, testImportUsersAllOrNothing) }
 
 func testImportUsersAllOrNothing(t *testing.T, db *DB) {
@@ -277,5 +338,13 @@ func TestBackupWhileWriting(t *testing.T) {
 	restored.read.QueryRow(`SELECT count(*) FROM users`).Scan(&n)
 	if n < 10 || n > 210 {
 		t.Fatalf("restored %d users", n)
+	}
+}
+
+// must fails the test on an error.
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

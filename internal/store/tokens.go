@@ -97,6 +97,37 @@ func (db *DB) LoginFailures(ctx context.Context, emailHash []byte, since time.Ti
 	return n, err
 }
 
+// RecordAddressFailure counts one failed login from the client address
+// key (a keyed hash, see app.AddressKey) in one upsert: the first failure,
+// or the first after the address's window ended (window_start at or before
+// windowFrom), starts a new window at now with one failure; later ones add
+// to it. It is not a counted change (no report shows it).
+func (db *DB) RecordAddressFailure(ctx context.Context, key []byte, windowFrom time.Time) (err error) {
+	defer wrapErr(&err, "record address failure")
+	now, from := db.now(), windowFrom.Unix()
+	return db.txQuiet(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO address_failures (address_key, window_start, failures) VALUES (?, ?, 1)
+			ON CONFLICT (address_key) DO UPDATE SET
+				failures = CASE WHEN address_failures.window_start > ? THEN address_failures.failures + 1 ELSE 1 END,
+				window_start = CASE WHEN address_failures.window_start > ? THEN address_failures.window_start ELSE excluded.window_start END`,
+			key, now, from, from)
+		return err
+	})
+}
+
+// AddressFailures returns the failed logins from the client address key in
+// its current window, one that started after windowFrom (0 when none).
+func (db *DB) AddressFailures(ctx context.Context, key []byte, windowFrom time.Time) (_ int, err error) {
+	defer wrapErr(&err, "address failures")
+	var n int
+	err = db.queryRow(ctx, `SELECT failures FROM address_failures WHERE address_key = ? AND window_start > ?`,
+		key, windowFrom.Unix()).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return n, err
+}
+
 // ClearLoginFailures forgets the failures after a successful login.
 func (db *DB) ClearLoginFailures(ctx context.Context, emailHash []byte) (err error) {
 	defer wrapErr(&err, "clear login failures")
