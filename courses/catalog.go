@@ -143,6 +143,10 @@ type Module struct {
 	HTML map[string]template.HTML
 	// TOC lists the body's ## and ### headings per language.
 	TOC map[string][]Heading
+	// Media holds the module's illustrations by file name: the SVG files in
+	// its folder that its texts reference, checked at load (see
+	// content/README.md). Only these are served.
+	Media map[string]*Media
 	// Questions is the module's pool (questions.yaml), each with its Module field set.
 	Questions []quiz.Question
 	// ExamQuestions is the module's exam pool (exam.yaml), drawn only by the

@@ -83,6 +83,12 @@ type loader struct {
 	md       goldmark.Markdown
 	files    map[string][]byte // read once while hashing, so parsing sees the hashed bytes
 	problems []Problem
+
+	// The module whose text is being rendered, for its illustrations; mod is
+	// nil outside a module text.
+	courseID, modFolder string
+	mod                 *Module
+	referenced          map[string]bool // illustration files a text references, checked or not
 }
 
 func (l *loader) add(file string, line int, format string, args ...any) {
@@ -90,7 +96,7 @@ func (l *loader) add(file string, line int, format string, args ...any) {
 }
 
 func load(fsys fs.FS) (*Catalog, []Problem) {
-	l := &loader{fsys: fsys, md: newMarkdown(), files: map[string][]byte{}}
+	l := &loader{fsys: fsys, md: newMarkdown(), files: map[string][]byte{}, referenced: map[string]bool{}}
 	cat := &Catalog{byID: map[string]*Course{}}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -347,10 +353,14 @@ func (l *loader) module(c *Course, folder string, index int, seen map[string]str
 		ID: path.Base(folder), Index: index, Title: quiz.Text{},
 		Minutes: map[string]int{}, Objectives: map[string][]string{}, Summary: map[string][]string{},
 		HTML: map[string]template.HTML{}, TOC: map[string][]Heading{}, examples: map[string][]example{},
+		Media: map[string]*Media{},
 	}
+	l.courseID, l.mod, l.modFolder = c.ID, m, folder
 	for _, lang := range c.Languages {
 		l.moduleText(m, path.Join(folder, lang+".md"), lang)
 	}
+	l.mod = nil
+	l.unusedMedia(folder)
 	file := path.Join(folder, "questions.yaml")
 	if _, ok := l.files[file]; !ok {
 		l.add(file, 0, "missing: every module needs a question pool")

@@ -2,6 +2,7 @@ package courses
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"html/template"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -27,7 +29,45 @@ func newMarkdown() goldmark.Markdown {
 			parser.WithAutoHeadingID(),
 			parser.WithASTTransformers(util.Prioritized(externalLinks{}, 100)),
 		),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(figureRenderer{}, 100))),
 	)
+}
+
+// kindFigure is the node kind of an illustration on a line of its own.
+var kindFigure = ast.NewNodeKind("Figure")
+
+// figure is an illustration: a paragraph that held only ![alt](file.svg
+// "caption"), replaced after Load checked the file.
+type figure struct {
+	ast.BaseBlock
+	src, alt, caption string
+	width, height     int
+}
+
+func (f *figure) Kind() ast.NodeKind { return kindFigure }
+
+func (f *figure) Dump(source []byte, level int) { ast.DumpHelper(f, source, level, nil, nil) }
+
+// figureRenderer writes a figure as <figure><img ...><figcaption>: width and
+// height let the browser reserve the room before the picture arrives (the
+// stylesheet scales it down to the column), lazy loading keeps pictures
+// below the fold off the first paint.
+type figureRenderer struct{}
+
+func (figureRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(kindFigure, func(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		f := n.(*figure)
+		fmt.Fprintf(w, "<figure class=\"illustration\"><img src=\"%s\" alt=\"%s\" width=\"%d\" height=\"%d\" loading=\"lazy\" decoding=\"async\">",
+			html.EscapeString(f.src), html.EscapeString(f.alt), f.width, f.height)
+		if f.caption != "" {
+			fmt.Fprintf(w, "<figcaption>%s</figcaption>", html.EscapeString(f.caption))
+		}
+		w.WriteString("</figure>\n")
+		return ast.WalkSkipChildren, nil
+	})
 }
 
 // externalLinks marks links to other sites with rel="noopener noreferrer", so a
@@ -75,8 +115,13 @@ func (l *loader) render(file string, body []byte, firstLine int) rendered {
 	doc := l.md.Parser().Parse(text.NewReader(body), parser.WithContext(ctx))
 
 	var out rendered
+	var images []*ast.Image
 	prev := 1 // the page title is the h1
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if img, ok := n.(*ast.Image); ok && entering {
+			images = append(images, img)
+			return ast.WalkSkipChildren, nil
+		}
 		if q, ok := n.(*ast.Blockquote); ok && entering && q.FirstChild() != nil {
 			line := firstLine + bytes.Count(body[:nodeStart(q.FirstChild())], []byte("\n"))
 			out.examples = append(out.examples, example{line: line, text: plainText(q, body)})
@@ -102,12 +147,51 @@ func (l *loader) render(file string, body []byte, firstLine int) rendered {
 		return ast.WalkSkipChildren, nil
 	})
 
+	for _, img := range images {
+		l.figure(file, body, firstLine, img)
+	}
+
 	var buf bytes.Buffer
 	if err := l.md.Renderer().Render(&buf, body, doc); err != nil {
 		l.add(file, firstLine, "rendering markdown: %v", err)
 	}
 	out.html = template.HTML(buf.String()) // safe: goldmark escapes text and drops raw HTML
 	return out
+}
+
+// figure checks an image of a module text and puts a figure in place of the
+// paragraph that holds it; a problem leaves the image out of the page.
+func (l *loader) figure(file string, body []byte, firstLine int, img *ast.Image) {
+	para := img.Parent()
+	line := firstLine
+	if para != nil {
+		line += bytes.Count(body[:nodeStart(para)], []byte("\n"))
+	}
+	alt := plainText(img, body)
+	dest := string(img.Destination)
+	defer func() { // whatever happens, no raw <img> reaches the page
+		if img.Parent() != nil {
+			img.Parent().RemoveChild(img.Parent(), img)
+		}
+	}()
+	if _, ok := para.(*ast.Paragraph); !ok || para.ChildCount() != 1 {
+		l.add(file, line, "image %q: put an illustration in a paragraph of its own (an empty line before and after)", dest)
+		return
+	}
+	if strings.TrimSpace(alt) == "" {
+		l.add(file, line, "image %q: the alt text is empty: describe what the illustration shows, ![description](%s)", dest, dest)
+		return
+	}
+	if l.mod == nil {
+		l.add(file, line, "image %q: illustrations belong in module texts", dest)
+		return
+	}
+	md := l.media(l.mod, l.modFolder, file, line, dest)
+	if md == nil {
+		return
+	}
+	f := &figure{src: MediaURL(l.courseID, l.mod.ID, md), alt: alt, caption: strings.TrimSpace(string(img.Title)), width: md.Width, height: md.Height}
+	para.Parent().ReplaceChild(para.Parent(), para, f)
 }
 
 // nodeStart returns the byte offset where a block node starts in the source.

@@ -25,18 +25,19 @@ const (
 // accessTable lists every route. A new route must be added here, or this
 // test fails: that is the point.
 var accessTable = map[string]string{
-	"GET /healthz":                   accPublic,
-	"GET /static/*":                  accPublic,
-	"GET /.well-known/jwks.json":     accPublic,
-	"GET /status/1":                  accPublic,
-	"GET /.well-known/jwks/:kid":     accPublic,
-	"GET /.well-known/jwt-vc-issuer": accPublic,
-	"GET /verify/:id.jwt":            accPublic,
-	"GET /scim/v2/*":                 accSCIM,
-	"POST /scim/v2/*":                accSCIM,
-	"PUT /scim/v2/*":                 accSCIM,
-	"PATCH /scim/v2/*":               accSCIM,
-	"DELETE /scim/v2/*":              accSCIM,
+	"GET /healthz":  accPublic,
+	"GET /static/*": accPublic,
+	"GET /courses/:course/:module/media/:name": accPublic,
+	"GET /.well-known/jwks.json":               accPublic,
+	"GET /status/1":                            accPublic,
+	"GET /.well-known/jwks/:kid":               accPublic,
+	"GET /.well-known/jwt-vc-issuer":           accPublic,
+	"GET /verify/:id.jwt":                      accPublic,
+	"GET /scim/v2/*":                           accSCIM,
+	"POST /scim/v2/*":                          accSCIM,
+	"PUT /scim/v2/*":                           accSCIM,
+	"PATCH /scim/v2/*":                         accSCIM,
+	"DELETE /scim/v2/*":                        accSCIM,
 
 	"POST /api/v1/register":                                 accPublic,
 	"POST /api/v1/login":                                    accPublic,
@@ -144,7 +145,7 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	a.makeUser("ada2@example.com", store.RoleAdmin) // so the admin may delete itself in principle
 	params := strings.NewReplacer(":course", courseID, ":module", "dsgvo-grundlagen", ":attempt", s.AttemptID,
-		":file", certID+".pdf", ":id", certID, "*", "style.css")
+		":file", certID+".pdf", ":id", certID, "*", "style.css", ":name", "grundsaetze.de.svg")
 	hrParams := strings.NewReplacer(":id", "0")
 	other, err := a.db.UserByEmail(context.Background(), "max@example.com")
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 func (s *server) routes(app *fiber.App) {
 	app.Get("/healthz", s.healthz)
 	app.Get("/static/*", s.static())
+	// Module illustrations are public like the module pages; no session needed.
+	app.Get("/courses/:course/:module/media/:name", s.media)
 	app.Get("/.well-known/jwks.json", s.jwks)
 	app.Get("/.well-known/jwks/:kid", s.jwk)
 	app.Get("/.well-known/jwt-vc-issuer", s.jwtVCIssuer)
