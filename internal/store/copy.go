@@ -16,7 +16,7 @@ import (
 // are copied before it.
 var copyOrder = []string{"users", "departments", "change_counter", "sessions", "one_time_tokens", "login_failures", "attempts", "module_passes", "certificates",
 	"assignments", "audit_log", "hr_departments", "reminders_sent", "job_runs", "course_starts",
-	"oidc_logins", "session_id_tokens", "scim_groups", "scim_group_members", "scim_tokens", "address_failures"}
+	"oidc_logins", "session_id_tokens", "scim_groups", "scim_group_members", "scim_tokens", "address_failures", "settings"}
 
 // TableCopy is what CopyTo moved of one table: the rows and a checksum
 // over them, equal on both sides.
