@@ -50,7 +50,7 @@ const (
 
 // jwsType is the JOSE "typ" of kipass credentials and status lists: "JWT",
 // as Open Badges 3.0 section 8.2.3 requires of the VC-JWT that the
-// credential claims to be (docs/decisions/0005-vc-jwt-typ.md).
+// credential claims to be (docs/decisions/0007-vc-jwt-typ.md).
 // legacyJWSType is what tokens issued before December 2026 carry (W3C
 // VC-JOSE-COSE's "vc+jwt"); they keep verifying.
 const (
