@@ -13,7 +13,7 @@ type privacyView struct {
 // privacyPage shows the privacy notice, generated from the configuration in
 // the visitor's language.
 func (s *server) privacyPage(c *fiber.Ctx) error {
-	v := privacyView{Privacy: s.cfg.Privacy, Organisation: s.signer.Issuer.Name, Cookies: []string{s.cookies.session, s.cookies.csrf}}
+	v := privacyView{Privacy: s.cfg.Privacy, Organisation: s.signer.Issuer.Name, Cookies: []string{s.cookies.session, s.cookies.csrf, s.flashCookieName()}}
 	if v.Controller == "" {
 		v.Controller = v.Organisation
 	}
