@@ -347,7 +347,7 @@ func TestBrowserExamKeepsAnswers(t *testing.T) {
 	if got := text(ctx, t, "#modules-h"); got != "Ergebnis nach Modul" {
 		t.Fatalf("result page: %q", got)
 	}
-	if got, want := text(ctx, t, ".score-card .meta"), fmt.Sprintf("Zum Bestehen brauchen Sie %d %% richtige Antworten.", co.Exam.PassPercent); got != want {
+	if got, want := text(ctx, t, ".score-card .meta"), fmt.Sprintf("Zum Bestehen sind %d %% nötig.", co.Exam.PassPercent); got != want {
 		t.Fatalf("failed exam: pass mark %q, want %q", got, want)
 	}
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".explanation, .tag.ok").length`)); n != 0 {
