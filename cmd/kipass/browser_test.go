@@ -282,13 +282,8 @@ func TestBrowserExamKeepsAnswers(t *testing.T) {
 	co := passModules(t, s.url, login(t, s.url, "erika@example.com", "correct horse battery"))
 	total := co.Exam.Questions
 	exam := s.url + "/courses/" + co.ID + "/exam"
+	browserLogin(ctx, t, s.url, "erika@example.com", `.hero h1`)
 	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(s.url+"/login?lang=de"),
-		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "erika@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.hero h1`)),
 		chromedp.Navigate(exam),
 		chromedp.WaitVisible(chromedp.CSS(`form[action$="/exam"] button`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/exam"] button`)),
@@ -358,6 +353,20 @@ func TestBrowserExamKeepsAnswers(t *testing.T) {
 		must(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)))
 		screenshot(ctx, t, "exam-result-1280")
 	}
+}
+
+// browserLogin logs the browser in through the German login form with the
+// tests' password and waits for wait (a CSS selector) on the page it lands on.
+func browserLogin(ctx context.Context, t *testing.T, base, email, wait string) {
+	t.Helper()
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login?lang=de"),
+		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), "correct horse battery"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(wait)),
+	))
 }
 
 // poll waits up to 5 seconds until the JavaScript expression is true.

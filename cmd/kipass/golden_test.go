@@ -68,14 +68,7 @@ func TestBrowserPagesLookAsDesigned(t *testing.T) {
 	for _, p := range anonymous {
 		shoot(p)
 	}
-	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(s.url+"/login?lang=de"),
-		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "erika@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.hero h1`)),
-	))
+	browserLogin(ctx, t, s.url, "erika@example.com", `.hero h1`)
 	for _, p := range learner {
 		shoot(p)
 	}

@@ -163,14 +163,7 @@ func TestBrowserLearnerJourney(t *testing.T) {
 			visit("/courses/ki-am-arbeitsplatz/"+co.Modules[0].ID+"?lang="+lang, "h1", "module-anon-"+lang, w)
 		}
 	}
-	must(t, chromedp.Do(ctx,
-		chromedp.Navigate(s.url+"/login?lang=de"),
-		chromedp.WaitVisible(chromedp.CSS(`#f-email`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), "zoe@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.dashboard`)),
-	))
+	browserLogin(ctx, t, s.url, "zoe@example.com", `.dashboard`)
 	if got := text(ctx, t, ".dashboard .next-step"); !strings.Contains(got, "Weiter mit Modul 3") {
 		t.Errorf("next step %q", got)
 	}

@@ -16,19 +16,7 @@ import (
 func TestGroupCommitKeepsEachOutcome(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if db.Postgres() {
-		t.Skip("group commit is SQLite's")
-	}
-	if err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `CREATE TABLE batch_probe (n INTEGER PRIMARY KEY)`)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	db := openProbe(t, dir)
 	const writers = 200
 	errFail := errors.New("refused")
 	results := make([]error, writers)
@@ -54,7 +42,7 @@ func TestGroupCommitKeepsEachOutcome(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = Open(ctx, dir)
+	db, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,20 +105,8 @@ func BenchmarkParallelWrites(b *testing.B) {
 // caller gets its own outcome.
 func TestGroupCommitSurvivesAnInterruptedNeighbour(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openProbe(t, t.TempDir())
 	defer db.Close()
-	if db.Postgres() {
-		t.Skip("group commit is SQLite's")
-	}
-	if err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `CREATE TABLE batch_probe (n INTEGER PRIMARY KEY)`)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
 	insert := func(n int) func(*sql.Tx) error {
 		return func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO batch_probe (n) VALUES (?)`, n)
@@ -178,4 +154,26 @@ func TestGroupCommitSurvivesAnInterruptedNeighbour(t *testing.T) {
 	if len(got) != 2 || got[0] != 1 || got[1] != 3 {
 		t.Errorf("rows after the batch: %d rows, first %v (want exactly 1 and 3)", len(got), got[:min(len(got), 3)])
 	}
+}
+
+// openProbe opens the SQLite store in dir with a table batch_probe (n) for
+// the group-commit tests; on PostgreSQL they are skipped.
+func openProbe(t *testing.T, dir string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Postgres() {
+		db.Close()
+		t.Skip("group commit is SQLite's")
+	}
+	if err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE batch_probe (n INTEGER PRIMARY KEY)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
