@@ -96,7 +96,7 @@ func TestEvidenceTotalsMatchDashboard(t *testing.T) {
 		return
 	}
 	flatText := strings.Join(strings.Fields(text), " ")
-	if !strings.Contains(flatText, "67 %") || strings.Contains(flatText, "66") || !strings.Contains(flatText, "Vertrieb, 3 people") {
+	if !strings.Contains(flatText, "67 %") || strings.Contains(flatText, "66 %") || !strings.Contains(flatText, "Vertrieb, 3 people") {
 		t.Errorf("the PDF's numbers differ from the dashboard:\n%s", text)
 	}
 }
