@@ -157,7 +157,7 @@ func (s *server) writeFlash(c *fiber.Ctx, w io.Writer) {
 		for i, n := range m.Args {
 			args[i] = n
 		}
-		f, ok := s.views.messages[lang][pluralKey(s.views.messages[lang], lang, m.Key, args)]
+		f, ok := s.views.messages.Lookup(lang, m.Key, args...)
 		if !ok {
 			continue
 		}

@@ -139,7 +139,7 @@ func (s *server) ssoFailed(c *fiber.Ctx, err error) error {
 		lang = "de"
 	}
 	msg := e.Message
-	if m, ok := s.views.messages[lang]["sso.err."+e.Code]; ok {
+	if m, ok := s.views.messages.Lookup(lang, "sso.err."+e.Code); ok {
 		msg = m
 		if strings.Contains(m, "%s") {
 			msg = fmt.Sprintf(m, s.rp.ProviderName())

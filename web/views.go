@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -17,6 +16,7 @@ import (
 
 	"kipass/internal/app"
 	"kipass/internal/errs"
+	"kipass/internal/i18n"
 	"kipass/internal/people"
 	"kipass/internal/ttlcache"
 	"kipass/quiz"
@@ -25,20 +25,17 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed i18n/*.json
-var i18nFS embed.FS
-
 //go:embed static
 var staticFS embed.FS
 
 // languages are the UI languages; the first is the default.
-var languages = []string{"de", "en"}
+var languages = i18n.Languages()
 
 // views holds the parsed page templates per language and the messages.
 type views struct {
 	pages    map[string]map[string]*template.Template // lang -> page -> template
 	shells   map[string][numShells]shell              // lang -> one per shellRole
-	messages map[string]map[string]string             // lang -> key -> text
+	messages *i18n.Catalog                            // every text in every language
 	staticV  string                                   // cache-busting version of the static files
 	// base holds the shared templates (layout, quiz form) per language.
 	base map[string]*template.Template
@@ -51,29 +48,12 @@ type views struct {
 // loadViews parses every template once per language, with t bound to that
 // language's messages. Missing message keys fail here, not at request time.
 func loadViews() (*views, error) {
-	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][numShells]shell{}, messages: map[string]map[string]string{},
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][numShells]shell{}, messages: cat,
 		base: map[string]*template.Template{}, quizForms: newQuizFormCache()}
-	for _, lang := range languages {
-		b, err := i18nFS.ReadFile("i18n/" + lang + ".json")
-		if err != nil {
-			return nil, err
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("web: i18n/%s.json: %w", lang, err)
-		}
-		v.messages[lang] = m
-	}
-	for key := range v.messages["de"] {
-		if _, ok := v.messages["en"][key]; !ok {
-			return nil, fmt.Errorf("web: i18n/en.json lacks %q", key)
-		}
-	}
-	for key := range v.messages["en"] {
-		if _, ok := v.messages["de"][key]; !ok {
-			return nil, fmt.Errorf("web: i18n/de.json lacks %q", key)
-		}
-	}
 	h := sha256.New()
 	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -123,25 +103,15 @@ func loadViews() (*views, error) {
 }
 
 func (v *views) funcs(lang string) template.FuncMap {
-	msgs := func() map[string]string { return v.messages[lang] }
+	cat := v.messages
 	return template.FuncMap{
-		"t": func(key string, args ...any) string {
-			key = pluralKey(msgs(), lang, key, args)
-			s, ok := msgs()[key]
-			if !ok {
-				return "??" + key + "??"
-			}
-			if len(args) > 0 {
-				return fmt.Sprintf(s, args...)
-			}
-			return s
-		},
+		"t": func(key string, args ...any) string { return cat.T(lang, key, args...) },
 		// importProblem says what is wrong with a CSV row in the page's
 		// language; a part without a message shows the English text.
 		"importProblem": func(p people.Problem) string {
 			var out []string
 			for _, part := range p.Parts {
-				f, ok := msgs()[pluralKey(msgs(), lang, "import."+part.Code, part.Args)]
+				f, ok := cat.Lookup(lang, "import."+part.Code, part.Args...)
 				if !ok {
 					return p.Message
 				}
@@ -155,7 +125,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 		// auditAction names an audit action in plain words; an action
 		// without a message shows its code.
 		"auditAction": func(action string) string {
-			if s, ok := msgs()["audit."+action]; ok {
+			if s, ok := cat.Lookup(lang, "audit."+action); ok {
 				return s
 			}
 			return action
@@ -165,10 +135,10 @@ func (v *views) funcs(lang string) template.FuncMap {
 			if f == nil || f.Errors[field] == "" {
 				return ""
 			}
-			if s, ok := msgs()["field."+f.Errors[field]]; ok {
+			if s, ok := cat.Lookup(lang, "field."+f.Errors[field]); ok {
 				return s
 			}
-			return msgs()["field.invalid"]
+			return cat.T(lang, "field.invalid")
 		},
 		"value": func(f *form, field string) string {
 			if f == nil {
@@ -178,20 +148,9 @@ func (v *views) funcs(lang string) template.FuncMap {
 		},
 		"staticV": func() string { return v.staticV },
 		// tx picks this language's text of a quiz.Text.
-		"tx": func(t quiz.Text) string { return t.Get(lang) },
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			if v.loc != nil {
-				t = t.In(v.loc)
-			}
-			if lang == "de" {
-				return t.Format("02.01.2006")
-			}
-			return t.Format("2 January 2006")
-		},
-		"inc": func(i int) int { return i + 1 },
+		"tx":   func(t quiz.Text) string { return t.Get(lang) },
+		"date": func(t time.Time) string { return v.printer(lang).Date(t) },
+		"inc":  func(i int) int { return i + 1 },
 		// has reports whether list holds s (a saved answer in the quiz form).
 		"has":      func(list []string, s string) bool { return slices.Contains(list, s) },
 		"quizForm": func(q *quizView, csrf string) template.HTML { return v.renderQuizForm(lang, q, csrf) },
@@ -201,10 +160,7 @@ func (v *views) funcs(lang string) template.FuncMap {
 			if err != nil {
 				return s
 			}
-			if lang == "de" {
-				return t.Format("02.01.2006")
-			}
-			return t.Format("2 January 2006")
+			return v.printer(lang).Date(t)
 		},
 		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
 		// clocktime is the time of day of t (hours and minutes).
@@ -223,11 +179,15 @@ func (v *views) funcs(lang string) template.FuncMap {
 
 // t translates a message key outside templates.
 func (v *views) t(lang, key string) string {
-	if s, ok := v.messages[lang][key]; ok {
+	if s, ok := v.messages.Lookup(lang, key); ok {
 		return s
 	}
 	return key
 }
+
+// printer writes texts, dates and times in lang and the organisation's
+// time zone.
+func (v *views) printer(lang string) i18n.Printer { return v.messages.Printer(lang, v.loc) }
 
 // form is a submitted form shown again: the values (never passwords) and
 // an error code per field.
