@@ -36,10 +36,9 @@ type Certificate struct {
 type Issuer struct {
 	Name string // shown on the certificate, e.g. "Muster GmbH"
 	URL  string // the base URL of the kipass server; the credential's iss
-	// Logo is the organisation's logo as the bytes of a PNG or JPEG file,
-	// drawn at the top of the PDF (see CheckLogo). Nil: no logo. SVG is
-	// not drawn (no SVG rasteriser among the dependencies); a logo that
-	// CheckLogo refuses is left out rather than failing the PDF.
+	// Logo is the organisation's logo as the bytes of a PNG, JPEG or SVG
+	// file, drawn at the top of the PDF (see CheckLogo). Nil: no logo; a
+	// logo that CheckLogo refuses is left out rather than failing the PDF.
 	Logo []byte
 	// Email and Phone are the issuer's public contact, stated in the
 	// issuer's Profile document when set; Image is the URL of its logo.

@@ -1039,13 +1039,13 @@ const (
 	MaxLogoPixels = 4096
 )
 
-// ErrLogoUnsupported: the logo is not a PNG or JPEG image kipass can draw
-// on the PDF (SVG included: there is no SVG rasteriser among kipass's
-// dependencies).
-var ErrLogoUnsupported = errors.New("certificates: the logo must be a PNG or JPEG image")
+// ErrLogoUnsupported: the logo is not a PNG, JPEG or SVG image kipass can
+// draw on the PDF.
+var ErrLogoUnsupported = errors.New("certificates: the logo must be a PNG, JPEG or SVG image")
 
 // CheckLogo reports whether b is a logo RenderPDF draws: a PNG or JPEG of
-// at most MaxLogoBytes and MaxLogoPixels on each side. A settings page can
+// at most MaxLogoBytes and MaxLogoPixels on each side, or an SVG without
+// scripts or references that the rasteriser can draw whole. A settings page can
 // call it on upload; RenderPDF leaves out a logo that fails it.
 func CheckLogo(b []byte) error {
 	_, _, _, err := normaliseLogo(b)
@@ -1066,6 +1066,15 @@ func normaliseLogo(b []byte) ([]byte, float64, float64, error) {
 	var decode func(io.Reader) (image.Image, error)
 	var config func(io.Reader) (image.Config, error)
 	switch {
+	case isSVG(b):
+		img, err := rasteriseSVG(b)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		decode = func(io.Reader) (image.Image, error) { return img, nil }
+		config = func(io.Reader) (image.Config, error) {
+			return image.Config{Width: img.Bounds().Dx(), Height: img.Bounds().Dy()}, nil
+		}
 	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
 		decode, config = png.Decode, png.DecodeConfig
 	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):

@@ -291,7 +291,7 @@ func TestCheckLogo(t *testing.T) {
 		ok bool
 	}{
 		"png": {pngLogo, true}, "jpeg": {jpg.Bytes(), true},
-		"svg": {svg, false}, "empty": {nil, false}, "truncated png": {pngLogo[:100], false},
+		"svg": {svg, true}, "svg with a script": {[]byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>x()</script></svg>`), false}, "empty": {nil, false}, "truncated png": {pngLogo[:100], false},
 		"too many pixels": {hugePNG.Bytes(), false}, "too many bytes": {append(bytes.Clone(pngLogo), make([]byte, MaxLogoBytes)...), false},
 	} {
 		err := CheckLogo(tc.b)
