@@ -207,8 +207,8 @@ func TestAdminImportUpload(t *testing.T) {
 
 func TestPrivacyNotice(t *testing.T) {
 	a := newTestApp(t, func(c *Config) {
-		c.Privacy = Privacy{Controller: "Muster GmbH, Hauptstr. 1, 10115 Berlin", Contact: "datenschutz@muster.example", DPO: "Dr. Daten, dsb@muster.example",
-			AnswerDays: 90, DeactivatedMonths: 12, AuditMonths: 24}
+		c.Privacy = Privacy{Controller: "Muster GmbH, Hauptstr. 1, 10115 Berlin", AnswerDays: 90, DeactivatedMonths: 12, AuditMonths: 24}
+		c.Config.Organisation.PrivacyContact, c.Config.Organisation.DPO = "datenschutz@muster.example", "Dr. Daten, dsb@muster.example"
 	})
 	for lang, want := range map[string][]string{
 		"de": {"Datenschutzhinweise", "Hauptstr. 1", "dsb@muster.example", "90 Tage", "12 Monaten", "24 Monate", "kipass_session", "kipass_csrf", "Art. 77"},

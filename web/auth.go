@@ -290,6 +290,18 @@ func (s *server) setupValid(c *fiber.Ctx, token string) (bool, error) {
 	return s.app.SetupValid(c.UserContext(), token)
 }
 
+// setupView is the first-run page: the admin account and the
+// organisation (OK is false for an invalid link).
+type setupView struct {
+	OK    bool
+	Org   app.Organisation
+	MaxKB int
+}
+
+func (s *server) renderSetup(c *fiber.Ctx, status int, f *form, ok bool) error {
+	return s.render(c, status, "setup", "setup.title", f, setupView{OK: ok, Org: s.organisation(c.UserContext()), MaxKB: app.MaxLogoBytes >> 10})
+}
+
 func (s *server) setupPage(c *fiber.Ctx) error {
 	token := c.Query("token")
 	ok, err := s.setupValid(c, token)
@@ -300,28 +312,33 @@ func (s *server) setupPage(c *fiber.Ctx) error {
 	if !ok {
 		status = fiber.StatusNotFound
 	}
-	return s.render(c, status, "setup", "setup.title", &form{Values: map[string]string{"token": token}}, ok)
+	o := s.organisation(c.UserContext())
+	return s.renderSetup(c, status, &form{Values: map[string]string{"token": token, "org_name": o.Name, "privacy_contact": o.PrivacyContact, "dpo": o.DPO}}, ok)
 }
 
 func (s *server) setupForm(c *fiber.Ctx) error {
 	token := c.FormValue("token")
 	r := auth.Registration{Name: c.FormValue("name"), Email: c.FormValue("email"), Password: c.FormValue("password"),
 		Department: c.FormValue("department")}
-	values := map[string]string{"name": r.Name, "email": r.Email, "department": r.Department, "token": token}
 	ok, err := s.setupValid(c, token)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return s.render(c, fiber.StatusNotFound, "setup", "setup.title", nil, false)
+		return s.renderSetup(c, fiber.StatusNotFound, nil, false)
 	}
-	id, err := s.app.CreateFirstAdmin(c.UserContext(), token, r, langOf(c))
+	org, values, err := readOrgInput(c)
+	values["name"], values["email"], values["department"], values["token"] = r.Name, r.Email, r.Department, token
+	var id int64
+	if err == nil {
+		id, err = s.app.SetUp(c.UserContext(), token, r, langOf(c), org)
+	}
 	if err != nil {
 		f, err := formErrors(err, values)
 		if err != nil {
 			return err
 		}
-		return s.render(c, fiber.StatusBadRequest, "setup", "setup.title", f, true)
+		return s.renderSetup(c, fiber.StatusBadRequest, f, true)
 	}
 	s.log.Info("first admin created", "user_id", id)
 	if _, _, err := s.startSession(c, id, app.SessionBrowser); err != nil {

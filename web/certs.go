@@ -83,8 +83,12 @@ func (s *server) certificateFor(rec app.Certificate) certificates.Certificate {
 		CourseTitle: map[string]string{"de": rec.CourseID, "en": rec.CourseID}, CertificateTitle: map[string]string{"de": rec.CourseID, "en": rec.CourseID}}
 	if co, ok := s.catalog().Course(rec.CourseID); ok {
 		c.CourseTitle, c.CertificateTitle = co.Title, co.CertificateTitle
+		c.CourseMinutes = map[string]int{}
 		for _, m := range co.Modules {
 			c.Competences = append(c.Competences, m.Title)
+			for lang, n := range m.Minutes {
+				c.CourseMinutes[lang] += n
+			}
 		}
 	}
 	return c
@@ -125,7 +129,8 @@ func (s *server) certificateFile(c *fiber.Ctx) error {
 	}
 	cert := s.certificateFor(rec)
 	k := s.signer.Keys().Current()
-	token, err := certificates.IssueCredential(cert, s.signer.Issuer, k)
+	iss := s.issuer(c.UserContext())
+	token, err := certificates.IssueCredential(cert, iss, k)
 	if err != nil {
 		return err
 	}
@@ -139,7 +144,7 @@ func (s *server) certificateFile(c *fiber.Ctx) error {
 	if l := c.Query("lang"); validLang(l) {
 		lang = l
 	}
-	pdf, err := s.renderCertificate(cert, lang, token)
+	pdf, err := s.renderCertificate(cert, iss, lang, token)
 	if err != nil {
 		return err
 	}
@@ -149,9 +154,9 @@ func (s *server) certificateFile(c *fiber.Ctx) error {
 }
 
 // renderCertificate renders and signs the PDF.
-func (s *server) renderCertificate(cert certificates.Certificate, lang, token string) ([]byte, error) {
+func (s *server) renderCertificate(cert certificates.Certificate, iss certificates.Issuer, lang, token string) ([]byte, error) {
 	k := s.signer.Keys().Current()
-	pdf, err := certificates.RenderPDF(cert, s.signer.Issuer, lang, token)
+	pdf, err := certificates.RenderPDF(cert, iss, lang, token)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +164,7 @@ func (s *server) renderCertificate(cert certificates.Certificate, lang, token st
 	if err != nil {
 		return nil, err
 	}
-	return certificates.SignPDF(pdf, k, chain, s.signer.Issuer, s.now())
+	return certificates.SignPDF(pdf, k, chain, iss, s.now())
 }
 
 // certificateOut is a certificate in the holder's list.
@@ -257,7 +262,7 @@ func (s *server) statusList(c *fiber.Ctx) error {
 		return err
 	}
 	if sc.token == "" || sc.kid != k.ID || now.Sub(sc.at) > time.Hour || !slices.Equal(revoked, sc.revoked) {
-		token, err := certificates.IssueStatusList(s.signer.Issuer, revoked, k, now)
+		token, err := certificates.IssueStatusList(s.issuer(c.UserContext()), revoked, k, now)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 	}
 	rows := v.rows
 	u := currentUser(c)
-	r := evidence.Report{Lang: lang, Organisation: s.signer.Issuer.Name, GeneratedAt: s.now(),
+	r := evidence.Report{Lang: lang, Organisation: s.issuer(c.UserContext()).Name, GeneratedAt: s.now(),
 		GeneratedBy: fmt.Sprintf(s.views.t(lang, "hr.generated_by"), s.views.t(lang, "role."+u.Role), u.ID),
 		CourseTitle: co.Title.Get(lang), CourseID: co.ID, ContentVersion: co.Version, VerifyURL: s.signer.Issuer.URL + "/verify",
 		AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup}

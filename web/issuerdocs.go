@@ -68,7 +68,7 @@ func (s *server) jwk(c *fiber.Ctx) error {
 // jwtVCIssuer serves /.well-known/jwt-vc-issuer: {issuer, jwks_uri}, the
 // way from an issuer id to its keys.
 func (s *server) jwtVCIssuer(c *fiber.Ctx) error {
-	b, err := certificates.IssuerMetadataJSON(s.signer.Issuer)
+	b, err := certificates.IssuerMetadataJSON(s.issuer(c.UserContext()))
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (s *server) linkedData(doc func(c *fiber.Ctx, contentType string) error) fi
 // issuerProfile is the issuer id (the base URL) as an Open Badges 3.0
 // Profile.
 func (s *server) issuerProfile(c *fiber.Ctx, contentType string) error {
-	b, err := certificates.ProfileJSON(s.signer.Issuer)
+	b, err := certificates.ProfileJSON(s.issuer(c.UserContext()))
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (s *server) achievementDocument(c *fiber.Ctx, contentType string) error {
 	for _, m := range co.Modules {
 		course.Competences = append(course.Competences, m.Title)
 	}
-	b, err := certificates.AchievementJSON(s.signer.Issuer, course, lang)
+	b, err := certificates.AchievementJSON(s.issuer(c.UserContext()), course, lang)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,6 @@
 package web
 
-import (
-	"strings"
-
-	"github.com/gofiber/fiber/v2"
-)
+import "github.com/gofiber/fiber/v2"
 
 // organisationSettingsPath is where the organisation's name is set (the
 // settings page).
@@ -14,9 +10,8 @@ const organisationSettingsPath = "/admin/settings"
 // own: the issuer on certificates is not just the base URL's host, the
 // stand-in when none is configured. This is the one place the checklist
 // asks; it moves to the stored setting when the name does.
-func (s *server) organisationNamed() bool {
-	n := strings.TrimSpace(s.signer.Issuer.Name)
-	return n != "" && !strings.EqualFold(n, s.cfg.BaseURL.Hostname())
+func (s *server) organisationNamed(c *fiber.Ctx) bool {
+	return s.organisation(c.UserContext()).Name != ""
 }
 
 // checkStep is one step of the getting-started checklist.
@@ -41,7 +36,7 @@ func (s *server) onboardingChecklist(c *fiber.Ctx) (*checklist, error) {
 		return nil, err
 	}
 	cl := &checklist{Steps: []checkStep{
-		{Key: "organisation", Href: organisationSettingsPath, Done: s.organisationNamed()},
+		{Key: "organisation", Href: organisationSettingsPath, Done: s.organisationNamed(c)},
 		{Key: "people", Href: "/admin#import-h", Done: o.People > 0},
 		{Key: "assign", Href: "/hr#assignments", Done: o.Assignments > 0},
 		{Key: "invite", Href: "/hr?status=invited#people", Done: o.InvitationsSent > 0},

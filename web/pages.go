@@ -25,6 +25,9 @@ type homeView struct {
 	Courses []app.LearnerCourse
 	// StaffStart is the HR or admin start page for those roles ("": none).
 	StaffStart string
+	// Org and Logo name the organisation that offers the course (Logo:
+	// its logo's URL, "" for none).
+	Org, Logo string
 }
 
 func (s *server) home(c *fiber.Ctx) error {
@@ -37,6 +40,12 @@ func (s *server) home(c *fiber.Ctx) error {
 			return err
 		}
 		v.StaffStart = staffStart(u.Role)
+	}
+	if o := s.organisation(c.UserContext()); o.Name != "" {
+		v.Org = o.Name
+		if o.LogoVersion != "" {
+			v.Logo = logoPath + "?v=" + o.LogoVersion
+		}
 	}
 	for _, co := range s.catalog().Courses {
 		lc, err := s.app.LearnerCourse(c.UserContext(), who, co, langOf(c))

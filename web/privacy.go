@@ -13,9 +13,11 @@ type privacyView struct {
 // privacyPage shows the privacy notice, generated from the configuration in
 // the visitor's language.
 func (s *server) privacyPage(c *fiber.Ctx) error {
-	v := privacyView{Privacy: s.cfg.Privacy, Organisation: s.signer.Issuer.Name, Cookies: []string{s.cookies.session, s.cookies.csrf, s.flashCookieName()}}
+	o := s.organisation(c.UserContext())
+	v := privacyView{Privacy: s.cfg.Privacy, Organisation: o.Name, Cookies: []string{s.cookies.session, s.cookies.csrf, s.flashCookieName()}}
+	v.Contact, v.DPO = o.PrivacyContact, o.DPO
 	if v.Controller == "" {
-		v.Controller = v.Organisation
+		v.Controller = o.Name
 	}
 	return s.render(c, fiber.StatusOK, "privacy", "privacy.title", nil, v)
 }

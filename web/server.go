@@ -63,9 +63,12 @@ type Config struct {
 // Privacy configures the privacy notice. The retention periods are the ones
 // the retention job enforces.
 type Privacy struct {
-	Controller string // the organisation responsible (name and address)
-	Contact    string // where to send data-protection requests
-	DPO        string // the data protection officer's contact; "" if none
+	Controller string // the organisation responsible (name and address); default: the organisation's name
+	// Contact is where to send data-protection requests and DPO the data
+	// protection officer's contact ("" if none): filled in from the
+	// organisation's settings (app.Organisation) for each notice.
+	Contact string
+	DPO     string
 	// Retention periods; 0 means kept until the account is erased.
 	AnswerDays        int    // answer-level detail of attempts
 	DeactivatedMonths int    // deactivated accounts

@@ -72,7 +72,7 @@ func (s *server) setShareMeta(c *fiber.Ctx, v verification, lang string) error {
 		URL:      certificates.VerifyURL(base, v.ID),
 		Image:    s.certificateImageURL(),
 		ImageAlt: s.views.t(lang, "share.image_alt"),
-		SiteName: s.signer.Issuer.Name,
+		SiteName: v.Issuer,
 	}
 	if v.HolderName != "" {
 		m.CredentialURL = m.URL + ".jwt"
@@ -102,7 +102,7 @@ func (s *server) publicCredential(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	token, err := certificates.IssueCredential(s.certificateFor(rec), s.signer.Issuer, s.signer.Keys().Current())
+	token, err := certificates.IssueCredential(s.certificateFor(rec), s.issuer(c.UserContext()), s.signer.Keys().Current())
 	if err != nil {
 		return err
 	}

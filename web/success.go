@@ -17,8 +17,9 @@ func (s *server) certCard(c *fiber.Ctx, rec app.Certificate) myCertificate {
 	}
 	title := cert.CertificateTitle[lang]
 	v := certificates.VerifyURL(s.signer.Issuer.URL, rec.ID)
+	issuer := s.issuer(c.UserContext()).Name
 	return myCertificate{Rec: rec, Title: title, Status: certStatus(rec, s.now()), VerifyURL: v,
-		LinkedIn: linkedInURL(title, s.signer.Issuer.Name, s.cfg.LinkedInOrganizationID, rec.IssuedAt, rec.ExpiresAt, rec.ID, v), Issuer: s.signer.Issuer.Name,
+		LinkedIn: linkedInURL(title, issuer, s.cfg.LinkedInOrganizationID, rec.IssuedAt, rec.ExpiresAt, rec.ID, v), Issuer: issuer,
 		Lang: lang, OtherLang: other}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -29,6 +30,7 @@ type verification struct {
 	IssuedAt    string  `json:"issued_at,omitempty"`
 	ExpiresAt   string  `json:"expires_at,omitempty"`
 	Issuer      string  `json:"issuer,omitempty"`
+	IssuerLogo  string  `json:"-"` // the organisation's logo, for the page
 	Checks      []check `json:"checks"`
 	// unsigned marks a PDF without any signature (an ordinary PDF, not
 	// an altered certificate); claimed is the id an altered certificate
@@ -47,7 +49,7 @@ func (v *verification) add(name string, ok bool) { v.Checks = append(v.Checks, c
 
 // fromRecord fills in what the issuer's record says. A certificate whose
 // holder erased the account and withdrew it shows no name.
-func (s *server) fromRecord(v *verification, rec app.Certificate, lang string) {
+func (s *server) fromRecord(ctx context.Context, v *verification, rec app.Certificate, lang string) {
 	now := s.now()
 	v.ID = rec.ID
 	v.Status = certStatus(rec, now)
@@ -57,7 +59,11 @@ func (s *server) fromRecord(v *verification, rec app.Certificate, lang string) {
 	}
 	v.CourseTitle = cert.CourseTitle[lang]
 	v.IssuedAt, v.ExpiresAt = rfc3339(rec.IssuedAt), rfc3339(rec.ExpiresAt)
-	v.Issuer = s.signer.Issuer.Name
+	o := s.organisation(ctx)
+	v.Issuer = o.IssuerName(s.signer.Issuer.URL) // as s.issuer
+	if o.LogoVersion != "" {
+		v.IssuerLogo = logoPath + "?v=" + o.LogoVersion
+	}
 	v.add("expiry", now.Before(rec.ExpiresAt))
 	v.add("revocation", !rec.Revoked())
 	switch v.Status {
@@ -89,7 +95,7 @@ func (s *server) withRecord(c *fiber.Ctx, v verification, id, lang string) (veri
 		return v, err
 	}
 	v.add("record", true)
-	s.fromRecord(&v, rec, lang)
+	s.fromRecord(c.UserContext(), &v, rec, lang)
 	return v, nil
 }
 

@@ -85,6 +85,7 @@ func TestVerifySelfMadePDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	iss := a.signer.Issuer
+	iss.Name = "Muster GmbH" // the name this issuer's certificates state
 	now := time.Now()
 	c := certificates.Certificate{ID: "AAAAAAAAAAAAAAAAAAAAAA", HolderName: "Mallory", CourseID: courseID,
 		CourseTitle: map[string]string{"de": "KI am Arbeitsplatz"}, IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0), Lang: "de"}

@@ -169,6 +169,26 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
 			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}
 		},
+		// dict makes a map of key, value pairs (to pass several values to a
+		// partial template).
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				}
+			}
+			return m
+		},
+		// orgField passes one organisation setting to the orgField partial.
+		"orgField": func(f *form, name, label, hint, auto, flag string, fixed, required bool, maxLen int) map[string]any {
+			m := map[string]any{"Form": f, "Name": name, "Label": label, "Hint": hint, "Auto": auto, "Flag": flag, "Fixed": fixed,
+				"Required": required, "Max": maxLen}
+			if name == "time_zone" {
+				m["List"] = "zones"
+			}
+			return m
+		},
 		// confirmField is the "I understand" box of an irreversible
 		// action (template confirmBox), marked when a POST came without it.
 		"confirmField": func(f *form, label string) map[string]any {
@@ -241,6 +261,7 @@ func (s *server) renderPage(c *fiber.Ctx, status int, page, title string, f *for
 	meta, _ := c.Locals(localHeadMeta).(template.HTML)
 	sh.writeHeadMeta(w, pd.Title, pd.CSRF, pd.LangURL, meta)
 	s.writeFlash(c, w)
+	s.orgBanner(c, w, page, pd.User)
 	if err := t.ExecuteTemplate(w, "content", pd); err != nil {
 		c.Response().ResetBody()
 		return fmt.Errorf("web: render %s: %w", page, err)

@@ -42,6 +42,7 @@ type testApp struct {
 	now    func() time.Time
 	signer *Signer
 	hasher *auth.Hasher
+	uc     *kapp.App // the use cases the server runs
 }
 
 func newTestApp(t *testing.T, mod func(*Config)) *testApp {
@@ -66,7 +67,8 @@ func buildTestAppDeps(tb testing.TB, mod func(*Config), logTo io.Writer, deps fu
 	tb.Helper()
 	db := storetest.Open(tb)
 	base, _ := url.Parse("http://kipass.test")
-	cfg := Config{BaseURL: base, Config: kapp.Config{Registration: true, BaseURL: base.String()}}
+	cfg := Config{BaseURL: base, Config: kapp.Config{Registration: true, BaseURL: base.String(), Organisation: kapp.OrgFlags{Name: "Muster GmbH"},
+		Location: time.UTC}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -80,10 +82,10 @@ func buildTestAppDeps(tb testing.TB, mod func(*Config), logTo io.Writer, deps fu
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{Name: "Muster GmbH", URL: cfg.BaseURL.String()}}
+	ta.signer = &Signer{Keys: func() *certificates.KeyStore { return ks }, Issuer: certificates.Issuer{URL: cfg.BaseURL.String()}}
 	hasher := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1}, 4)
 	d := kapp.Deps{Config: cfg.Config, Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db,
-		Sessions: db, Tokens: db, Directory: db, Outreach: db, Departments: db, Passwords: db, Learner: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }}
+		Sessions: db, Tokens: db, Directory: db, Outreach: db, Departments: db, Passwords: db, Learner: db, Settings: db, Hasher: hasher, Catalog: func() *courses.Catalog { return cat }, Now: func() time.Time { return ta.now() }}
 	if deps != nil {
 		deps(&d)
 	}
@@ -93,7 +95,7 @@ func buildTestAppDeps(tb testing.TB, mod func(*Config), logTo io.Writer, deps fu
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ta.app = srv.app
+	ta.app, ta.uc = srv.app, uc
 	return ta
 }
 

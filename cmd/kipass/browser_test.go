@@ -73,6 +73,7 @@ func TestBrowserSetupRegisterLoginLogout(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#f-name`), "Ada Admin"),
 		chromedp.SendKeys(chromedp.CSS(`#f-email`), "ada@example.com"),
 		chromedp.SendKeys(chromedp.CSS(`#f-password`), "admin password 1"),
+		chromedp.SendKeys(chromedp.CSS(`#f-org_name`), "Muster GmbH"),
 		chromedp.Click(chromedp.CSS(`form[action="/setup"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)),
 	))
@@ -106,6 +107,9 @@ func TestBrowserSetupRegisterLoginLogout(t *testing.T) {
 	))
 	if got := text(ctx, t, ".hero h1"); !strings.Contains(got, "Willkommen, Erika Mustermann") {
 		t.Fatalf("home after register: %q", got)
+	}
+	if got := text(ctx, t, ".hero .org-mark"); got != "Muster GmbH" {
+		t.Fatalf("home names the organisation %q, want the one set at setup", got)
 	}
 	logout(ctx, t)
 

@@ -22,6 +22,7 @@ func TestBrowserSCIMProvisioning(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#f-name`), "Ada Admin"),
 		chromedp.SendKeys(chromedp.CSS(`#f-email`), "ada@example.com"),
 		chromedp.SendKeys(chromedp.CSS(`#f-password`), "admin password 1"),
+		chromedp.SendKeys(chromedp.CSS(`#f-org_name`), "Muster GmbH"),
 		chromedp.Click(chromedp.CSS(`form[action="/setup"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)),
 		chromedp.Navigate(s.url+"/admin"),

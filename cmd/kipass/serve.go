@@ -90,7 +90,7 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs.BoolVar(&cfg.Registration, "registration", true, "allow self-registration (--registration=false to turn it off)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated `addresses` of reverse proxies whose X-Forwarded-For is trusted")
 	fs.IntVar(&cfg.HashParallel, "hash-parallel", 4, "maximum password hashes computed at once (each takes 19 MiB)")
-	fs.StringVar(&cfg.IssuerName, "issuer-name", "", "organisation named as the issuer on certificates (default: the base URL's host)")
+	fs.StringVar(&cfg.IssuerName, "issuer-name", "", "organisation named as the issuer on certificates; wins over the name set at /admin/settings")
 	fs.StringVar(&cfg.IssuerEmail, "issuer-email", "", "public contact `address` stated in the issuer's Open Badges profile (optional)")
 	fs.StringVar(&cfg.IssuerPhone, "issuer-phone", "", "public contact `number` stated in the issuer's Open Badges profile (optional)")
 	fs.StringVar(&cfg.IssuerLogo, "issuer-logo-url", "", "absolute `URL` of the issuer's logo, stated as the image of its Open Badges profile (optional)")
@@ -99,7 +99,7 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	fs.StringVar(&cfg.PDFCert, "pdf-cert", "", "PEM `file` with the X.509 certificate chain for PDF signatures, leaf first, for the signing key (default: self-signed)")
 	fs.IntVar(&cfg.ExamAttempts, "exam-attempts", 3, "final exam attempts allowed per person in 24 hours")
 	fs.DurationVar(&cfg.QuizCooldown, "quiz-cooldown", kapp.DefaultCooldown, "wait before the next module quiz after 3 failed attempts within an hour (0 turns it off)")
-	fs.StringVar(&cfg.TimeZone, "timezone", "Europe/Berlin", "the organisation's time `zone` (IANA name): dates and times on pages, in files and emails; machine formats stay UTC")
+	fs.StringVar(&cfg.TimeZone, "timezone", "", "the organisation's time `zone` (IANA name): dates and times on pages, in files and emails; machine formats stay UTC; wins over the zone set at /admin/settings (default there: "+kapp.DefaultTimeZone+")")
 	cfg.Backup.register(fs)
 	cfg.Privacy.register(fs)
 	cfg.SSO.Register(fs)
@@ -147,8 +147,10 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	if cfg.Watch && cfg.Content == "" {
 		return cfg, fail(1, "--watch needs --content DIR")
 	}
-	if cfg.location, err = time.LoadLocation(cfg.TimeZone); err != nil || cfg.TimeZone == "" || strings.EqualFold(cfg.TimeZone, "local") {
-		return cfg, fail(1, "--timezone %q is not a time zone; give an IANA name such as Europe/Berlin or UTC", cfg.TimeZone)
+	if cfg.TimeZone != "" {
+		if cfg.location, err = time.LoadLocation(cfg.TimeZone); err != nil || strings.EqualFold(cfg.TimeZone, "local") {
+			return cfg, fail(1, "--timezone %q is not a time zone; give an IANA name such as Europe/Berlin or UTC", cfg.TimeZone)
+		}
 	}
 	// The flags are checked now; the redirect URI is built again in
 	// startServe once the base URL is known (it may come from the listener).
@@ -231,11 +233,8 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		return fail(1, "signing key: %v", err)
 	}
 	keys.p.Store(ks)
-	signer := &web.Signer{Keys: keys.Get, Refresh: keys.unknownKid, Issuer: certificates.Issuer{Name: cfg.IssuerName, URL: base.String(),
+	signer := &web.Signer{Keys: keys.Get, Refresh: keys.unknownKid, Issuer: certificates.Issuer{URL: base.String(),
 		Email: cfg.IssuerEmail, Phone: cfg.IssuerPhone, Image: cfg.IssuerLogo}}
-	if signer.Issuer.Name == "" {
-		signer.Issuer.Name = base.Hostname()
-	}
 	if cfg.PDFCert != "" {
 		b, err := os.ReadFile(cfg.PDFCert)
 		if err != nil {
@@ -267,9 +266,9 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	uc := kapp.New(kapp.Deps{
 		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: registration, AggregateOnly: cfg.Privacy.AggregateOnly,
 			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1), BaseURL: base.String(), MailConfigured: mailCfg.Host != "",
-			Location: cfg.location},
+			Location: cfg.location, Organisation: kapp.OrgFlags{Name: cfg.IssuerName, PrivacyContact: cfg.Privacy.Contact, DPO: cfg.Privacy.DPO}},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
-		Outreach: db, Departments: db, Mail: sender, Passwords: db, Learner: db, ResetMail: resetSender(mailCfg, sender), Logger: logger,
+		Outreach: db, Departments: db, Mail: sender, Passwords: db, Learner: db, Settings: db, ResetMail: resetSender(mailCfg, sender), Logger: logger,
 		Hasher: hasher, Catalog: catalogs.Get, AddressKey: addressKey(ks),
 	})
 	webCfg := web.Config{BaseURL: base, TrustedProxies: proxies, Privacy: cfg.Privacy.privacy(mailCfg.Host != "", cfg.Backup),
@@ -297,6 +296,9 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	setup, err := setupLink(ctx, uc, base)
 	if err != nil {
 		return err
+	}
+	if org, err := uc.Organisation(ctx); err == nil && org.Name == "" {
+		logger.Warn("the organisation has no name: certificates name it only once an admin sets it at /admin/settings (or start with --issuer-name)")
 	}
 	gate.handOver()
 	served := make(chan error, 1)

@@ -31,8 +31,8 @@ type privacyOptions struct {
 func (o *privacyOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.AggregateOnly, "aggregate-only", false, "works-council mode: HR sees department totals of groups of at least 5 people only; no per-person reports or exports")
 	fs.StringVar(&o.Controller, "privacy-controller", "", "the organisation responsible for the data, with address, for the privacy notice at /privacy (default: the issuer name)")
-	fs.StringVar(&o.Contact, "privacy-contact", "", "contact for data-protection requests, shown in the privacy notice")
-	fs.StringVar(&o.DPO, "privacy-dpo", "", "the data protection officer's contact, shown in the privacy notice")
+	fs.StringVar(&o.Contact, "privacy-contact", "", "contact for data-protection requests (email or web address), shown in the privacy notice; wins over the contact set at /admin/settings")
+	fs.StringVar(&o.DPO, "privacy-dpo", "", "the data protection officer's contact, shown in the privacy notice; wins over the one set at /admin/settings")
 	fs.IntVar(&o.AnswerDays, "retain-answers-days", 90, "delete the answers of quiz and exam attempts after this many `days`, keeping score and pass (0: keep)")
 	fs.IntVar(&o.DeactivatedMonths, "retain-deactivated-months", 12, "erase accounts deactivated for this many `months` (0: keep)")
 	fs.IntVar(&o.AuditMonths, "retain-audit-months", 24, "delete audit log entries after this many `months` (0: keep)")
@@ -72,7 +72,7 @@ func (o *privacyOptions) check() (mail.Config, error) {
 }
 
 func (o *privacyOptions) privacy(email bool, b backupConfig) web.Privacy {
-	p := web.Privacy{Controller: o.Controller, Contact: o.Contact, DPO: o.DPO, AnswerDays: o.AnswerDays,
+	p := web.Privacy{Controller: o.Controller, AnswerDays: o.AnswerDays,
 		DeactivatedMonths: o.DeactivatedMonths, AuditMonths: o.AuditMonths, Email: email}
 	if b.Dir != "" {
 		// "24h", "30m", "1h30m" rather than "24h0m0s".

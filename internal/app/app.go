@@ -119,10 +119,14 @@ type Config struct {
 	// CooldownFailures failures within CooldownWindow; 0 means
 	// DefaultCooldown, a negative value turns the wait off.
 	QuizCooldown time.Duration
-	// Location is the organisation's time zone: dates and times shown to
-	// people (pages, files, emails) are in it; machine formats stay UTC.
-	// nil means UTC.
+	// Location is the organisation's time zone given as a flag: dates and
+	// times shown to people (pages, files, emails) are in it; machine
+	// formats stay UTC. nil: the stored setting, else DefaultTimeZone (see
+	// Organisation).
 	Location *time.Location
+	// Organisation holds the organisation's settings given as flags; they
+	// win over the stored ones.
+	Organisation OrgFlags
 	// BaseURL is where people reach kipass, for links in emails.
 	BaseURL string
 	// MailConfigured: a mail server is set up, so invitations and
@@ -159,7 +163,8 @@ type Deps struct {
 	Departments  DepartmentStore // the list of departments
 	Mail         Mailer          // how they are sent; nil: only with MailConfigured false
 	Passwords    PasswordStore
-	Learner      LearnerStore // the learner's dashboard; nil: no states, due dates
+	Learner      LearnerStore  // the learner's dashboard; nil: no states, due dates
+	Settings     SettingsStore // the organisation's settings; nil: flags only
 	// ResetMail sends password-reset emails; nil when no SMTP server is
 	// configured (people then ask an administrator for a reset link).
 	ResetMail mail.Sender
@@ -197,6 +202,8 @@ type App struct {
 	// passwords keeps self-service changes; resetMail sends reset links.
 	passwords PasswordStore
 	learner   LearnerStore
+	settings  SettingsStore
+	org       orgCache
 	resetMail mail.Sender
 	log       *slog.Logger
 	hasher    *auth.Hasher
@@ -233,7 +240,7 @@ func (a *App) WaitBackground(ctx context.Context) error {
 func New(d Deps) *App {
 	a := &App{cfg: d.Config.withDefaults(), att: d.Attempts, certs: d.Certificates, accounts: d.Accounts, reports: d.Reports,
 		assign: d.Assignments, audit: d.Audit, sessions: d.Sessions, tokens: d.Tokens, dir: d.Directory, outreach: d.Outreach, depts: d.Departments, mail: d.Mail,
-		passwords: d.Passwords, learner: d.Learner, resetMail: d.ResetMail, log: d.Logger, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
+		passwords: d.Passwords, learner: d.Learner, settings: d.Settings, resetMail: d.ResetMail, log: d.Logger, hasher: d.Hasher, catalog: d.Catalog, now: d.Now, rand: d.Rand}
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -246,7 +246,7 @@ func (a *App) Assign(ctx context.Context, by User, in AssignmentInput) (Assignme
 	default:
 		fields["scope"] = "invalid"
 	}
-	due, err := ParseDue(in.DueAt, a.location())
+	due, err := ParseDue(in.DueAt, a.Zone())
 	if err != nil {
 		fields["due_at"] = "invalid"
 	} else if due.Before(a.now()) && !in.ConfirmPastDue {

@@ -155,7 +155,7 @@ func (a *App) ResendInvites(ctx context.Context, by User, sel Selection) (Invite
 		link := strings.TrimRight(a.cfg.BaseURL, "/") + "/invite?token=" + token
 		how := "link"
 		if a.cfg.MailConfigured {
-			m := reminders.InvitationMessage(p.Name, p.Email, p.Lang, link, expires.In(a.location()))
+			m := reminders.InvitationMessage(p.Name, p.Email, p.Lang, link, expires.In(a.Zone()))
 			if err := a.mail.Send(ctx, m); err != nil {
 				a.mailFailed(ctx, err)
 				return res, errMailFailed
@@ -218,7 +218,7 @@ func (a *App) SendReminders(ctx context.Context, by User, sel Selection) (Remind
 		rows[r.UserID] = append(rows[r.UserID], reminders.Person{UserID: r.UserID, Name: r.Name, Email: r.Email, Lang: r.Lang,
 			CourseID: r.Course, CourseTitle: title, DueAt: r.Due, Passed: r.Status == reports.Passed})
 	}
-	loc := a.location()
+	loc := a.Zone()
 	y, m, d := now.In(loc).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	var res ReminderResult
@@ -248,13 +248,6 @@ func (a *App) SendReminders(ctx context.Context, by User, sel Selection) (Remind
 	return res, nil
 }
 
-// location is the organisation's time zone (UTC when not set).
-func (a *App) location() *time.Location {
-	if a.cfg.Location != nil {
-		return a.cfg.Location
-	}
-	return time.UTC
-}
 
 // Mailer sends email; mail.Sender fits.
 type Mailer interface {
