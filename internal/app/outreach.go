@@ -248,7 +248,6 @@ func (a *App) SendReminders(ctx context.Context, by User, sel Selection) (Remind
 	return res, nil
 }
 
-
 // Mailer sends email; mail.Sender fits.
 type Mailer interface {
 	Send(ctx context.Context, m mail.Message) error
