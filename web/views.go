@@ -41,8 +41,9 @@ type views struct {
 	base map[string]*template.Template
 	// quizForms holds pre-rendered quiz forms (see renderQuizForm).
 	quizForms *ttlcache.Cache[quizFormKey, prerendered]
-	// loc is the organisation's time zone for dates on pages (nil: UTC).
-	loc *time.Location
+	// zone is the organisation's time zone for dates on pages, as set now
+	// (nil: UTC).
+	zone func() *time.Location
 }
 
 // loadViews parses every template once per language, with t bound to that
@@ -207,7 +208,13 @@ func (v *views) t(lang, key string) string {
 
 // printer writes texts, dates and times in lang and the organisation's
 // time zone.
-func (v *views) printer(lang string) i18n.Printer { return v.messages.Printer(lang, v.loc) }
+func (v *views) printer(lang string) i18n.Printer {
+	var zone *time.Location
+	if v.zone != nil {
+		zone = v.zone()
+	}
+	return v.messages.Printer(lang, zone)
+}
 
 // form is a submitted form shown again: the values (never passwords) and
 // an error code per field.
