@@ -41,6 +41,8 @@ type views struct {
 	base map[string]*template.Template
 	// quizForms holds pre-rendered quiz forms (see renderQuizForm).
 	quizForms *ttlcache.Cache[quizFormKey, prerendered]
+	// phrases are the audit log's fixed phrases (see auditDetail).
+	phrases []auditPhrase
 	// zone is the organisation's time zone for dates on pages, as set now
 	// (nil: UTC).
 	zone func() *time.Location
@@ -54,7 +56,7 @@ func loadViews() (*views, error) {
 		return nil, err
 	}
 	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][numShells]shell{}, messages: cat,
-		base: map[string]*template.Template{}, quizForms: newQuizFormCache()}
+		base: map[string]*template.Template{}, quizForms: newQuizFormCache(), phrases: auditPhrases()}
 	h := sha256.New()
 	fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -131,6 +133,10 @@ func (v *views) funcs(lang string) template.FuncMap {
 			}
 			return action
 		},
+		// auditDetail says an audit entry's detail in plain words.
+		"auditDetail": func(detail string) string { return v.auditDetail(lang, detail) },
+		// datetime writes a moment in the organisation's time zone.
+		"datetime": func(t time.Time) string { return v.printer(lang).DateTime(t) },
 		// fieldError translates a field's error code, "" when none.
 		"fieldError": func(f *form, field string) string {
 			if f == nil || f.Errors[field] == "" {
