@@ -15,6 +15,7 @@ import (
 
 	"kipass/content"
 	"kipass/courses"
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 	"kipass/internal/store"
 )
@@ -118,8 +119,8 @@ func TestReminderJobsOverSMTP(t *testing.T) {
 	}
 	clock := now
 	jobs := []job{
-		reminderJob(db, func() *courses.Catalog { return cat }, sender, "https://kipass.example.com", log),
-		hrSummaryJob(db, func() *courses.Catalog { return cat }, sender, "https://kipass.example.com", log),
+		reminderJob(db, func() *courses.Catalog { return cat }, messages(t), sender, "https://kipass.example.com", log),
+		hrSummaryJob(db, func() *courses.Catalog { return cat }, messages(t), sender, "https://kipass.example.com", log),
 	}
 	runAll := func() {
 		for _, j := range jobs {
@@ -179,7 +180,7 @@ func TestReminderJobWithoutSMTPLogsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := runIfDue(ctx, db, reminderJob(db, func() *courses.Catalog { return cat }, sender, "http://x", log), time.Now()); err != nil {
+	if err := runIfDue(ctx, db, reminderJob(db, func() *courses.Catalog { return cat }, messages(t), sender, "http://x", log), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "would send") || strings.Contains(logs.String(), "late@example.com") || strings.Contains(logs.String(), "Lars") {
@@ -218,4 +219,14 @@ func TestRetentionJobDaily(t *testing.T) {
 	if strings.Count(logs.String(), "retention run") != 2 {
 		t.Fatalf("log:\n%s", logs.String())
 	}
+}
+
+// messages is the catalog the jobs' emails are written from.
+func messages(t *testing.T) *i18n.Catalog {
+	t.Helper()
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
