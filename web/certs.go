@@ -151,7 +151,7 @@ func (s *server) certificateFile(c *fiber.Ctx) error {
 // renderCertificate renders and signs the PDF.
 func (s *server) renderCertificate(cert certificates.Certificate, lang, token string) ([]byte, error) {
 	k := s.signer.Keys().Current()
-	pdf, err := certificates.RenderPDF(cert, s.signer.Issuer, lang, token)
+	pdf, err := certificates.RenderPDF(s.views.messages, cert, s.signer.Issuer, lang, token)
 	if err != nil {
 		return nil, err
 	}
