@@ -37,7 +37,7 @@ func TestSVGLogo(t *testing.T) {
 	if r, g, b, _ := img.At(400, 120).RGBA(); r>>8 != 0xf5 || g>>8 != 0xb3 || b>>8 != 0x01 {
 		t.Errorf("box is %d,%d,%d, want #f5b301", r>>8, g>>8, b>>8)
 	}
-	pdf, err := RenderPDF(pdfTestCert("Erika Mustermann"), Issuer{Name: "Muster GmbH", URL: "https://kipass.example.com", Logo: []byte(testSVGLogo)}, "de", "x.y.z")
+	pdf, err := RenderPDF(testMessages(), pdfTestCert("Erika Mustermann"), Issuer{Name: "Muster GmbH", URL: "https://kipass.example.com", Logo: []byte(testSVGLogo)}, "de", "x.y.z")
 	if err != nil {
 		t.Fatal(err)
 	}

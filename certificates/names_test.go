@@ -139,19 +139,19 @@ func TestRenderHostileNames(t *testing.T) {
 	}
 	for _, name := range names {
 		for _, lang := range []string{"de", "en"} {
-			b, err := RenderPDF(pdfTestCert(name), pdfTestIssuer, lang, pdfTestJWT)
+			b, err := RenderPDF(testMessages(), pdfTestCert(name), pdfTestIssuer, lang, pdfTestJWT)
 			if err != nil {
-				t.Fatalf("RenderPDF(%.40q): %v", name, err)
+				t.Fatalf("RenderPDF(testMessages(), %.40q): %v", name, err)
 			}
 			if _, err := pdfscan.Parse(b, pdfscan.Limits{}); err != nil {
-				t.Fatalf("RenderPDF(%.40q) gives an unreadable PDF: %v", name, err)
+				t.Fatalf("RenderPDF(testMessages(), %.40q) gives an unreadable PDF: %v", name, err)
 			}
 		}
 	}
 
 	// A long name goes on two lines; both reach the text layer.
 	pdfNeedTool(t, "pdftotext")
-	b, err := RenderPDF(pdfTestCert(names[5]), pdfTestIssuer, "de", "")
+	b, err := RenderPDF(testMessages(), pdfTestCert(names[5]), pdfTestIssuer, "de", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestRenderHostileNames(t *testing.T) {
 	if !strings.Contains(text, names[5]) {
 		t.Errorf("long name missing from text:\n%s", text)
 	}
-	b, err = RenderPDF(pdfTestCert(names[0]), pdfTestIssuer, "de", "")
+	b, err = RenderPDF(testMessages(), pdfTestCert(names[0]), pdfTestIssuer, "de", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,12 +186,12 @@ func FuzzRenderName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name string) {
 		safeTextInvariants(t, name, SafeText(name))
 		c.HolderName = name
-		b, err := RenderPDF(c, pdfTestIssuer, "de", "x.y.z")
+		b, err := RenderPDF(testMessages(), c, pdfTestIssuer, "de", "x.y.z")
 		if err != nil {
-			t.Fatalf("RenderPDF(%q): %v", name, err)
+			t.Fatalf("RenderPDF(testMessages(), %q): %v", name, err)
 		}
 		if !bytes.HasPrefix(b, []byte("%PDF-")) || !bytes.Contains(b[len(b)-8:], []byte("%%EOF")) {
-			t.Fatalf("RenderPDF(%q) is not a PDF", name)
+			t.Fatalf("RenderPDF(testMessages(), %q) is not a PDF", name)
 		}
 	})
 }

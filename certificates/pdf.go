@@ -12,6 +12,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,8 @@ import (
 	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
+
+	"kipass/internal/i18n"
 )
 
 // CredentialFileName is the name of the file, embedded in every certificate
@@ -75,80 +78,41 @@ type pdfWords struct {
 	scope             func(modules, minutes int) string
 }
 
-func wordsFor(lang string) (pdfWords, bool) {
-	switch lang {
-	case "de":
-		return pdfWords{
-			title:       "Zertifikat",
-			course:      "KI am Arbeitsplatz",
-			intro:       "Hiermit wird bestätigt, dass",
-			passedPre:   "die Abschlussprüfung des Kurses ",
-			passedPost:  " bestanden hat.",
-			competences: "Behandelte Kompetenzen",
-			issued:      "Ausgestellt am %s",
-			validUntil:  " · gültig bis %s",
-			issuer:      "Aussteller",
-			id:          "Zertifikats-ID",
-			version:     "Inhaltsversion",
-			note: "Dieses Dokument ist digital signiert und enthält den Nachweis zusätzlich " +
-				"als maschinenlesbares Verifiable Credential (Anhang " + CredentialFileName + ").",
-			verify:     "Echtheit prüfen:",
-			subject:    "Nachweis über die bestandene Abschlussprüfung des Kurses „%s“, Zertifikats-ID %s",
-			attachment: "Verifiable Credential (W3C VC / Open Badges 3.0, JWS mit ES256) zu diesem Zertifikat",
-			date: func(t time.Time) string {
-				return t.Format("02.01.2006")
-			},
-			openQ: "„", closeQ: "“",
-			competenceDefault: "Kompetenz",
-			scope: func(modules, minutes int) string {
-				s := strconv.Itoa(modules) + " Module"
-				if modules == 1 {
-					s = "1 Modul"
-				}
-				if minutes > 0 {
-					s += ", ca. " + strconv.Itoa(minutes) + " Minuten"
-				}
-				return s
-			},
-		}, true
-	case "en":
-		return pdfWords{
-			title:       "Certificate",
-			course:      "AI in the workplace",
-			intro:       "This certifies that",
-			passedPre:   "has passed the final exam of the course ",
-			passedPost:  ".",
-			competences: "Competences covered",
-			issued:      "Issued %s",
-			validUntil:  " · valid until %s",
-			issuer:      "Issuer",
-			id:          "Certificate ID",
-			version:     "Content version",
-			note: "This document is digitally signed and also carries the certificate as a " +
-				"machine-readable verifiable credential (attachment " + CredentialFileName + ").",
-			verify:     "Verify:",
-			subject:    "Proof of the passed final exam of the course “%s”, certificate ID %s",
-			attachment: "Verifiable credential (W3C VC / Open Badges 3.0, JWS with ES256) for this certificate",
-			date: func(t time.Time) string {
-				return strconv.Itoa(t.Day()) + " " + t.Month().String() + " " + strconv.Itoa(t.Year())
-			},
-			openQ: "“", closeQ: "”",
-			competenceDefault: "Competence",
-			scope: func(modules, minutes int) string {
-				s := strconv.Itoa(modules) + " modules"
-				if modules == 1 {
-					s = "1 module"
-				}
-				if minutes == 1 {
-					s += ", about 1 minute"
-				} else if minutes > 0 {
-					s += ", about " + strconv.Itoa(minutes) + " minutes"
-				}
-				return s
-			},
-		}, true
+// wordsFor reads the wording of lang ("de" or "en") from the catalog's
+// certificate.* messages; ok is false for another language.
+func wordsFor(msgs *i18n.Catalog, lang string) (w pdfWords, ok bool) {
+	if !slices.Contains(i18n.Languages(), lang) {
+		return pdfWords{}, false
 	}
-	return pdfWords{}, false
+	t := func(key string, args ...any) string { return msgs.T(lang, "certificate."+key, args...) }
+	return pdfWords{
+		title:             t("title"),
+		course:            t("course"),
+		intro:             t("intro"),
+		passedPre:         t("passed_pre"),
+		passedPost:        t("passed_post"),
+		competences:       t("competences"),
+		issued:            t("issued"),
+		validUntil:        t("valid_until"),
+		issuer:            t("issuer"),
+		id:                t("id"),
+		version:           t("version"),
+		note:              t("note", CredentialFileName),
+		verify:            t("verify"),
+		subject:           t("subject"),
+		attachment:        t("attachment"),
+		date:              func(d time.Time) string { return i18n.FormatDate(lang, d) },
+		openQ:             t("open_quote"),
+		closeQ:            t("close_quote"),
+		competenceDefault: t("competence_default"),
+		scope: func(modules, minutes int) string {
+			s := t("modules", modules)
+			if minutes > 0 {
+				s = t("scope", s, t("minutes", minutes))
+			}
+			return s
+		},
+	}, true
 }
 
 // pick returns m[lang], else the other language, else any non-empty value,
@@ -188,7 +152,7 @@ func shortVersion(v string) string {
 }
 
 // RenderPDF draws certificate c, issued by iss, in language lang ("de" or
-// "en") as a one-page A4 landscape PDF and embeds credentialJWT as the
+// "en", in the words of msgs' certificate.* messages) as a one-page A4 landscape PDF and embeds credentialJWT as the
 // attachment credential.jwt (none if credentialJWT is empty). The page
 // shows iss.Logo if CheckLogo accepts it, the issuer, title, holder,
 // course, the course's scope (number of modules and c.CourseMinutes), the
@@ -199,8 +163,11 @@ func shortVersion(v string) string {
 // are shown in the location of c.IssuedAt and c.ExpiresAt. Text the fonts
 // cannot draw goes through SafeText, so any holder name renders. The
 // result is not yet signed; see SignPDF.
-func RenderPDF(c Certificate, iss Issuer, lang string, credentialJWT string) ([]byte, error) {
-	w, ok := wordsFor(lang)
+func RenderPDF(msgs *i18n.Catalog, c Certificate, iss Issuer, lang string, credentialJWT string) ([]byte, error) {
+	if msgs == nil {
+		return nil, errors.New("certificates: render pdf: no messages")
+	}
+	w, ok := wordsFor(msgs, lang)
 	if !ok {
 		return nil, fmt.Errorf("certificates: render pdf: unsupported language %q", lang)
 	}

@@ -66,7 +66,7 @@ var pdfTestJWT = "eyJhbGciOiJFUzI1NiIsImtpZCI6InRlc3Qta2lkIiwidHlwIjoidmMrand0In
 // pdfRenderSigned renders and signs a certificate for name in lang.
 func pdfRenderSigned(t testing.TB, k *Key, c Certificate, lang, jwt string) []byte {
 	t.Helper()
-	unsigned, err := RenderPDF(c, pdfTestIssuer, lang, jwt)
+	unsigned, err := RenderPDF(testMessages(), c, pdfTestIssuer, lang, jwt)
 	if err != nil {
 		t.Fatalf("RenderPDF: %v", err)
 	}
@@ -139,7 +139,7 @@ func TestCertificatePDFWithRealTools(t *testing.T) {
 			if tt.lang == "de" {
 				iss.Logo = pdfTestLogo(t)
 			}
-			unsigned, err := RenderPDF(pdfTestCert(name), iss, tt.lang, pdfTestJWT)
+			unsigned, err := RenderPDF(testMessages(), pdfTestCert(name), iss, tt.lang, pdfTestJWT)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,7 +240,7 @@ func TestQRCodeScansAt100dpi(t *testing.T) {
 	pdfNeedTool(t, "pdftoppm")
 	pdfNeedTool(t, "zbarimg")
 	dir := t.TempDir()
-	b, err := RenderPDF(pdfTestCert("Max Mustermann"), pdfTestIssuer, "de", "")
+	b, err := RenderPDF(testMessages(), pdfTestCert("Max Mustermann"), pdfTestIssuer, "de", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,18 +260,18 @@ func TestQRCodeScansAt100dpi(t *testing.T) {
 
 func TestRenderPDFIsDeterministic(t *testing.T) {
 	c := pdfTestCert("Zoë Ångström-Łukasiewicz")
-	a, err := RenderPDF(c, pdfTestIssuer, "de", pdfTestJWT)
+	a, err := RenderPDF(testMessages(), c, pdfTestIssuer, "de", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := RenderPDF(c, pdfTestIssuer, "de", pdfTestJWT)
+	b, err := RenderPDF(testMessages(), c, pdfTestIssuer, "de", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a, b) {
 		t.Fatal("two renderings of the same certificate differ")
 	}
-	en, err := RenderPDF(c, pdfTestIssuer, "en", pdfTestJWT)
+	en, err := RenderPDF(testMessages(), c, pdfTestIssuer, "en", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +302,7 @@ func TestRenderPDFIsDeterministic(t *testing.T) {
 }
 
 func TestRenderPDFMetadataAndAttachment(t *testing.T) {
-	b, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "en", pdfTestJWT)
+	b, err := RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), pdfTestIssuer, "en", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +348,7 @@ func TestRenderPDFMetadataAndAttachment(t *testing.T) {
 }
 
 func TestRenderPDFWithoutCredential(t *testing.T) {
-	b, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", "")
+	b, err := RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,15 +363,15 @@ func TestRenderPDFWithoutCredential(t *testing.T) {
 
 func TestRenderPDFRejects(t *testing.T) {
 	c := pdfTestCert("Anna Beispiel")
-	if _, err := RenderPDF(c, pdfTestIssuer, "fr", ""); err == nil {
+	if _, err := RenderPDF(testMessages(), c, pdfTestIssuer, "fr", ""); err == nil {
 		t.Error("language fr: no error")
 	}
 	noID := c
 	noID.ID = ""
-	if _, err := RenderPDF(noID, pdfTestIssuer, "de", ""); err == nil {
+	if _, err := RenderPDF(testMessages(), noID, pdfTestIssuer, "de", ""); err == nil {
 		t.Error("empty id: no error")
 	}
-	if _, err := RenderPDF(c, Issuer{Name: "X"}, "de", ""); err == nil {
+	if _, err := RenderPDF(testMessages(), c, Issuer{Name: "X"}, "de", ""); err == nil {
 		t.Error("empty issuer url: no error")
 	}
 }
@@ -395,7 +395,7 @@ func TestRenderPDFOddContent(t *testing.T) {
 		iss Issuer
 	}{"many": {many, pdfTestIssuer}, "none": {none, pdfTestIssuer}, "long issuer": {many, longIssuer}} {
 		for _, lang := range []string{"de", "en"} {
-			b, err := RenderPDF(tc.c, tc.iss, lang, pdfTestJWT)
+			b, err := RenderPDF(testMessages(), tc.c, tc.iss, lang, pdfTestJWT)
 			if err != nil {
 				t.Fatalf("%s/%s: %v", name, lang, err)
 			}
@@ -407,9 +407,9 @@ func TestRenderPDFOddContent(t *testing.T) {
 }
 
 func BenchmarkRenderPDF(b *testing.B) {
-	c := pdfTestCert("Zoë Ångström-Łukasiewicz")
+	c, msgs := pdfTestCert("Zoë Ångström-Łukasiewicz"), testMessages()
 	for b.Loop() {
-		if _, err := RenderPDF(c, pdfTestIssuer, "de", pdfTestJWT); err != nil {
+		if _, err := RenderPDF(msgs, c, pdfTestIssuer, "de", pdfTestJWT); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -422,10 +422,10 @@ func BenchmarkRenderAndSignPDF(b *testing.B) {
 		b.Fatal(err)
 	}
 	chain := []*x509.Certificate{cert}
-	c := pdfTestCert("Zoë Ångström-Łukasiewicz")
+	c, msgs := pdfTestCert("Zoë Ångström-Łukasiewicz"), testMessages()
 	b.ResetTimer()
 	for b.Loop() {
-		pdf, err := RenderPDF(c, pdfTestIssuer, "de", pdfTestJWT)
+		pdf, err := RenderPDF(msgs, c, pdfTestIssuer, "de", pdfTestJWT)
 		if err != nil {
 			b.Fatal(err)
 		}

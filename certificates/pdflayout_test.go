@@ -101,7 +101,7 @@ func TestCertificatePDFLooksAsDesigned(t *testing.T) {
 		{"pdf-page-en-long.png", pdfLongCert(), pdfTestIssuer, "en"},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
-			b, err := RenderPDF(tc.c, tc.iss, tc.lang, pdfTestJWT)
+			b, err := RenderPDF(testMessages(), tc.c, tc.iss, tc.lang, pdfTestJWT)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +198,7 @@ func TestCertificatePDFTextIsWhole(t *testing.T) {
 			c = *tc.c
 		}
 		t.Run(tc.lang+"/"+tc.iss.Name, func(t *testing.T) {
-			b, err := RenderPDF(c, tc.iss, tc.lang, pdfTestJWT)
+			b, err := RenderPDF(testMessages(), c, tc.iss, tc.lang, pdfTestJWT)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -302,7 +302,7 @@ func TestCheckLogo(t *testing.T) {
 		// is drawn.
 		iss := pdfTestIssuer
 		iss.Logo = tc.b
-		b, err := RenderPDF(pdfTestCert("Anna Beispiel"), iss, "de", pdfTestJWT)
+		b, err := RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), iss, "de", pdfTestJWT)
 		if err != nil {
 			t.Errorf("%s: RenderPDF: %v", name, err)
 			continue

@@ -23,7 +23,7 @@ import (
 func TestCheckPDF(t *testing.T) {
 	k := pdfTestKey(t)
 	now := time.Now().Truncate(time.Second)
-	pdf, err := RenderPDF(pdfTestCert("Zoë Ångström-Łukasiewicz"), pdfTestIssuer, "de", pdfTestJWT)
+	pdf, err := RenderPDF(testMessages(), pdfTestCert("Zoë Ångström-Łukasiewicz"), pdfTestIssuer, "de", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestCheckPDFSignerCertificateURI(t *testing.T) {
 		if err != nil || len(cert.URIs) != 1 {
 			t.Fatalf("%s: cert %v, %v", u, cert, err)
 		}
-		pdf, err := RenderPDF(pdfTestCert("Anna"), pdfTestIssuer, "de", pdfTestJWT)
+		pdf, err := RenderPDF(testMessages(), pdfTestCert("Anna"), pdfTestIssuer, "de", pdfTestJWT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -327,7 +327,7 @@ func TestCheckPDFRejects(t *testing.T) {
 	}
 
 	// Signed, but without a credential: the signature is still reported.
-	pdf, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", "")
+	pdf, err := RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestCheckPDFRejects(t *testing.T) {
 	}
 
 	// Not signed: the credential is there, but is not even looked for.
-	pdf, err = RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	pdf, err = RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}

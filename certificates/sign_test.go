@@ -83,7 +83,7 @@ func TestSigningKeyChecks(t *testing.T) {
 		"P-384":          {ID: "x", Private: p384, Public: &p384.PublicKey},
 		"mismatched key": {ID: "x", Private: k.Private, Public: other.Public},
 	}
-	pdf, err := RenderPDF(pdfTestCert("Anna"), pdfTestIssuer, "de", "")
+	pdf, err := RenderPDF(testMessages(), pdfTestCert("Anna"), pdfTestIssuer, "de", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestSignPDFWithOrganisationChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pdf, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	pdf, err := RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestSignPDFSignatureFields(t *testing.T) {
 		{Name: "Müller & Söhne (Deutschland) GmbH", URL: "https://kipass.mueller.example"},
 		{Name: "Ĩ\\Ĩ(Ĩ)", URL: "https://x.example"}, // UTF-16 bytes 0x28, 0x29, 0x5c
 	} {
-		pdf, err := RenderPDF(pdfTestCert("Anna"), iss, "de", pdfTestJWT)
+		pdf, err := RenderPDF(testMessages(), pdfTestCert("Anna"), iss, "de", pdfTestJWT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +285,7 @@ func TestSignPDFSignatureFields(t *testing.T) {
 func TestSignPDFIsPAdESBaselineB(t *testing.T) {
 	k := pdfTestKey(t)
 	now := time.Now().UTC().Truncate(time.Second)
-	unsigned, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	unsigned, err := RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +402,7 @@ func TestSignPDFIsPAdESBaselineB(t *testing.T) {
 // Input that is not a PDF, or a damaged one, is an error, never a panic.
 func TestSignPDFRejectsBrokenInput(t *testing.T) {
 	k := pdfTestKey(t)
-	good, err := RenderPDF(pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
+	good, err := RenderPDF(testMessages(), pdfTestCert("Anna Beispiel"), pdfTestIssuer, "de", pdfTestJWT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func (s *server) certificateFile(c *fiber.Ctx) error {
 // renderCertificate renders and signs the PDF.
 func (s *server) renderCertificate(cert certificates.Certificate, iss certificates.Issuer, lang, token string) ([]byte, error) {
 	k := s.signer.Keys().Current()
-	pdf, err := certificates.RenderPDF(cert, iss, lang, token)
+	pdf, err := certificates.RenderPDF(s.views.messages, cert, iss, lang, token)
 	if err != nil {
 		return nil, err
 	}

@@ -32,13 +32,13 @@ func (s *server) evidencePDF(c *fiber.Ctx) error {
 	}
 	rows := v.rows
 	u := currentUser(c)
-	r := evidence.Report{Lang: lang, Organisation: s.issuer(c.UserContext()).Name, GeneratedAt: s.now(),
+	r := evidence.Report{Lang: lang, Messages: s.views.messages, Zone: s.location(), Organisation: s.issuer(c.UserContext()).Name, GeneratedAt: s.now(),
 		GeneratedBy: fmt.Sprintf(s.views.t(lang, "hr.generated_by"), s.views.t(lang, "role."+u.Role), u.ID),
 		CourseTitle: co.Title.Get(lang), CourseID: co.ID, ContentVersion: co.Version, VerifyURL: s.signer.Issuer.URL + "/verify",
 		AggregateOnly: s.cfg.AggregateOnly, MinGroup: s.cfg.MinGroup}
 	// The scope names the filters and, outside works-council mode, the
 	// number of people (which there could single out a small group).
-	r.Scope = v.scopeLine(lang)
+	r.Scope = s.scopeLine(lang, v)
 	if s.cfg.AggregateOnly {
 		r.Scope = strings.Join(v.parts, ", ")
 	}

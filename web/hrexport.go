@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"kipass/internal/app"
+	"kipass/internal/i18n"
 	"kipass/internal/reports"
 )
 
@@ -56,8 +57,8 @@ func (s *server) exportRows(c *fiber.Ctx, q app.ReportQuery) (exportView, error)
 }
 
 // scopeLine is the first line of a file: "Vertrieb, überfällig, 6 Personen".
-func (v exportView) scopeLine(lang string) string {
-	return reports.ScopeText(lang, len(v.rows), v.parts...)
+func (s *server) scopeLine(lang string, v exportView) string {
+	return reports.ScopeText(s.views.messages, lang, len(v.rows), v.parts...)
 }
 
 // fileName is the download name stating the course and the scope.
@@ -70,12 +71,7 @@ func (s *server) fileName(v exportView, ext string) string {
 }
 
 // location is the organisation's time zone for dates shown to people.
-func (s *server) location() *time.Location {
-	if s.cfg.Location != nil {
-		return s.cfg.Location
-	}
-	return time.UTC
-}
+func (s *server) location() *time.Location { return s.app.Zone() }
 
 // attachment sets the headers of a download. Call it once the body is
 // complete, so that a failure before answers with the error and not with
@@ -158,7 +154,7 @@ func (s *server) reportCSV(c *fiber.Ctx, v exportView) error {
 	}
 	if sep == ';' {
 		lang := exportLang(c)
-		w.Write([]string{v.scopeLine(lang)})
+		w.Write([]string{s.scopeLine(lang, v)})
 		w.Write([]string{s.courseLine(lang, v)})
 		w.Write([]string{""})
 	}
@@ -181,8 +177,8 @@ func (s *server) courseLine(lang string, v exportView) string {
 	if co, ok := s.catalog().Course(v.query.Course); ok {
 		course = co.Title.Get(lang)
 	}
-	at := v.asOf.In(s.location())
-	return course + " · " + fmt.Sprintf(s.views.t(lang, "hr.as_of_zone"), dateText(lang, at), at.Format("15:04"), s.location().String())
+	p := s.hrPrinter(lang)
+	return course + " · " + fmt.Sprintf(s.views.t(lang, "hr.as_of_zone"), p.Date(v.asOf), p.Clock(v.asOf), p.Zone.String())
 }
 
 // reportXLSX writes the spreadsheet (reports.WriteXLSX): the scope lines,
@@ -215,7 +211,7 @@ func (s *server) reportXLSX(c *fiber.Ctx, v exportView) error {
 		}
 	}
 	w := c.Response().BodyWriter()
-	err := reports.WriteXLSX(w, reports.XLSXReport{Lang: lang, Scope: v.scopeLine(lang) + "\n" + course, GeneratedAt: v.asOf,
+	err := reports.WriteXLSX(w, reports.XLSXReport{Lang: lang, Messages: s.views.messages, Scope: s.scopeLine(lang, v) + "\n" + course, GeneratedAt: v.asOf,
 		TempDir: os.TempDir()}, s.location(), iter.Seq[reports.XLSXRow](rows))
 	if err != nil {
 		c.Response().ResetBody()
@@ -225,12 +221,10 @@ func (s *server) reportXLSX(c *fiber.Ctx, v exportView) error {
 	return nil
 }
 
-// dateText is a date as the pages show it ("03.12.2026", "3 December 2026").
-func dateText(lang string, t time.Time) string {
-	if lang == "de" {
-		return t.Format("02.01.2006")
-	}
-	return t.Format("2 January 2006")
+// hrPrinter writes dates and times of the HR pages and files in lang and
+// the organisation's zone.
+func (s *server) hrPrinter(lang string) i18n.Printer {
+	return s.views.messages.Printer(lang, s.location())
 }
 
 // exportDetail describes a view for the audit log.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	kapp "kipass/internal/app"
+	"kipass/internal/i18n"
 	"kipass/internal/store"
 )
 
@@ -171,8 +173,17 @@ func xlsxTable(t *testing.T, body string) (table [][]string, above []string) {
 	return nil, nil
 }
 
-// TestMonthLabels: the timeline's months are in the UI language.
+// TestMonthLabels: the timeline's months are in the UI language, as the
+// HR pages' printer names them.
 func TestMonthLabels(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	monthLabel := func(lang string, m time.Time) string {
+		uc := kapp.New(kapp.Deps{Config: kapp.Config{Location: time.UTC}})
+		return (&server{views: &views{messages: cat}, app: uc}).hrPrinter(lang).Month(m)
+	}
 	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	if got := monthLabel("de", feb); got != "Feb. 2026" {
 		t.Errorf("de: %q", got)

@@ -125,7 +125,7 @@ func (s *server) resendInvitesForm(c *fiber.Ctx) error {
 	}
 	w.Write([]string{s.views.t(lang, "hr.col_name"), "E-Mail", s.views.t(lang, "hr.invite_link"), s.views.t(lang, "hr.valid_until")})
 	for _, l := range res.Links {
-		w.Write([]string{l.Name, l.Email, l.URL, dateText(lang, l.Expires.In(s.location()))})
+		w.Write([]string{l.Name, l.Email, l.URL, s.hrPrinter(lang).Date(l.Expires)})
 	}
 	if err := w.Flush(); err != nil {
 		return err

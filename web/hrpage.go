@@ -197,7 +197,8 @@ func (s *server) hrView(c *fiber.Ctx) (*hrView, error) {
 		return nil, err
 	}
 	v.AsOf = asOf
-	v.AsOfClock, v.Zone = asOf.In(s.location()).Format("15:04"), s.location().String()
+	p := s.hrPrinter(lang)
+	v.AsOfClock, v.Zone = p.Clock(asOf), p.Zone.String()
 	s.summarise(v, rows, lang)
 	if !v.AggregateOnly {
 		s.tableRows(c, v, rows)
@@ -247,7 +248,7 @@ func (s *server) summarise(v *hrView, rows []personRow, lang string) {
 	end := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, loc)
 	for i := 11; i >= 0; i-- {
 		m := end.AddDate(0, -i, 0)
-		points = append(points, charts.Point{Label: monthLabel(lang, m), Value: float64(months[m.Format("2006-01")])})
+		points = append(points, charts.Point{Label: s.hrPrinter(lang).Month(m), Value: float64(months[m.Format("2006-01")])})
 	}
 	if months == nil {
 		points = nil
@@ -330,13 +331,4 @@ func rowOrder(col string, desc bool) func(a, b *personRow) int {
 		}
 		return n
 	}
-}
-
-// monthLabel names a month in the UI language: "Feb. 2026", "Feb 2026".
-func monthLabel(lang string, t time.Time) string {
-	if lang == "de" {
-		names := [...]string{"Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."}
-		return names[t.Month()-1] + " " + strconv.Itoa(t.Year())
-	}
-	return t.Format("Jan 2006")
 }

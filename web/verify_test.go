@@ -19,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"kipass/certificates"
+	"kipass/internal/i18n"
 )
 
 // hostilePDF is an unsigned PDF of about size bytes of nested arrays, each
@@ -93,7 +94,11 @@ func TestVerifySelfMadePDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unsigned, err := certificates.RenderPDF(c, iss, "de", tok)
+	msgs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned, err := certificates.RenderPDF(msgs, c, iss, "de", tok)
 	if err != nil {
 		t.Fatal(err)
 	}

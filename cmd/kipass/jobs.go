@@ -7,6 +7,7 @@ import (
 
 	"kipass/courses"
 	kapp "kipass/internal/app"
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 	"kipass/internal/reminders"
 	"kipass/internal/reports"
@@ -56,10 +57,12 @@ func retentionJob(db *store.DB, r store.Retention, log *slog.Logger) job {
 }
 
 // reminderJob emails people whose assignment is due within 7 days or
-// overdue, at most once a week per person; it runs hourly.
-func reminderJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sender, baseURL string, log *slog.Logger) job {
+// overdue, at most once a week per person; it runs hourly. The texts come
+// from msgs.
+func reminderJob(db *store.DB, catalog func() *courses.Catalog, msgs *i18n.Catalog, zone func() *time.Location, sender mail.Sender, baseURL string, log *slog.Logger) job {
 	return job{name: "reminders", every: time.Hour, run: func(ctx context.Context, now time.Time) error {
-		plan, err := reminderPlan(ctx, db, catalog(), now, baseURL)
+		now = now.In(zone()) // the emails' dates are the organisation's
+		plan, err := reminderPlan(ctx, db, catalog(), msgs, now, baseURL)
 		if err != nil {
 			return err
 		}
@@ -84,9 +87,10 @@ func reminderJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Send
 
 // hrSummaryJob sends HR (accounts without a department limit) and admins a
 // weekly summary with counts only.
-func hrSummaryJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sender, baseURL string, log *slog.Logger) job {
+func hrSummaryJob(db *store.DB, catalog func() *courses.Catalog, msgs *i18n.Catalog, zone func() *time.Location, sender mail.Sender, baseURL string, log *slog.Logger) job {
 	return job{name: "hr_summary", every: 7 * 24 * time.Hour, run: func(ctx context.Context, now time.Time) error {
-		plan, err := reminderPlan(ctx, db, catalog(), now, baseURL)
+		now = now.In(zone())
+		plan, err := reminderPlan(ctx, db, catalog(), msgs, now, baseURL)
 		if err != nil {
 			return err
 		}
@@ -99,7 +103,7 @@ func hrSummaryJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sen
 			to = append(to, reminders.Recipient{Name: u.Name, Email: u.Email, Lang: u.Lang})
 		}
 		sent := 0
-		for _, m := range reminders.SummaryMessages(plan.Summary, to, now, baseURL) {
+		for _, m := range reminders.SummaryMessages(msgs, plan.Summary, to, now, baseURL) {
 			if err := sender.Send(ctx, m); err != nil {
 				log.Warn("hr summary not sent", "err", err)
 				continue
@@ -114,7 +118,7 @@ func hrSummaryJob(db *store.DB, catalog func() *courses.Catalog, sender mail.Sen
 // reminderPlan gathers every active person's assigned courses and plans
 // the reminders. The statuses and due dates come from the use case that
 // the HR dashboard reads (app.HRReport), so both apply the same rules.
-func reminderPlan(ctx context.Context, db *store.DB, cat *courses.Catalog, now time.Time, baseURL string) (reminders.Plan, error) {
+func reminderPlan(ctx context.Context, db *store.DB, cat *courses.Catalog, msgs *i18n.Catalog, now time.Time, baseURL string) (reminders.Plan, error) {
 	last, err := db.LastReminders(ctx)
 	if err != nil {
 		return reminders.Plan{}, err
@@ -134,5 +138,5 @@ func reminderPlan(ctx context.Context, db *store.DB, cat *courses.Catalog, now t
 			CourseID: co.ID, CourseTitle: co.Title.Get(r.Lang), DueAt: r.Due, Passed: r.Status == reports.Passed,
 			LastReminded: last[r.UserID]})
 	}
-	return reminders.Build(people, now, baseURL), nil
+	return reminders.Build(msgs, people, now, baseURL), nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"kipass/content"
 	"kipass/courses"
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 	"kipass/internal/store"
 )
@@ -117,9 +118,16 @@ func TestReminderJobsOverSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := now
+	// The organisation is in Honolulu: Sonja's due date, 5 December 09:00
+	// UTC, is the evening of the 4th there.
+	honolulu, err := time.LoadLocation("Pacific/Honolulu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := func() *time.Location { return honolulu }
 	jobs := []job{
-		reminderJob(db, func() *courses.Catalog { return cat }, sender, "https://kipass.example.com", log),
-		hrSummaryJob(db, func() *courses.Catalog { return cat }, sender, "https://kipass.example.com", log),
+		reminderJob(db, func() *courses.Catalog { return cat }, messages(t), zone, sender, "https://kipass.example.com", log),
+		hrSummaryJob(db, func() *courses.Catalog { return cat }, messages(t), zone, sender, "https://kipass.example.com", log),
 	}
 	runAll := func() {
 		for _, j := range jobs {
@@ -136,7 +144,7 @@ func TestReminderJobsOverSMTP(t *testing.T) {
 	if len(got) != 3 || got["soon@example.com"] == "" || got["late@example.com"] == "" || got["hr@example.com"] == "" {
 		t.Fatalf("recipients: %v", keys(got))
 	}
-	if !strings.Contains(got["soon@example.com"], "/courses/"+co.ID) || strings.Contains(got["soon@example.com"], "Lars") {
+	if !strings.Contains(got["soon@example.com"], "/courses/"+co.ID) || !strings.Contains(got["soon@example.com"], "04.12.2026") || strings.Contains(got["soon@example.com"], "Lars") {
 		t.Fatalf("reminder text:\n%s", got["soon@example.com"])
 	}
 	if strings.Contains(got["hr@example.com"], "Sonja") || strings.Contains(got["hr@example.com"], "late@example.com") {
@@ -179,7 +187,7 @@ func TestReminderJobWithoutSMTPLogsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := runIfDue(ctx, db, reminderJob(db, func() *courses.Catalog { return cat }, sender, "http://x", log), time.Now()); err != nil {
+	if err := runIfDue(ctx, db, reminderJob(db, func() *courses.Catalog { return cat }, messages(t), func() *time.Location { return time.UTC }, sender, "http://x", log), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "would send") || strings.Contains(logs.String(), "late@example.com") || strings.Contains(logs.String(), "Lars") {
@@ -218,4 +226,14 @@ func TestRetentionJobDaily(t *testing.T) {
 	if strings.Count(logs.String(), "retention run") != 2 {
 		t.Fatalf("log:\n%s", logs.String())
 	}
+}
+
+// messages is the catalog the jobs' emails are written from.
+func messages(t *testing.T) *i18n.Catalog {
+	t.Helper()
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -17,6 +17,7 @@ import (
 	"kipass/courses"
 	kapp "kipass/internal/app"
 	"kipass/internal/auth"
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 	"kipass/internal/sso"
 	"kipass/internal/store"
@@ -261,12 +262,17 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		go rp.Discover(ctx)
 	}
 
+	// The texts of the emails the use cases and the jobs write.
+	messages, err := i18n.Load()
+	if err != nil {
+		return fail(1, "messages: %v", err)
+	}
 	// The use cases get the store's parts they need; web gets the use cases.
 	hasher := auth.NewHasher(auth.DefaultParams, cfg.HashParallel)
 	uc := kapp.New(kapp.Deps{
 		Config: kapp.Config{ExamAttemptsPerDay: cfg.ExamAttempts, Registration: registration, AggregateOnly: cfg.Privacy.AggregateOnly,
 			QuizCooldown: cmp.Or(cfg.QuizCooldown, -1), BaseURL: base.String(), MailConfigured: mailCfg.Host != "",
-			Location: cfg.location, Organisation: kapp.OrgFlags{Name: cfg.IssuerName, PrivacyContact: cfg.Privacy.Contact, DPO: cfg.Privacy.DPO}},
+			Location: cfg.location, Messages: messages, Organisation: kapp.OrgFlags{Name: cfg.IssuerName, PrivacyContact: cfg.Privacy.Contact, DPO: cfg.Privacy.DPO}},
 		Attempts: db, Certificates: db, Accounts: db, Reports: db, Assignments: db, Audit: db, Sessions: db, Tokens: db, Directory: db,
 		Outreach: db, Departments: db, Mail: sender, Passwords: db, Learner: db, Settings: db, ResetMail: resetSender(mailCfg, sender), Logger: logger,
 		Hasher: hasher, Catalog: catalogs.Get, AddressKey: addressKey(ks),
@@ -313,7 +319,7 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 	defer jobs.Wait()
 	defer stopJobs()
 	periodic := []job{retentionJob(db, cfg.Privacy.retention(), logger),
-		reminderJob(db, catalogs.Get, sender, base.String(), logger), hrSummaryJob(db, catalogs.Get, sender, base.String(), logger)}
+		reminderJob(db, catalogs.Get, messages, uc.Zone, sender, base.String(), logger), hrSummaryJob(db, catalogs.Get, messages, uc.Zone, sender, base.String(), logger)}
 	tasks := []task{
 		{name: "purge", every: time.Hour, run: purgeTask(db, logger)},
 		{name: "jobs", every: time.Hour, run: func(ctx context.Context) { runDueJobs(ctx, db, time.Now, logger, periodic...) }},

@@ -81,7 +81,7 @@ func (si *selfMadeIssuer) pdf(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unsigned, err := certificates.RenderPDF(si.certificate(), si.issuer(), "de", tok)
+	unsigned, err := certificates.RenderPDF(messages(t), si.certificate(), si.issuer(), "de", tok)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"kipass/courses"
 	"kipass/internal/auth"
 	"kipass/internal/errs"
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 	"kipass/internal/ttlcache"
 )
@@ -132,6 +133,9 @@ type Config struct {
 	// MailConfigured: a mail server is set up, so invitations and
 	// reminders go by email (else invitations are links for HR to pass on).
 	MailConfigured bool
+	// Messages is the catalog the emails are written from; nil: the
+	// embedded catalog, read when an email is written.
+	Messages *i18n.Catalog
 }
 
 // withDefaults fills in the defaults of zero settings.

@@ -137,6 +137,10 @@ func (a *App) ResendInvites(ctx context.Context, by User, sel Selection) (Invite
 	if err != nil {
 		return InviteResult{}, err
 	}
+	msgs, err := a.messages()
+	if err != nil {
+		return InviteResult{}, err
+	}
 	var res InviteResult
 	expires := a.now().Add(a.cfg.InviteTTL)
 	for _, p := range people {
@@ -155,7 +159,7 @@ func (a *App) ResendInvites(ctx context.Context, by User, sel Selection) (Invite
 		link := strings.TrimRight(a.cfg.BaseURL, "/") + "/invite?token=" + token
 		how := "link"
 		if a.cfg.MailConfigured {
-			m := reminders.InvitationMessage(p.Name, p.Email, p.Lang, link, expires.In(a.Zone()))
+			m := reminders.InvitationMessage(msgs, p.Name, p.Email, p.Lang, link, expires.In(a.Zone()))
 			if err := a.mail.Send(ctx, m); err != nil {
 				a.mailFailed(ctx, err)
 				return res, errMailFailed
@@ -194,6 +198,10 @@ func (a *App) SendReminders(ctx context.Context, by User, sel Selection) (Remind
 	if !a.cfg.MailConfigured {
 		return ReminderResult{}, ErrMailOff
 	}
+	msgs, err := a.messages()
+	if err != nil {
+		return ReminderResult{}, err
+	}
 	last, err := a.outreach.LastReminders(ctx)
 	if err != nil {
 		return ReminderResult{}, err
@@ -227,7 +235,7 @@ func (a *App) SendReminders(ctx context.Context, by User, sel Selection) (Remind
 			res.RemindedToday = append(res.RemindedToday, p.UserID)
 			continue
 		}
-		r, ok := reminders.ForPerson(rows[p.UserID], now.In(loc), a.cfg.BaseURL)
+		r, ok := reminders.ForPerson(msgs, rows[p.UserID], now.In(loc), a.cfg.BaseURL)
 		if !ok {
 			res.NothingOpen = append(res.NothingOpen, p.UserID)
 			continue

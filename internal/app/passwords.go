@@ -9,6 +9,7 @@ import (
 
 	"kipass/internal/auth"
 	"kipass/internal/errs"
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 )
 
@@ -87,7 +88,11 @@ func (a *App) RequestPasswordReset(ctx context.Context, email, lang, linkBase st
 	if u.Lang != "" {
 		lang = u.Lang
 	}
-	m := resetMessage(u, lang, strings.TrimRight(linkBase, "/")+"/password/reset?token="+token)
+	msgs, err := a.messages()
+	if err != nil {
+		return err
+	}
+	m := resetMessage(msgs, u, lang, strings.TrimRight(linkBase, "/")+"/password/reset?token="+token)
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mail.DefaultTimeout)
 	a.background.Go(func() {
 		defer cancel()
@@ -98,22 +103,25 @@ func (a *App) RequestPasswordReset(ctx context.Context, email, lang, linkBase st
 	return nil
 }
 
-// resetMessage is the reset email in the account's language.
-func resetMessage(u User, lang, link string) mail.Message {
+// resetMessage is the reset email in the account's language (German
+// unless it is "en").
+func resetMessage(msgs *i18n.Catalog, u User, lang, link string) mail.Message {
 	if lang != "en" {
 		lang = "de"
 	}
 	to := (&netmail.Address{Name: u.Name, Address: u.Email}).String()
-	if lang == "en" {
-		return mail.Message{To: to, Lang: lang, Kind: "password_reset", Subject: "kipass: reset your password",
-			Body: "Hello " + u.Name + ",\n\nsomeone (hopefully you) asked to reset the password of your kipass account.\n" +
-				"Open this link within one hour to choose a new password:\n\n" + link + "\n\n" +
-				"The link works once. If you did not ask for it, ignore this email: your password stays as it is.\n"}
+	return mail.Message{To: to, Lang: lang, Kind: "password_reset", Subject: msgs.T(lang, "mail.reset.subject"),
+		Body: msgs.T(lang, "mail.reset.greeting", u.Name) + "\n\n" + msgs.T(lang, "mail.reset.text") + "\n\n" + link + "\n\n" +
+			msgs.T(lang, "mail.reset.once") + "\n"}
+}
+
+// messages is the catalog the emails are written from: Config.Messages,
+// else the embedded one.
+func (a *App) messages() (*i18n.Catalog, error) {
+	if a.cfg.Messages != nil {
+		return a.cfg.Messages, nil
 	}
-	return mail.Message{To: to, Lang: lang, Kind: "password_reset", Subject: "kipass: Passwort zurücksetzen",
-		Body: "Hallo " + u.Name + ",\n\njemand (hoffentlich Sie) möchte das Passwort Ihres kipass-Kontos zurücksetzen.\n" +
-			"Öffnen Sie diesen Link innerhalb einer Stunde, um ein neues Passwort zu wählen:\n\n" + link + "\n\n" +
-			"Der Link funktioniert einmal. Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ihr Passwort bleibt unverändert.\n"}
+	return i18n.Load()
 }
 
 // ChangePassword sets a new password for a logged-in person after checking

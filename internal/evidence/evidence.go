@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"kipass/internal/i18n"
 )
 
 // The statuses a Row can have; the same strings as in
@@ -38,9 +40,15 @@ const defaultMinGroup = 5
 
 // Report is everything an evidence report shows.
 type Report struct {
-	Lang           string    // "de" or "en"; anything else -> "en"
+	Lang string // "de" or "en"; anything else -> "en"
+	// Messages is the catalog of the report's words (evidence.*);
+	// required.
+	Messages *i18n.Catalog
+	// Zone is the organisation's time zone: every date and time is
+	// printed in it (nil: UTC).
+	Zone           *time.Location
 	Organisation   string    // issuer / organisation name
-	GeneratedAt    time.Time // required; printed in UTC, also the PDF's creation date
+	GeneratedAt    time.Time // required; printed in Zone, in UTC the PDF's creation date
 	GeneratedBy    string    // e.g. "HR account #12" (no email)
 	Scope          string    // human text of the filter, e.g. "Department: Sales"; "" for everyone
 	CourseTitle    string
@@ -60,7 +68,7 @@ type Report struct {
 type Row struct {
 	Name, Department string
 	Status           string    // not_started, invited, in_progress, passed, expired or overdue
-	PassedAt, DueAt  time.Time // zero = none; printed in their own location
+	PassedAt, DueAt  time.Time // zero = none; printed as days in Report.Zone
 	ValidUntil       time.Time // the certificate's end of validity (recertification); zero = none
 	CertificateID    string
 }
@@ -72,11 +80,11 @@ type Total struct {
 	Invited                                                  int // of NotStarted: the invitation is not accepted yet
 }
 
-// Render writes r as a PDF to w. It fails if r.GeneratedAt is zero or if
-// gofpdf or w fails. Any text is accepted: what the Go fonts cannot draw
-// is replaced as certificates.SafeText does, and what does not fit its
-// place is shortened with "…". Row dates are printed in the location of
-// each time.Time, so pass them in the organisation's zone (or UTC).
+// Render writes r as a PDF to w. It fails if r.GeneratedAt is zero, if
+// r.Messages is nil, or if gofpdf or w fails. Any text is accepted: what
+// the Go fonts cannot draw is replaced as certificates.SafeText does, and
+// what does not fit its place is shortened with "…". Every date and time
+// is printed in r.Zone, the way i18n.Printer writes them.
 //
 // gofpdf keeps every page in memory until it writes the file, and w gets
 // the PDF only at the end: expect about 0.1 s and 12 MB of live heap for
@@ -91,6 +99,9 @@ func Render(w io.Writer, r Report) error {
 func render(w io.Writer, r Report) (int, error) {
 	if r.GeneratedAt.IsZero() {
 		return 0, errors.New("evidence: render: GeneratedAt is required")
+	}
+	if r.Messages == nil {
+		return 0, errors.New("evidence: render: Messages is required")
 	}
 	r = normalise(r)
 	d := newDoc(r)

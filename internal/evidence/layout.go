@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ type doc struct {
 
 // newDoc sets up an empty document for r, which must be normalised.
 func newDoc(r Report) *doc {
-	w := wordsFor(r.Lang)
+	w := wordsFor(r.Messages.Printer(r.Lang, r.Zone))
 	f := gofpdf.NewCustom(&gofpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"})
 	f.SetCatalogSort(true) // reproducible output
 	f.SetCreationDate(r.GeneratedAt)
@@ -392,23 +393,48 @@ func (d *doc) dept(name string) string {
 }
 
 // personColumns are the columns of the per-person table. A certificate id
-// (22 characters) just fits its column.
-func personColumns(w words) []column {
+// (22 characters) just fits its column. The date columns are as wide as
+// d.dateWidth says; what they need beyond 19 mm the name column gives.
+func (d *doc) personColumns() []column {
+	w := d.w
+	dateW, wrapDates := d.dateWidth()
 	return []column{
-		{title: w.name, width: 39, wrap: true},
+		{title: w.name, width: 39 - 3*(dateW-19), wrap: true},
 		{title: w.department, width: 28, wrap: true},
 		{title: w.status, width: 20, wrap: true},
-		{title: w.passedAt, width: 19},
-		{title: w.dueAt, width: 19},
-		{title: w.validUntil, width: 19},
+		{title: w.passedAt, width: dateW, wrap: wrapDates},
+		{title: w.dueAt, width: dateW, wrap: wrapDates},
+		{title: w.validUntil, width: dateW, wrap: wrapDates},
 		{title: w.certificate, width: 36, mono: true},
 	}
+}
+
+// dateWidth is the width of a date column: 19 mm when every date of the
+// language fits on one line ("30.09.2026"), else as wide as the longest
+// date without its year ("30 September"), the year wrapping onto a second
+// line (wrap).
+func (d *doc) dateWidth() (width float64, wrap bool) {
+	const narrow = 19.0
+	d.f.SetFont(sans, "", cellSize)
+	var full, head float64
+	for m := time.January; m <= time.December; m++ {
+		s := d.w.shortDate(time.Date(2026, m, 28, 12, 0, 0, 0, time.UTC))
+		full = max(full, d.f.GetStringWidth(s))
+		if i := strings.LastIndexByte(s, ' '); i > 0 {
+			s = s[:i]
+		}
+		head = max(head, d.f.GetStringWidth(s))
+	}
+	if full+2*pad <= narrow {
+		return narrow, false
+	}
+	return max(narrow, math.Ceil((head+2*pad)*2)/2), true
 }
 
 // people draws the per-person table.
 func (d *doc) people() {
 	w := d.w
-	cols := personColumns(w)
+	cols := d.personColumns()
 	n := len(d.r.Rows)
 	if n == 0 {
 		return

@@ -1,11 +1,14 @@
 package evidence
 
 import (
-	"strconv"
 	"time"
+
+	"kipass/internal/i18n"
 )
 
-// words is the fixed wording of the report in one language.
+// words is the fixed wording of the report in one language, read from the
+// catalog's evidence.* messages. The fields with verbs are formats that the
+// layout fills in.
 type words struct {
 	title string
 
@@ -25,7 +28,7 @@ type words struct {
 
 	// The per-person table.
 	persons, name, status, passedAt, dueAt, validUntil, certificate string
-	statuses                                                        statusWords
+	statuses                                                        map[string]string // by status
 
 	// Every page.
 	page                string // %d / %d
@@ -35,152 +38,70 @@ type words struct {
 	signatures          string
 	subject             string // document metadata
 	decimal             string
-	longDate, shortDate func(time.Time) string // with the time of day; the date only
+	longDate, shortDate func(time.Time) string // with the time of day and the zone; the date only
 }
 
-// statusWords are the statuses as the per-person table shows them.
-type statusWords struct{ notStarted, inProgress, passed, expired, overdue, invited string }
+// wordsFor returns the wording of p's language, with dates and times in
+// p's zone.
+func wordsFor(p i18n.Printer) words {
+	w := words{
+		title:       p.T("evidence.title"),
+		generated:   p.T("evidence.generated"),
+		generatedBy: p.T("evidence.generated_by"),
+		scope:       p.T("evidence.scope"),
+		course:      p.T("evidence.course"),
+		version:     p.T("evidence.version"),
+		modules:     p.T("evidence.modules"),
+		everyone:    p.T("evidence.everyone"),
+		aggregated:  p.T("evidence.aggregated"),
 
-// wordsFor returns the wording for lang, English unless lang is "de".
-func wordsFor(lang string) words {
-	if lang == "de" {
-		return german()
+		summary:    p.T("evidence.summary"),
+		people:     p.T("evidence.people"),
+		passed:     p.T("evidence.passed"),
+		expired:    p.T("evidence.expired"),
+		overdue:    p.T("evidence.overdue"),
+		inProgress: p.T("evidence.in_progress"),
+		notStarted: p.T("evidence.not_started"),
+		rate:       p.T("evidence.rate"),
+		noPeople:   p.T("evidence.no_people"),
+
+		byDepartment:   p.T("evidence.by_department"),
+		department:     p.T("evidence.department"),
+		passedCol:      p.T("evidence.passed_col"),
+		rateShort:      p.T("evidence.rate_short"),
+		noDepartment:   p.T("evidence.no_department"),
+		other:          p.T("evidence.other"),
+		aggregatedNote: p.T("evidence.aggregated_note"),
+
+		persons:     p.T("evidence.persons"),
+		name:        p.T("evidence.name"),
+		status:      p.T("evidence.status"),
+		passedAt:    p.T("evidence.passed_at"),
+		dueAt:       p.T("evidence.due_at"),
+		validUntil:  p.T("evidence.valid_until"),
+		certificate: p.T("evidence.certificate"),
+		statuses:    map[string]string{},
+
+		page:          p.T("evidence.page"),
+		statement:     p.T("evidence.statement"),
+		verifyOnline:  p.T("evidence.verify_online"),
+		verifyOffline: p.T("evidence.verify_offline"),
+		signatures:    p.T("evidence.signatures"),
+		subject:       p.T("evidence.subject"),
+		decimal:       p.T("evidence.decimal"),
+		longDate:      p.DateTime,
+		shortDate:     p.Date,
 	}
-	return english()
-}
-
-func german() words {
-	return words{
-		title:       "Schulungsnachweis",
-		generated:   "Erstellt am",
-		generatedBy: "Erstellt von",
-		scope:       "Umfang",
-		course:      "Kurs",
-		version:     "Inhaltsversion",
-		modules:     "Module",
-		everyone:    "Alle Personen",
-		aggregated: "Zusammengefasste Auswertung für den Betriebsrat: keine Namen und keine Einzelangaben; " +
-			"Abteilungen mit weniger als %d Personen sind zusammengefasst",
-
-		summary:    "Zusammenfassung",
-		people:     "Personen gesamt",
-		passed:     "Bestanden (gültiges Zertifikat)",
-		expired:    "Zertifikat abgelaufen",
-		overdue:    "Überfällig",
-		inProgress: "In Bearbeitung",
-		notStarted: "Nicht begonnen",
-		rate:       "Abschlussquote (gültige Zertifikate je Person)",
-		noPeople:   "Keine Personen entsprechen diesem Filter.",
-
-		byDepartment:   "Nach Abteilung",
-		department:     "Abteilung",
-		passedCol:      "Bestanden",
-		rateShort:      "Quote",
-		noDepartment:   "(ohne Abteilung)",
-		other:          "Übrige (Gruppen unter %d Personen)",
-		aggregatedNote: "Abteilungen mit weniger als %d Personen werden nicht namentlich ausgewiesen.",
-
-		persons:     "Personen",
-		name:        "Name",
-		status:      "Status",
-		passedAt:    "Bestanden am",
-		dueAt:       "Fällig am",
-		validUntil:  "Gültig bis",
-		certificate: "Zertifikats-ID",
-		statuses: statusWords{notStarted: "nicht begonnen", inProgress: "in Bearbeitung",
-			passed: "bestanden", expired: "abgelaufen", overdue: "überfällig", invited: "eingeladen"},
-
-		page: "Seite %d / %d",
-		statement: "Dieser Bericht gibt den Schulungsstand wieder, den kipass zum angegebenen Zeitpunkt erfasst hatte. " +
-			"Er dient als Nachweis von Maßnahmen zur KI-Kompetenz (Art. 4 KI-Verordnung, EU AI Act) " +
-			"und der Schulung der Beschäftigten (Art. 39 Abs. 1 lit. b DSGVO).",
-		verifyOnline: "Jede Zertifikats-ID lässt sich unter %s/<ID> prüfen, " +
-			"ohne Netz mit „kipass verify“ anhand des Zertifikats-PDFs.",
-		verifyOffline: "Jedes Zertifikat lässt sich ohne Netz mit „kipass verify“ anhand seines PDFs prüfen.",
-		signatures: "Jedes Zertifikats-PDF trägt eine eigene digitale Signatur; " +
-			"dieser Bericht selbst ist nicht signiert.",
-		subject:   "Nachweis des Schulungsstands",
-		decimal:   ",",
-		longDate:  func(t time.Time) string { return t.Format("02.01.2006, 15:04") + " UTC" },
-		shortDate: func(t time.Time) string { return t.Format("02.01.2006") },
+	for _, s := range []string{notStarted, inProgress, passed, expired, overdue, invited} {
+		w.statuses[s] = p.T("evidence.statuses." + s)
 	}
-}
-
-func english() words {
-	return words{
-		title:       "Training evidence report",
-		generated:   "Generated",
-		generatedBy: "Generated by",
-		scope:       "Scope",
-		course:      "Course",
-		version:     "Content version",
-		modules:     "Modules",
-		everyone:    "All people",
-		aggregated: "Aggregated for the works council: no names and no per-person data; " +
-			"departments with fewer than %d people are combined",
-
-		summary:    "Summary",
-		people:     "People in total",
-		passed:     "Passed (valid certificate)",
-		expired:    "Certificate expired",
-		overdue:    "Overdue",
-		inProgress: "In progress",
-		notStarted: "Not started",
-		rate:       "Completion rate (valid certificates per person)",
-		noPeople:   "No people match this filter.",
-
-		byDepartment:   "By department",
-		department:     "Department",
-		passedCol:      "Passed",
-		rateShort:      "Rate",
-		noDepartment:   "(no department)",
-		other:          "Other (groups under %d people)",
-		aggregatedNote: "Departments with fewer than %d people are not shown by name.",
-
-		persons:     "People",
-		name:        "Name",
-		status:      "Status",
-		passedAt:    "Passed",
-		dueAt:       "Due",
-		validUntil:  "Valid until",
-		certificate: "Certificate ID",
-		statuses: statusWords{notStarted: "not started", inProgress: "in progress",
-			passed: "passed", expired: "expired", overdue: "overdue", invited: "invited"},
-
-		page: "Page %d / %d",
-		statement: "This report lists the training status recorded by kipass at the time shown. " +
-			"It is evidence of AI literacy measures (EU AI Act, Art. 4) " +
-			"and of staff training (GDPR, Art. 39(1)(b)).",
-		verifyOnline: "Any certificate id can be checked at %s/<id>, " +
-			"or offline with \"kipass verify\" on the certificate's PDF.",
-		verifyOffline: "Any certificate can be checked offline with \"kipass verify\" on its PDF.",
-		signatures: "Each certificate PDF carries its own digital signature; " +
-			"this report itself is not signed.",
-		subject: "Evidence of training status",
-		decimal: ".",
-		longDate: func(t time.Time) string {
-			return strconv.Itoa(t.Day()) + " " + t.Month().String() + " " + strconv.Itoa(t.Year()) +
-				", " + t.Format("15:04") + " UTC"
-		},
-		shortDate: func(t time.Time) string { return t.Format("2 Jan 2006") },
-	}
+	return w
 }
 
 // statusText translates a status; an unknown one is shown as it is.
 func (w words) statusText(s string) string {
-	switch s {
-	case notStarted:
-		return w.statuses.notStarted
-	case inProgress:
-		return w.statuses.inProgress
-	case passed:
-		return w.statuses.passed
-	case expired:
-		return w.statuses.expired
-	case overdue:
-		return w.statuses.overdue
-	case invited:
-		return w.statuses.invited
+	if t, ok := w.statuses[s]; ok {
+		return t
 	}
 	return s
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/digitorus/pdf"
 
 	"kipass/certificates"
+	"kipass/internal/i18n"
 	"kipass/internal/pdfscan"
 )
 
@@ -39,12 +40,16 @@ func TestTokenisingMatchesDigitorusPDF(t *testing.T) {
 	}
 	key := &certificates.Key{ID: "k", Private: k, Public: &k.PublicKey}
 	iss := certificates.Issuer{Name: "Müller & Söhne (Deutschland) GmbH", URL: "https://kipass.mueller.example"}
+	msgs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, lang := range []string{"de", "en"} {
 		issued := time.Date(2026, 11, 29, 10, 30, 0, 0, time.UTC)
 		c := certificates.Certificate{ID: "q8VYzB3kTn2Xc5Rw7pLm1A", HolderName: "Zoë (Ångström) \\ Łukasiewicz", CourseID: "ki",
 			CourseTitle: map[string]string{"de": "KI am Arbeitsplatz", "en": "AI in the workplace"},
 			IssuedAt:    issued, ExpiresAt: issued.AddDate(1, 0, 0), Lang: lang, StatusIndex: 7}
-		unsigned, err := certificates.RenderPDF(c, iss, lang, "eyJhbGciOiJFUzI1NiJ9.e30.c2ln")
+		unsigned, err := certificates.RenderPDF(msgs, c, iss, lang, "eyJhbGciOiJFUzI1NiJ9.e30.c2ln")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,22 +1,23 @@
 package reminders
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 )
 
 // MailKindInvitation is the mail.Message kind of a resent invitation.
 const MailKindInvitation = "invitation"
 
-// ForPerson writes the reminder HR asks for now for one person's rows:
+// ForPerson writes the reminder HR asks for now for one person's rows,
+// with the texts of msgs:
 // every assigned course not passed, earliest due first, overdue ones as
 // such. Unlike Build it ignores LastReminded: the caller decides how often
 // HR may remind. ok is false when nothing is assigned and open, or the
 // person has no address.
-func ForPerson(rows []Person, now time.Time, baseURL string) (Reminder, bool) {
+func ForPerson(msgs *i18n.Catalog, rows []Person, now time.Time, baseURL string) (Reminder, bool) {
 	var courses []open
 	seen := map[string]bool{}
 	for _, p := range rows {
@@ -47,27 +48,17 @@ func ForPerson(rows []Person, now time.Time, baseURL string) (Reminder, bool) {
 			r.Kind = KindOverdue
 		}
 	}
-	r.Message = reminderMessage(who, courses, r.Kind, now, baseURL)
+	r.Message = reminderMessage(msgs, who, courses, r.Kind, now, baseURL)
 	return r, true
 }
 
 // InvitationMessage is a resent invitation: the link to set a password,
-// valid until expires (shown in expires' location).
-func InvitationMessage(name, email, lang, link string, expires time.Time) mail.Message {
-	tx := textsFor(lang)
+// valid until expires (shown in expires' location), in the texts of msgs.
+func InvitationMessage(msgs *i18n.Catalog, name, email, lang, link string, expires time.Time) mail.Message {
+	p := printer(msgs, lang, expires.Location())
 	var b strings.Builder
-	b.WriteString(greeting(tx, name) + "\n\n")
-	if tx.lang == "en" {
-		fmt.Fprintf(&b, "you have been invited to kipass, the training on AI and data protection at work.\n"+
-			"Please set your password with this link (valid until %s):\n\n  %s\n\n", expires.Format(tx.dateLayout), link)
-	} else {
-		fmt.Fprintf(&b, "Sie wurden zu kipass eingeladen, der Schulung zu KI und Datenschutz am Arbeitsplatz.\n"+
-			"Bitte legen Sie mit diesem Link Ihr Passwort fest (gültig bis %s):\n\n  %s\n\n", expires.Format(tx.dateLayout), link)
-	}
-	b.WriteString(tx.thanks + "\n" + tx.team + "\n\n-- \n" + tx.automatic + "\n")
-	subject := "Einladung zu kipass"
-	if tx.lang == "en" {
-		subject = "Your invitation to kipass"
-	}
-	return mail.Message{To: address(name, email), Subject: subject, Body: b.String(), Lang: tx.lang, Kind: MailKindInvitation}
+	b.WriteString(greeting(p, name) + "\n\n")
+	b.WriteString(p.T("mail.invitation.text", p.Date(expires)) + "\n\n  " + link + "\n\n")
+	b.WriteString(signature(p))
+	return mail.Message{To: address(name, email), Subject: p.T("mail.invitation.subject"), Body: b.String(), Lang: p.Lang, Kind: MailKindInvitation}
 }

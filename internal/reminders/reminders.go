@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"kipass/internal/i18n"
 	"kipass/internal/mail"
 )
 
@@ -84,9 +85,10 @@ type Recipient struct {
 	Lang  string
 }
 
-// Build decides the reminders at now and counts the summary. Dates in the
-// messages are shown in now's location; links start with baseURL.
-func Build(people []Person, now time.Time, baseURL string) Plan {
+// Build decides the reminders at now and counts the summary. The messages'
+// texts come from msgs, their dates are shown in now's location; links
+// start with baseURL.
+func Build(msgs *i18n.Catalog, people []Person, now time.Time, baseURL string) Plan {
 	sorted := slices.Clone(people)
 	slices.SortStableFunc(sorted, func(a, b Person) int {
 		return cmp.Or(cmp.Compare(a.UserID, b.UserID), a.DueAt.Compare(b.DueAt), cmp.Compare(a.CourseID, b.CourseID))
@@ -102,7 +104,7 @@ func Build(people []Person, now time.Time, baseURL string) Plan {
 		for _, o := range open {
 			countCourse(&plan.Summary, counts, o)
 		}
-		if r, ok := reminderFor(sorted[start:end], open, now, baseURL); ok {
+		if r, ok := reminderFor(msgs, sorted[start:end], open, now, baseURL); ok {
 			plan.Reminders = append(plan.Reminders, r)
 		}
 		start = end
@@ -175,7 +177,7 @@ func countCourse(s *Summary, counts map[string]*CourseCounts, o open) {
 }
 
 // reminderFor returns the reminder for one person's rows, if one is due.
-func reminderFor(rows []Person, courses []open, now time.Time, baseURL string) (Reminder, bool) {
+func reminderFor(msgs *i18n.Catalog, rows []Person, courses []open, now time.Time, baseURL string) (Reminder, bool) {
 	who := identity(rows)
 	if len(courses) == 0 || who.Email == "" || recentlyReminded(who.LastReminded, now) {
 		return Reminder{}, false
@@ -187,7 +189,7 @@ func reminderFor(rows []Person, courses []open, now time.Time, baseURL string) (
 			r.Kind = KindOverdue
 		}
 	}
-	r.Message = reminderMessage(who, courses, r.Kind, now, baseURL)
+	r.Message = reminderMessage(msgs, who, courses, r.Kind, now, baseURL)
 	return r, true
 }
 

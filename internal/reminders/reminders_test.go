@@ -61,7 +61,7 @@ func TestSelectionRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := person(1, "ki", time.Time{})
 			tc.p(&p)
-			plan := Build([]Person{p}, now, base)
+			plan := Build(catalog(t), []Person{p}, now, base)
 			got := ""
 			if len(plan.Reminders) > 1 {
 				t.Fatalf("%d reminders", len(plan.Reminders))
@@ -85,7 +85,7 @@ func TestSeveralCoursesOneMessage(t *testing.T) {
 		withTitle(person(7, "done", now.Add(24*time.Hour)), "Schon bestanden"),
 	}
 	people[3].Passed = true
-	plan := Build(people, now, base)
+	plan := Build(catalog(t), people, now, base)
 	if len(plan.Reminders) != 1 {
 		t.Fatalf("%d reminders, want 1", len(plan.Reminders))
 	}
@@ -121,7 +121,7 @@ func TestReminderSpansAllRowsOfAPerson(t *testing.T) {
 	a := person(3, "a", now.Add(24*time.Hour))
 	b := person(3, "b", now.Add(48*time.Hour))
 	b.LastReminded = now.Add(-2 * 24 * time.Hour) // recorded on one row only
-	if plan := Build([]Person{a, b}, now, base); len(plan.Reminders) != 0 {
+	if plan := Build(catalog(t), []Person{a, b}, now, base); len(plan.Reminders) != 0 {
 		t.Errorf("reminded again within the window: %+v", plan.Reminders)
 	}
 }
@@ -143,7 +143,7 @@ func TestLanguage(t *testing.T) {
 	for _, tc := range cases {
 		p := person(1, "ki", due)
 		p.Lang = tc.lang
-		plan := Build([]Person{p}, now, base)
+		plan := Build(catalog(t), []Person{p}, now, base)
 		if len(plan.Reminders) != 1 {
 			t.Fatalf("%q: %d reminders", tc.lang, len(plan.Reminders))
 		}
@@ -155,7 +155,7 @@ func TestLanguage(t *testing.T) {
 
 	p := person(1, "ki", now.Add(-time.Hour))
 	p.Lang = "en"
-	m := Build([]Person{p}, now, base).Reminders[0].Message
+	m := Build(catalog(t), []Person{p}, now, base).Reminders[0].Message
 	if m.Subject != "Reminder: your training is overdue" || !strings.Contains(m.Body, "Hello Erika Muster,") ||
 		!strings.Contains(m.Body, "KI am Arbeitsplatz: overdue, was due on 2 March 2026") {
 		t.Errorf("English overdue message: %q\n%s", m.Subject, m.Body)
@@ -175,7 +175,7 @@ func others(now time.Time) []Person {
 func TestMessagesHoldNoOtherPersonsData(t *testing.T) {
 	now := testNow()
 	people := others(now)
-	plan := Build(people, now, base)
+	plan := Build(catalog(t), people, now, base)
 	if len(plan.Reminders) != 3 {
 		t.Fatalf("%d reminders, want 3", len(plan.Reminders))
 	}
@@ -204,12 +204,12 @@ func TestMessagesHoldNoOtherPersonsData(t *testing.T) {
 func TestBuildIsDeterministic(t *testing.T) {
 	now := testNow()
 	people := others(now)
-	want := Build(people, now, base)
+	want := Build(catalog(t), people, now, base)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 20 {
 		shuffled := slices.Clone(people)
 		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		if got := Build(shuffled, now, base); !reflect.DeepEqual(got, want) {
+		if got := Build(catalog(t), shuffled, now, base); !reflect.DeepEqual(got, want) {
 			t.Fatalf("order of input changed the plan:\n%+v\n%+v", got, want)
 		}
 	}
@@ -229,7 +229,7 @@ func TestSummary(t *testing.T) {
 	passed.Passed = true
 	people = append(people, noMail, reminded, passed)
 
-	s := Build(people, now, base).Summary
+	s := Build(catalog(t), people, now, base).Summary
 	want := Summary{
 		DueSoon: 3,
 		Overdue: 3,
@@ -247,14 +247,14 @@ func TestSummary(t *testing.T) {
 func TestSummaryMessages(t *testing.T) {
 	now := testNow()
 	people := others(now)
-	s := Build(people, now, base).Summary
+	s := Build(catalog(t), people, now, base).Summary
 	hr := []Recipient{
 		{Email: "hr@example.com", Lang: "de"},
 		{Name: "Head of HR", Email: "Boss@example.com", Lang: "en"},
 		{Email: "hr@EXAMPLE.com", Lang: "en"}, // the same address again
 		{Email: "", Lang: "de"},
 	}
-	msgs := SummaryMessages(s, hr, now, base)
+	msgs := SummaryMessages(catalog(t), s, hr, now, base)
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages, want 2", len(msgs))
 	}
@@ -290,7 +290,7 @@ func TestSummaryMessages(t *testing.T) {
 		}
 	}
 
-	empty := SummaryMessages(Summary{}, hr[:1], now, base)
+	empty := SummaryMessages(catalog(t), Summary{}, hr[:1], now, base)
 	if len(empty) != 1 || !strings.Contains(empty[0].Body, "Zurzeit ist keine Schulung") || strings.Contains(empty[0].Body, "Nach Kurs") {
 		t.Errorf("empty summary: %+v", empty)
 	}
@@ -303,9 +303,9 @@ func TestMessagesAreValidMail(t *testing.T) {
 	p := person(1, "kurs mit/leerzeichen", now.Add(time.Hour))
 	p.Name = "Erika\r\nBcc: everyone@example.com Muster"
 	p.CourseTitle = "Titel\nmit Umbruch"
-	plan := Build([]Person{p}, now, base)
+	plan := Build(catalog(t), []Person{p}, now, base)
 	msgs := []mail.Message{plan.Reminders[0].Message}
-	msgs = append(msgs, SummaryMessages(plan.Summary, []Recipient{{Name: "H\nR", Email: "hr@example.com"}}, now, base)...)
+	msgs = append(msgs, SummaryMessages(catalog(t), plan.Summary, []Recipient{{Name: "H\nR", Email: "hr@example.com"}}, now, base)...)
 	sender := mail.NewLogSender(nil)
 	for _, m := range msgs {
 		if err := sender.Send(t.Context(), m); err != nil {

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"kipass/internal/i18n"
 )
 
 // invited is the status of a person whose account was created by import
@@ -40,6 +43,8 @@ type XLSXReport struct {
 	// Lang is the language of headers, status labels and date format: "de"
 	// (or "de-..."), anything else is English.
 	Lang string
+	// Messages is the catalog of the texts; required.
+	Messages *i18n.Catalog
 	// Scope is the first line above the table, e.g. "Vertrieb, überfällig,
 	// 6 Personen" (see ScopeText); each "\n" starts another line.
 	Scope string
@@ -79,85 +84,62 @@ type xlsxWords struct {
 	sheet      string
 	headers    [numCols]string
 	statuses   map[string]string
-	dateFormat string // an Excel number format
-	asOf       func(t time.Time, zone string) string
+	dateFormat string                   // an Excel number format
+	asOf       func(t time.Time) string // the "as of" line
 }
 
 // Column widths in characters: wide enough for typical content so that the
 // file is readable without resizing; dates fit their format exactly.
 var xlsxWidths = [numCols]float64{30, 34, 22, 28, 16, 14, 14, 14, 14, 38}
 
-// isGerman reports whether lang asks for German: "de" or "de-...".
-func isGerman(lang string) bool { return lang == "de" || strings.HasPrefix(lang, "de-") }
+// xlsxColumns are the catalog keys of the headers, by column.
+var xlsxColumns = [numCols]string{"name", "email", "department", "course", "status", "invited", "passed", "valid_until", "due", "certificate"}
 
-func wordsFor(lang string) *xlsxWords {
-	if isGerman(lang) {
-		return &xlsxWords{
-			german: true,
-			sheet:  "Bericht",
-			headers: [numCols]string{"Name", "E-Mail", "Abteilung", "Kurs", "Status",
-				"Eingeladen am", "Bestanden am", "Gültig bis", "Fällig am", "Zertifikat-ID"},
-			statuses: map[string]string{NotStarted: "Nicht begonnen", InProgress: "In Bearbeitung",
-				Passed: "Bestanden", Expired: "Abgelaufen", Overdue: "Überfällig", invited: "Eingeladen"},
-			dateFormat: "dd.mm.yyyy",
-			asOf: func(t time.Time, zone string) string {
-				return "Stand: " + t.Format("02.01.2006, 15:04") + " Uhr (" + zone + ")"
-			},
-		}
+// wordsFor reads the sheet's texts (xlsx.*) in p's language; the "as of"
+// line is written in p's zone.
+func wordsFor(p i18n.Printer) *xlsxWords {
+	w := &xlsxWords{german: p.Lang == "de", sheet: p.T("xlsx.sheet"), dateFormat: p.T("xlsx.date_format"),
+		asOf: func(t time.Time) string { return p.T("xlsx.as_of", p.DateTime(t)) }}
+	for i, k := range xlsxColumns {
+		w.headers[i] = p.T("xlsx.col." + k)
 	}
-	return &xlsxWords{
-		sheet: "Report",
-		headers: [numCols]string{"Name", "Email", "Department", "Course", "Status",
-			"Invited on", "Passed on", "Valid until", "Due on", "Certificate ID"},
-		statuses: map[string]string{NotStarted: "Not started", InProgress: "In progress",
-			Passed: "Passed", Expired: "Expired", Overdue: "Overdue", invited: "Invited"},
-		// ISO order: unambiguous for British and American readers alike.
-		dateFormat: "yyyy-mm-dd",
-		asOf: func(t time.Time, zone string) string {
-			return "As of " + t.Format("2006-01-02 15:04") + " (" + zone + ")"
-		},
+	w.statuses = map[string]string{}
+	for _, s := range statuses {
+		w.statuses[s] = p.T("hrstatus." + s)
 	}
+	return w
 }
 
+// statuses are the statuses with a label (the catalog's hrstatus.*, as
+// on the dashboard).
+var statuses = []string{NotStarted, InProgress, Passed, Expired, Overdue, invited}
+
 // StatusLabel is the readable name of a status in the language ("de" or
-// English), as the spreadsheet shows it: "Überfällig", "Invited". An
-// unknown status is returned as it is.
-func StatusLabel(lang, status string) string {
-	if l, ok := wordsFor(lang).statuses[status]; ok {
-		return l
+// English) from msgs, as the spreadsheet and the dashboard show it:
+// "Überfällig", "Invited". An unknown status is returned as it is.
+func StatusLabel(msgs *i18n.Catalog, lang, status string) string {
+	if slices.Contains(statuses, status) {
+		return msgs.T(lang, "hrstatus."+status)
 	}
 	return status
 }
 
-// ScopeText describes what a report contains for its first line: the
-// non-empty filter descriptions in order, then the number of people, e.g.
-// ScopeText("de", 6, "Vertrieb", "überfällig") = "Vertrieb, überfällig,
-// 6 Personen". Without filters it says "Alle" / "Everyone".
-func ScopeText(lang string, people int, filters ...string) string {
-	de := isGerman(lang)
+// ScopeText describes what a report contains for its first line, in the
+// words of msgs: the non-empty filter descriptions in order, then the
+// number of people, e.g. ScopeText(msgs, "de", 6, "Vertrieb",
+// "überfällig") = "Vertrieb, überfällig, 6 Personen". Without filters it
+// says "Alle" / "Everyone".
+func ScopeText(msgs *i18n.Catalog, lang string, people int, filters ...string) string {
 	var parts []string
 	for _, f := range filters {
 		if f = strings.TrimSpace(f); f != "" {
 			parts = append(parts, f)
 		}
 	}
-	if len(parts) == 0 && de {
-		parts = append(parts, "Alle")
-	} else if len(parts) == 0 {
-		parts = append(parts, "Everyone")
+	if len(parts) == 0 {
+		parts = append(parts, msgs.T(lang, "xlsx.everyone"))
 	}
-	n := strconv.Itoa(people)
-	switch {
-	case de && people == 1:
-		n += " Person"
-	case de:
-		n += " Personen"
-	case people == 1:
-		n += " person"
-	default:
-		n += " people"
-	}
-	return strings.Join(append(parts, n), ", ")
+	return strings.Join(append(parts, msgs.T(lang, "xlsx.people", people)), ", ")
 }
 
 // WriteXLSX writes the rows as an .xlsx workbook to w: the scope line(s)
@@ -181,7 +163,10 @@ func WriteXLSX(w io.Writer, r XLSXReport, loc *time.Location, rows iter.Seq[XLSX
 	if loc == nil {
 		loc = time.UTC
 	}
-	words := wordsFor(r.Lang)
+	if r.Messages == nil {
+		return errors.New("reports: xlsx: no messages")
+	}
+	words := wordsFor(r.Messages.Printer(r.Lang, loc))
 	f := excelize.NewFile(excelize.Options{TmpDir: r.TempDir})
 	defer func() {
 		if cerr := f.Close(); err == nil && cerr != nil {
@@ -262,7 +247,7 @@ func writeSheet(f *excelize.File, words *xlsxWords, r XLSXReport, loc *time.Loca
 		above = strings.Split(strings.ReplaceAll(r.Scope, "\r\n", "\n"), "\n")
 	}
 	if !r.GeneratedAt.IsZero() {
-		above = append(above, words.asOf(r.GeneratedAt.In(loc), loc.String()))
+		above = append(above, words.asOf(r.GeneratedAt))
 	}
 	headerRow := 1
 	if len(above) > 0 {

@@ -148,9 +148,9 @@ func TestWriteXLSXGerman(t *testing.T) {
 		{Name: "Clara Beispiel", Email: "clara@example.com", Department: "Vertrieb", Status: Expired,
 			ValidUntil: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
-	scope := ScopeText("de", len(rows), "Vertrieb", "überfällig")
+	scope := ScopeText(messages(), "de", len(rows), "Vertrieb", "überfällig")
 	generated := time.Date(2026, 12, 3, 6, 45, 0, 0, time.UTC)
-	f, file := writeXLSX(t, XLSXReport{Lang: "de", Scope: scope, GeneratedAt: generated}, loc, rows)
+	f, file := writeXLSX(t, XLSXReport{Messages: messages(), Lang: "de", Scope: scope, GeneratedAt: generated}, loc, rows)
 
 	if got := f.GetSheetList(); !slices.Equal(got, []string{"Bericht"}) {
 		t.Fatalf("sheets %q", got)
@@ -260,7 +260,7 @@ func TestWriteXLSXEnglish(t *testing.T) {
 		t.Fatal(err)
 	}
 	generated := time.Date(2026, 12, 3, 6, 45, 0, 0, time.UTC)
-	f, _ := writeXLSX(t, XLSXReport{Lang: "en", Scope: ScopeText("en", 3, "Sales"), GeneratedAt: generated}, ny, rows)
+	f, _ := writeXLSX(t, XLSXReport{Messages: messages(), Lang: "en", Scope: ScopeText(messages(), "en", 3, "Sales"), GeneratedAt: generated}, ny, rows)
 	if got := f.GetSheetList(); !slices.Equal(got, []string{"Report"}) {
 		t.Fatalf("sheets %q", got)
 	}
@@ -268,7 +268,7 @@ func TestWriteXLSXEnglish(t *testing.T) {
 	if got := cell(t, f, sh, "A1"); got != "Sales, 3 people" {
 		t.Errorf("A1 %q", got)
 	}
-	if got := cell(t, f, sh, "A2"); got != "As of 2026-12-03 01:45 (America/New_York)" {
+	if got := cell(t, f, sh, "A2"); got != "As of 3 December 2026, 01:45 (America/New_York)" {
 		t.Errorf("A2 %q", got)
 	}
 	wantHeader := []string{"Name", "Email", "Department", "Course", "Status", "Invited on", "Passed on", "Valid until", "Due on", "Certificate ID"}
@@ -293,7 +293,7 @@ func TestWriteXLSXEnglish(t *testing.T) {
 
 func TestWriteXLSXNoRows(t *testing.T) {
 	t.Run("with scope", func(t *testing.T) {
-		f, file := writeXLSX(t, XLSXReport{Lang: "de", Scope: ScopeText("de", 0, "Vertrieb", "überfällig")}, berlin(t), nil)
+		f, file := writeXLSX(t, XLSXReport{Messages: messages(), Lang: "de", Scope: ScopeText(messages(), "de", 0, "Vertrieb", "überfällig")}, berlin(t), nil)
 		if got := cell(t, f, "Bericht", "A1"); got != "Vertrieb, überfällig, 0 Personen" {
 			t.Errorf("A1 %q", got)
 		}
@@ -311,7 +311,7 @@ func TestWriteXLSXNoRows(t *testing.T) {
 		}
 	})
 	t.Run("without scope", func(t *testing.T) {
-		f, file := writeXLSX(t, XLSXReport{Lang: "en"}, nil, nil)
+		f, file := writeXLSX(t, XLSXReport{Messages: messages(), Lang: "en"}, nil, nil)
 		if got := rowValues(t, f, "Report", 1); got[0] != "Name" {
 			t.Errorf("header not in row 1: %q", got)
 		}
@@ -323,7 +323,7 @@ func TestWriteXLSXNoRows(t *testing.T) {
 		}
 	})
 	t.Run("multi-line scope", func(t *testing.T) {
-		f, _ := writeXLSX(t, XLSXReport{Lang: "en", Scope: "Sales\r\nsearch: \"ann\""}, nil, nil)
+		f, _ := writeXLSX(t, XLSXReport{Messages: messages(), Lang: "en", Scope: "Sales\r\nsearch: \"ann\""}, nil, nil)
 		if a1, a2 := cell(t, f, "Report", "A1"), cell(t, f, "Report", "A2"); a1 != "Sales" || a2 != `search: "ann"` {
 			t.Errorf("scope lines %q %q", a1, a2)
 		}
@@ -348,7 +348,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 
 func TestWriteXLSXWriterError(t *testing.T) {
 	for _, n := range []int{0, 100, 5000} {
-		err := WriteXLSX(&failingWriter{n: n}, XLSXReport{Lang: "de", Scope: "x"}, nil, slices.Values(make([]XLSXRow, 2000)))
+		err := WriteXLSX(&failingWriter{n: n}, XLSXReport{Messages: messages(), Lang: "de", Scope: "x"}, nil, slices.Values(make([]XLSXRow, 2000)))
 		if err == nil || !strings.Contains(err.Error(), "disk full") {
 			t.Errorf("after %d bytes: %v, want the writer's error", n, err)
 		}
@@ -358,7 +358,7 @@ func TestWriteXLSXWriterError(t *testing.T) {
 func TestWriteXLSXTooManyRows(t *testing.T) {
 	// The limit is Excel's million rows; the sheet writer takes it as a
 	// parameter so that this test does not need a million rows.
-	r := XLSXReport{Scope: "x", GeneratedAt: time.Now()} // header in row 4
+	r := XLSXReport{Messages: messages(), Scope: "x", GeneratedAt: time.Now()} // header in row 4
 	for _, tc := range []struct {
 		scope       string
 		rows, max   int
@@ -370,7 +370,7 @@ func TestWriteXLSXTooManyRows(t *testing.T) {
 	} {
 		f := excelize.NewFile()
 		r.Scope = tc.scope
-		err := writeSheet(f, wordsFor("de"), r, time.UTC, slices.Values(make([]XLSXRow, tc.rows)), tc.max)
+		err := writeSheet(f, wordsFor(messages().Printer("de", nil)), r, time.UTC, slices.Values(make([]XLSXRow, tc.rows)), tc.max)
 		f.Close()
 		if got := errors.Is(err, ErrTooManyRows); got != tc.wantTooMany {
 			t.Errorf("%d rows, limit %d: %v", tc.rows, tc.max, err)
@@ -406,7 +406,7 @@ func FuzzXLSXText(f *testing.F) {
 			return // the 32,767-character cell limit is excelize's, not ours
 		}
 		var buf bytes.Buffer
-		err := WriteXLSX(&buf, XLSXReport{Lang: "de", Scope: s}, nil, slices.Values([]XLSXRow{{Name: s, Department: s, Status: s}}))
+		err := WriteXLSX(&buf, XLSXReport{Messages: messages(), Lang: "de", Scope: s}, nil, slices.Values([]XLSXRow{{Name: s, Department: s, Status: s}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -594,7 +594,7 @@ func xlsxChild(t *testing.T, rowsEnv string) {
 			}
 		}
 	}
-	err = WriteXLSX(cw, XLSXReport{Lang: "de", Scope: ScopeText("de", rows), GeneratedAt: start, TempDir: spool}, loc, watch)
+	err = WriteXLSX(cw, XLSXReport{Messages: messages(), Lang: "de", Scope: ScopeText(messages(), "de", rows), GeneratedAt: start, TempDir: spool}, loc, watch)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -625,7 +625,7 @@ func BenchmarkWriteXLSX(b *testing.B) {
 	loc := berlin(b)
 	for b.Loop() {
 		cw := &countingWriter{w: io.Discard}
-		if err := WriteXLSX(cw, XLSXReport{Lang: "de", Scope: "alle"}, loc, bigRows(10000)); err != nil {
+		if err := WriteXLSX(cw, XLSXReport{Messages: messages(), Lang: "de", Scope: "alle"}, loc, bigRows(10000)); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(cw.n), "file-bytes")
@@ -647,7 +647,7 @@ func TestScopeText(t *testing.T) {
 		{"fr", 2, nil, "Everyone, 2 people"},
 		{"de-AT", 2, nil, "Alle, 2 Personen"},
 	} {
-		if got := ScopeText(tc.lang, tc.n, tc.filters...); got != tc.want {
+		if got := ScopeText(messages(), tc.lang, tc.n, tc.filters...); got != tc.want {
 			t.Errorf("ScopeText(%q, %d, %q) = %q, want %q", tc.lang, tc.n, tc.filters, got, tc.want)
 		}
 	}
@@ -664,7 +664,7 @@ func TestStatusLabel(t *testing.T) {
 		{"", InProgress, "In progress"},
 		{"de", "something", "something"},
 	} {
-		if got := StatusLabel(tc.lang, tc.status); got != tc.want {
+		if got := StatusLabel(messages(), tc.lang, tc.status); got != tc.want {
 			t.Errorf("StatusLabel(%q, %q) = %q, want %q", tc.lang, tc.status, got, tc.want)
 		}
 	}
@@ -721,10 +721,10 @@ func ExampleWriteXLSX() {
 	now := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
 	rows := []XLSXRow{{Name: "Anna Beispiel", Email: "anna@example.com", Department: "Vertrieb",
 		Course: "KI am Arbeitsplatz", Status: Overdue, DueAt: time.Date(2026, 11, 30, 22, 59, 59, 0, time.UTC)}}
-	status := strings.ToLower(StatusLabel("de", Overdue))
-	scope := ScopeText("de", len(rows), "Vertrieb", status)
+	status := strings.ToLower(StatusLabel(messages(), "de", Overdue))
+	scope := ScopeText(messages(), "de", len(rows), "Vertrieb", status)
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, XLSXReport{Lang: "de", Scope: scope, GeneratedAt: now}, loc, slices.Values(rows)); err != nil {
+	if err := WriteXLSX(&buf, XLSXReport{Messages: messages(), Lang: "de", Scope: scope, GeneratedAt: now}, loc, slices.Values(rows)); err != nil {
 		panic(err)
 	}
 	fmt.Println(FileName("xlsx", now.In(loc), "Vertrieb", status))
