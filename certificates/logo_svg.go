@@ -13,6 +13,10 @@ import (
 	"github.com/srwiley/rasterx"
 )
 
+// svgMaxElements bounds the elements of an SVG logo (a logo has tens; a
+// file of thousands is no logo and would only cost drawing time).
+const svgMaxElements = 2000
+
 // svgLogoPixels is the longer side of an SVG logo rasterised for the PDF
 // (about 5 cm at 300 dpi, more than the logo's place on the page).
 const svgLogoPixels = 600
@@ -31,7 +35,7 @@ func isSVG(b []byte) bool {
 func checkSVG(b []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = true
-	root := true
+	root, elements := true, 0
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -44,6 +48,9 @@ func checkSVG(b []byte) error {
 		case xml.Directive:
 			return fmt.Errorf("%w: SVG with a DOCTYPE", ErrLogoUnsupported)
 		case xml.StartElement:
+			if elements++; elements > svgMaxElements {
+				return fmt.Errorf("%w: SVG with more than %d elements", ErrLogoUnsupported, svgMaxElements)
+			}
 			name := strings.ToLower(t.Name.Local)
 			if root && name != "svg" {
 				return fmt.Errorf("%w: the root element is %s, not svg", ErrLogoUnsupported, t.Name.Local)

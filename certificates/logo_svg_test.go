@@ -58,6 +58,7 @@ func TestSVGLogoRefused(t *testing.T) {
 		"broken":        `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect`,
 		"text":          `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 20"><text x="0" y="15">Muster GmbH</text></svg>`,
 		"no size":       `<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>`,
+		"huge":          `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">` + strings.Repeat(`<rect width="1" height="1"/>`, svgMaxElements) + `</svg>`,
 	} {
 		err := CheckLogo([]byte(svg))
 		if !errors.Is(err, ErrLogoUnsupported) {
@@ -66,4 +67,26 @@ func TestSVGLogoRefused(t *testing.T) {
 			t.Errorf("%s: the message spans lines: %q", name, err)
 		}
 	}
+}
+
+// FuzzCheckLogo: no upload makes the logo check panic or hang, and a logo
+// it accepts is drawn: it normalises to a PNG that decodes.
+func FuzzCheckLogo(f *testing.F) {
+	f.Add([]byte(testSVGLogo))
+	f.Add([]byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><path d="M0 0 L9 9 Z" fill="url(#g)"/></svg>`))
+	f.Add([]byte(`<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]><svg/>`))
+	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
+	f.Add([]byte("\xff\xd8\xff\xe0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if CheckLogo(b) != nil {
+			return
+		}
+		out, w, h, err := normaliseLogo(b)
+		if err != nil || w <= 0 || h <= 0 {
+			t.Fatalf("accepted, then not drawn: %v (%.1f x %.1f)", err, w, h)
+		}
+		if _, err := png.Decode(bytes.NewReader(out)); err != nil {
+			t.Fatalf("normalised logo is no PNG: %v", err)
+		}
+	})
 }

@@ -55,8 +55,9 @@ func TestOrganisationSettingsPage(t *testing.T) {
 		t.Error("the banner is on a page that is not the admin's")
 	}
 	// The privacy notice points to no contact that does not exist.
-	if r := a.do(req{method: "GET", path: "/privacy?lang=en"}); !strings.Contains(r.body, "has not entered its name here yet") {
-		t.Error("the privacy notice names no one and says nothing about it")
+	if r := a.do(req{method: "GET", path: "/privacy?lang=en"}); !strings.Contains(r.body, "has not entered its name here yet") ||
+		strings.Contains(r.body, "contact above") {
+		t.Error("the privacy notice names no one and says nothing about it, or points to a contact that is not there")
 	}
 	r := admin.get("/admin/settings?lang=de")
 	if r.status != 200 || !strings.Contains(r.body, `enctype="multipart/form-data"`) || !strings.Contains(r.body, `name="org_name"`) ||
@@ -226,5 +227,15 @@ func TestSettingsAPI(t *testing.T) {
 	}
 	if lg := a.do(req{method: "GET", path: "/organisation/logo"}); lg.header.Get("Content-Type") != "image/svg+xml" || lg.body != svg {
 		t.Fatalf("SVG logo served as %q", lg.header.Get("Content-Type"))
+	}
+}
+
+// With a name but no contact and no DPO the notice points to the
+// organisation, not to a contact "above" that is not there.
+func TestPrivacyNoticeWithoutContact(t *testing.T) {
+	a := newTestApp(t, nil)
+	r := a.do(req{method: "GET", path: "/privacy?lang=en"})
+	if !strings.Contains(r.body, "Muster GmbH") || strings.Contains(r.body, "contact above") || !strings.Contains(r.body, "please contact the organisation named above") {
+		t.Fatalf("privacy notice without a contact: %s", r.body)
 	}
 }
