@@ -139,6 +139,9 @@ func (s *server) nameForm(c *fiber.Ctx) error {
 
 // reissueForm is the admin's "reissue certificate" after a name correction.
 func (s *server) reissueForm(c *fiber.Ctx) error {
+	if !confirmed(c) {
+		return s.renderAdminCertificates(c, fiber.StatusBadRequest, notConfirmed())
+	}
 	id, err := s.app.Reissue(c.UserContext(), *currentUser(c), c.Params("id"), c.FormValue("reason"))
 	if err != nil {
 		return err

@@ -269,7 +269,10 @@ func TestNameCorrectionUntilCertificate(t *testing.T) {
 	if r := adm.get("/admin/certificates"); !strings.Contains(r.body, "/admin/certificates/"+cert+"/reissue") {
 		t.Fatal("no reissue button")
 	}
-	r := adm.post("/admin/certificates/"+cert+"/reissue", url.Values{"reason": {"Name korrigiert"}})
+	if r := adm.post("/admin/certificates/"+cert+"/reissue", url.Values{"reason": {"Name korrigiert"}}); r.status != 400 || !strings.Contains(r.body, "Es wurde nichts geändert") {
+		t.Fatalf("reissue without the confirmation box: %d", r.status)
+	}
+	r := adm.post("/admin/certificates/"+cert+"/reissue", url.Values{"reason": {"Name korrigiert"}, "confirm": {"yes"}})
 	if r.status != 303 {
 		t.Fatalf("reissue: %d %s", r.status, r.body)
 	}
@@ -280,7 +283,7 @@ func TestNameCorrectionUntilCertificate(t *testing.T) {
 		!fresh.IssuedAt.Equal(old.IssuedAt) || fresh.Revoked() {
 		t.Errorf("after reissue: old %+v new %+v (%v)", old, fresh, err)
 	}
-	if r := adm.post("/admin/certificates/"+cert+"/reissue", url.Values{"reason": {"again"}}); r.status != 409 {
+	if r := adm.post("/admin/certificates/"+cert+"/reissue", url.Values{"reason": {"again"}, "confirm": {"yes"}}); r.status != 409 {
 		t.Errorf("reissuing a revoked certificate: %d, want 409", r.status)
 	}
 }
