@@ -170,8 +170,9 @@ func (v *views) funcs(lang string) template.FuncMap {
 			return v.printer(lang).Date(t)
 		},
 		"clock": func(sec int) string { return fmt.Sprintf("%d:%02d", sec/60, sec%60) },
-		// clocktime is the time of day of t (hours and minutes).
-		"clocktime": func(t time.Time) string { return t.Format("15:04") },
+		// clocktime is the time of day of t (hours and minutes) in the
+		// organisation's time zone.
+		"clocktime": func(t time.Time) string { return v.printer(lang).Clock(t) },
 		// field passes a form and the settings of one input to the field partial.
 		"field": func(f *form, name, label, typ, autocomplete, hint string) map[string]any {
 			return map[string]any{"Form": f, "Name": name, "Label": label, "Type": typ, "Auto": autocomplete, "Hint": hint}
