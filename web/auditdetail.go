@@ -170,6 +170,12 @@ func (v *views) auditValue(lang, key, val string) string {
 		return v.t(lang, "auditd.bool."+val)
 	case "role":
 		return v.roleName(lang, val)
+	case "fields":
+		var names []string
+		for f := range strings.SplitSeq(val, ",") {
+			names = append(names, cmpOr(v.lookup(lang, "auditd.field."+f), f))
+		}
+		return strings.Join(names, ", ")
 	}
 	if val == "all" {
 		return v.t(lang, "auditd.all")
@@ -178,6 +184,12 @@ func (v *views) auditValue(lang, key, val string) string {
 		return s
 	}
 	return val
+}
+
+// lookup is a message, "" when there is none.
+func (v *views) lookup(lang, key string) string {
+	s, _ := v.messages.Lookup(lang, key)
+	return s
 }
 
 // roleName is a role's name in lang; other words stay as they are.

@@ -40,6 +40,8 @@ func TestAuditDetailsInPlainWords(t *testing.T) {
 		{`by=link`, "per: Link", "by: link"},
 		{`kind=overdue courses=1`, "Art: überfällig · Kurse: 1", "kind: overdue · courses: 1"},
 		{`token 7`, "Token 7", "token 7"},
+		{`fields=name,logo,time_zone`, "geändert: Name, Logo, Zeitzone", "changed: name, logo, time zone"},
+		{`fields=none`, "geändert: nichts", "changed: nothing"},
 		{`from="A" into="B" people=2`, "von: A · in: B · Personen: 2", "from: A · into: B · people: 2"},
 		{`something new; "odd`, "something new · \"odd", "something new · \"odd"},
 		{``, "", ""},

@@ -33,8 +33,9 @@ type OrgSettings struct {
 type SettingsStore interface {
 	// Settings returns the stored settings (zero when none were saved).
 	Settings(ctx context.Context) (OrgSettings, error)
-	// SaveSettings replaces the stored settings and audits the change.
-	SaveSettings(ctx context.Context, s OrgSettings, by Actor) error
+	// SaveSettings replaces the stored settings and audits the change
+	// (detail says what changed).
+	SaveSettings(ctx context.Context, s OrgSettings, by Actor, detail string) error
 	// Generation counts committed writes (of any instance).
 	Generation() uint64
 }
@@ -222,7 +223,7 @@ func (a *App) SaveOrganisation(ctx context.Context, by User, in OrgInput) error 
 	if err != nil {
 		return err
 	}
-	if err := a.settings.SaveSettings(ctx, next, Actor{ID: by.ID, Role: by.Role}); err != nil {
+	if err := a.settings.SaveSettings(ctx, next, Actor{ID: by.ID, Role: by.Role}, changedFields(cur, next)); err != nil {
 		return err
 	}
 	a.org.mu.Lock()
@@ -367,11 +368,34 @@ func (a *App) SetUp(ctx context.Context, token string, r auth.Registration, lang
 	if err != nil || a.settings == nil {
 		return id, err
 	}
-	if err := a.settings.SaveSettings(ctx, next, Actor{ID: id, Role: RoleAdmin}); err != nil {
+	if err := a.settings.SaveSettings(ctx, next, Actor{ID: id, Role: RoleAdmin}, changedFields(OrgSettings{}, next)); err != nil {
 		return id, err
 	}
 	a.org.mu.Lock()
 	a.org.ok = false
 	a.org.mu.Unlock()
 	return id, nil
+}
+
+// changedFields is the audit detail of a settings change: which fields
+// differ ("fields=name,logo"; "fields=none" for a save that changed
+// nothing). Values are not logged: the audit log says who changed what,
+// the settings page shows the values.
+func changedFields(old, next OrgSettings) string {
+	var f []string
+	for _, c := range []struct {
+		name string
+		diff bool
+	}{
+		{"name", old.Name != next.Name}, {"logo", !bytes.Equal(old.Logo, next.Logo)}, {"privacy_contact", old.PrivacyContact != next.PrivacyContact},
+		{"dpo", old.DPO != next.DPO}, {"time_zone", old.TimeZone != next.TimeZone},
+	} {
+		if c.diff {
+			f = append(f, c.name)
+		}
+	}
+	if len(f) == 0 {
+		return "fields=none"
+	}
+	return "fields=" + strings.Join(f, ",")
 }

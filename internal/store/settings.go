@@ -21,10 +21,11 @@ func (db *DB) Settings(ctx context.Context) (_ app.OrgSettings, err error) {
 	return s, err
 }
 
-// SaveSettings replaces the stored settings and audits the change in one
+// SaveSettings replaces the stored settings and audits the change (detail:
+// what changed) in one
 // transaction; it is a counted write, so caches on other instances see it
 // through Generation.
-func (db *DB) SaveSettings(ctx context.Context, s app.OrgSettings, by Actor) (err error) {
+func (db *DB) SaveSettings(ctx context.Context, s app.OrgSettings, by Actor, detail string) (err error) {
 	defer wrapErr(&err, "save settings")
 	now := db.now()
 	return db.tx(ctx, func(tx *sql.Tx) error {
@@ -35,6 +36,6 @@ func (db *DB) SaveSettings(ctx context.Context, s app.OrgSettings, by Actor) (er
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, by, "settings.changed", 0, "")
+		return audit(ctx, tx, now, by, "settings.changed", 0, detail)
 	})
 }

@@ -20,11 +20,11 @@ func TestSettingsSaveAndRead(t *testing.T) {
 		gen := db.Generation()
 		want := app.OrgSettings{Name: "Muster GmbH", PrivacyContact: "datenschutz@example.com", TimeZone: "Europe/Berlin",
 			Logo: []byte("\x89PNG\r\n\x1a\nxx"), LogoType: "image/png"}
-		if err := db.SaveSettings(ctx, want, Actor{Role: app.RoleSystem}); err != nil {
+		if err := db.SaveSettings(ctx, want, Actor{Role: app.RoleSystem}, "fields=name"); err != nil {
 			t.Fatal(err)
 		}
 		want.Name, want.Logo, want.LogoType = "Beispiel AG", nil, ""
-		if err := db.SaveSettings(ctx, want, Actor{Role: app.RoleSystem}); err != nil {
+		if err := db.SaveSettings(ctx, want, Actor{Role: app.RoleSystem}, "fields=name"); err != nil {
 			t.Fatal(err)
 		}
 		got, err := db.Settings(ctx)
