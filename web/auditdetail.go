@@ -97,7 +97,7 @@ func (v *views) auditPart(lang, part string) string {
 				if json.Unmarshal([]byte(s), &u) != nil {
 					return part
 				}
-				args = append(args, cmpOr(u, v.t(lang, "auditd.none")))
+				args = append(args, cmpOr(u, "—")) // no department
 			case strings.HasPrefix(s, "["):
 				var list []string
 				if json.Unmarshal([]byte(s), &list) != nil {

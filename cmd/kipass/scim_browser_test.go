@@ -69,7 +69,7 @@ func TestBrowserSCIMProvisioning(t *testing.T) {
 	}
 	must(t, chromedp.Do(ctx, chromedp.Navigate(s.url+"/admin/audit"), chromedp.WaitVisible(chromedp.CSS(`main table`))))
 	audit := text(ctx, t, "main table")
-	for _, want := range []string{"SCIM token created", "Account created", "SCIM group created", `department "" -> "Einkauf"`, "Account deleted through SCIM", "SCIM"} {
+	for _, want := range []string{"SCIM token created", "Account created", "SCIM group created", "SCIM token 1 (groups) · department “—” → “Einkauf”", "Account deleted through SCIM", "SCIM"} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("audit log lacks %q:\n%s", want, audit)
 		}
