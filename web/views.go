@@ -137,6 +137,10 @@ func (v *views) funcs(lang string) template.FuncMap {
 		"auditDetail": func(detail string) string { return v.auditDetail(lang, detail) },
 		// datetime writes a moment in the organisation's time zone.
 		"datetime": func(t time.Time) string { return v.printer(lang).DateTime(t) },
+		// dateclock writes a moment in the organisation's time zone without
+		// the zone's name; zoneName is that name.
+		"dateclock": func(t time.Time) string { return v.printer(lang).DateClock(t) },
+		"zoneName":  func() string { return v.printer(lang).Zone.String() },
 		// fieldError translates a field's error code, "" when none.
 		"fieldError": func(f *form, field string) string {
 			if f == nil || f.Errors[field] == "" {

@@ -224,6 +224,15 @@ func (p Printer) DateTime(t time.Time) string {
 	return p.T("time.date_time", p.Date(t), p.Clock(t), p.Zone.String())
 }
 
+// DateClock writes day and time of t in the printer's zone without the
+// zone's name (for lists whose heading names it): "31.12.2026, 15:04 Uhr".
+func (p Printer) DateClock(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return p.T("time.date_clock", p.Date(t), p.Clock(t))
+}
+
 // Month names the month of t in the printer's zone: "Feb. 2026",
 // "Feb 2026".
 func (p Printer) Month(t time.Time) string {

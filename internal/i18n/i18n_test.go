@@ -88,6 +88,8 @@ func TestDatesAndTimes(t *testing.T) {
 		{de.Clock(at), "00:30"},
 		{de.DateTime(at), "01.01.2027, 00:30 Uhr (Europe/Berlin)"},
 		{en.DateTime(at), "1 January 2027, 00:30 (Europe/Berlin)"},
+		{de.DateClock(at), "01.01.2027, 00:30 Uhr"},
+		{en.DateClock(at), "1 January 2027, 00:30"},
 		{de.Month(at), "Jan. 2027"},
 		{de.Month(at.AddDate(0, -10, 0)), "März 2026"},
 		{en.Month(at.AddDate(0, -10, 0)), "Mar 2026"},
