@@ -16,6 +16,7 @@ import (
 
 	"kipass/courses"
 	"kipass/internal/app"
+	"kipass/internal/i18n"
 	"kipass/internal/scim"
 	"kipass/internal/sso"
 )
@@ -85,7 +86,9 @@ type Deps struct {
 	// request's context.
 	App     *app.App
 	Catalog func() *courses.Catalog // the current course catalogue
-	Signer  *Signer                 // keys and issuer for certificates
+	// Messages is every text in every language (nil: read here).
+	Messages *i18n.Catalog
+	Signer   *Signer // keys and issuer for certificates
 	// SignOn and RP are single sign-on's use cases and relying party; RP
 	// is nil when no provider is configured.
 	SignOn *app.SignOn
@@ -190,7 +193,7 @@ func NewServer(d Deps) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	v, err := loadViews()
+	v, err := loadViewsWith(d.Messages)
 	if err != nil {
 		return nil, err
 	}

@@ -51,9 +51,17 @@ type views struct {
 // loadViews parses every template once per language, with t bound to that
 // language's messages. Missing message keys fail here, not at request time.
 func loadViews() (*views, error) {
-	cat, err := i18n.Load()
-	if err != nil {
-		return nil, err
+	return loadViewsWith(nil)
+}
+
+// loadViewsWith is loadViews with the message catalog the program loaded
+// (nil: the embedded one is read here).
+func loadViewsWith(cat *i18n.Catalog) (*views, error) {
+	if cat == nil {
+		var err error
+		if cat, err = i18n.Load(); err != nil {
+			return nil, err
+		}
 	}
 	v := &views{pages: map[string]map[string]*template.Template{}, shells: map[string][numShells]shell{}, messages: cat,
 		base: map[string]*template.Template{}, quizForms: newQuizFormCache(), phrases: auditPhrases()}

@@ -286,14 +286,15 @@ func startServe(ctx context.Context, cfg serveConfig, e env, hooks serveHooks) e
 		webCfg.SessionCacheTTL = -1
 	}
 	srv, err := web.NewServer(web.Deps{
-		Config:  webCfg,
-		App:     uc,
-		SignOn:  uc.SignOn(db, ssoCfg),
-		SCIM:    uc.SCIM(db, kapp.SCIMConfig{Roles: scimRoles, DepartmentPrefix: cfg.SCIMDeptPrefix}),
-		RP:      rp,
-		Signer:  signer,
-		Catalog: catalogs.Get,
-		Logger:  logger,
+		Config:   webCfg,
+		App:      uc,
+		SignOn:   uc.SignOn(db, ssoCfg),
+		SCIM:     uc.SCIM(db, kapp.SCIMConfig{Roles: scimRoles, DepartmentPrefix: cfg.SCIMDeptPrefix}),
+		RP:       rp,
+		Signer:   signer,
+		Catalog:  catalogs.Get,
+		Messages: messages,
+		Logger:   logger,
 	})
 	if err != nil {
 		return err
