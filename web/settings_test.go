@@ -28,10 +28,7 @@ func pngBytes(t *testing.T, w, h int) []byte {
 
 // postSettings sends the settings form with an optional logo file.
 func postSettings(b *browser, fields map[string]string, logoName string, logo []byte) resp {
-	var body bytes.Buffer
-	fields["_csrf"] = b.csrf
-	ct := multipartWriter(&body, fields, "logo", logoName, logo)
-	return b.send(req{method: "POST", path: "/admin/settings", raw: body.String(), rawType: ct})
+	return postSettingsTo(b, "/admin/settings", fields, logoName, logo)
 }
 
 func TestOrganisationSettingsPage(t *testing.T) {
@@ -171,6 +168,8 @@ func TestSetupAsksForTheOrganisation(t *testing.T) {
 	}
 }
 
+// postSettingsTo sends a form with the organisation's fields (the
+// settings page or the setup page) as multipart with a logo file.
 func postSettingsTo(b *browser, path string, fields map[string]string, logoName string, logo []byte) resp {
 	var body bytes.Buffer
 	fields["_csrf"] = b.csrf

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,16 +38,7 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 		must(t, err)
 	}
 
-	check := func(name string, w int) {
-		t.Helper()
-		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
-		must(t, err)
-		if overflow {
-			t.Errorf("%s at %d px: the page scrolls sideways", name, w)
-		}
-		checkAxe(ctx, t, axe, fmt.Sprintf("%s %dpx", name, w))
-		screenshot(ctx, t, fmt.Sprintf("%s-%d", name, w))
-	}
+	check := func(name string, w int) { t.Helper(); checkPage(ctx, t, axe, name, w) }
 	visit := func(path, wait, name string) {
 		t.Helper()
 		for _, lang := range []string{"de", "en"} {
@@ -193,4 +185,18 @@ func sep(path string) string {
 		return "&"
 	}
 	return "?"
+}
+
+// checkPage checks the page the browser shows at width w: no sideways
+// scrolling, axe-core without serious or critical findings; and keeps a
+// screenshot (KIPASS_SCREENSHOTS).
+func checkPage(ctx context.Context, t *testing.T, axe, name string, w int) {
+	t.Helper()
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	must(t, err)
+	if overflow {
+		t.Errorf("%s at %d px: the page scrolls sideways", name, w)
+	}
+	checkAxe(ctx, t, axe, fmt.Sprintf("%s %dpx", name, w))
+	screenshot(ctx, t, fmt.Sprintf("%s-%d", name, w))
 }

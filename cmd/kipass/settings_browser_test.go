@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,16 +35,7 @@ func TestBrowserOrganisationSetup(t *testing.T) {
 	}
 	logo := filepath.Join(t.TempDir(), "logo.svg")
 	must(t, os.WriteFile(logo, []byte(testLogoSVG), 0o600))
-	check := func(name string, w int) {
-		t.Helper()
-		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
-		must(t, err)
-		if overflow {
-			t.Errorf("%s at %d px: the page scrolls sideways", name, w)
-		}
-		checkAxe(ctx, t, axe, fmt.Sprintf("%s %dpx", name, w))
-		screenshot(ctx, t, fmt.Sprintf("%s-%d", name, w))
-	}
+	check := func(name string, w int) { t.Helper(); checkPage(ctx, t, axe, name, w) }
 	for _, lang := range []string{"de", "en"} {
 		for _, w := range []int{375, 1280} {
 			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), 900), chromedp.Navigate(s.setup+"&lang="+lang),
