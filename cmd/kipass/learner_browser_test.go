@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,18 +70,6 @@ func checkAxe(ctx context.Context, t *testing.T, axe, page string) {
 	}
 }
 
-// shot saves a full-page PNG screenshot to KIPASS_SHOTS (when set).
-func shot(ctx context.Context, t *testing.T, name string) {
-	t.Helper()
-	dir := os.Getenv("KIPASS_SHOTS")
-	if dir == "" {
-		return
-	}
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644))
-}
-
 // answerAPI starts an attempt at path and submits the correct answers; it
 // returns the attempt id and the result.
 func answerAPI(t *testing.T, base, tok string, co *courses.Course, path string) (string, map[string]any) {
@@ -143,13 +130,7 @@ func TestBrowserLearnerJourney(t *testing.T) {
 	visit := func(path, wait, name string, w int) {
 		t.Helper()
 		must(t, chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), 800), chromedp.Navigate(s.url+path), chromedp.WaitVisible(chromedp.CSS(wait))))
-		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
-		must(t, err)
-		if overflow {
-			t.Errorf("%s at %d px: the page scrolls sideways", name, w)
-		}
-		checkAxe(ctx, t, axe, fmt.Sprintf("%s %dpx", name, w))
-		shot(ctx, t, fmt.Sprintf("%s-%d", name, w))
+		checkPage(ctx, t, axe, name, w)
 	}
 	widths := []int{375, 1280}
 	for _, lang := range []string{"de", "en"} {
