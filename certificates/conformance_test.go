@@ -67,7 +67,7 @@ func unmarshalDoc(t *testing.T, b []byte) any {
 }
 
 func TestCredentialPayloadMatchesOB30Schema(t *testing.T) {
-	token, err := IssueCredential(credTestCert(), credTestIssuer, credTestKey(t))
+	token, err := IssueCredential(testMessages(), credTestCert(), credTestIssuer, credTestKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestProfileAndAchievementMatchOB30Schema(t *testing.T) {
 	c := credTestCert()
 	co := Course{ID: c.CourseID, Title: c.CourseTitle, Competences: c.Competences, ContentVersion: c.ContentVersion, ImageURL: iss.URL + "/static/certificate.png"}
 	for _, lang := range []string{"de", "en"} {
-		b, err := AchievementJSON(credTestIssuer, co, lang)
+		b, err := AchievementJSON(testMessages(), credTestIssuer, co, lang)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,17 +132,17 @@ func TestProfileAndAchievementMatchOB30Schema(t *testing.T) {
 		}
 	}
 	// The credential names the same achievement as the document says.
-	token, _ := IssueCredential(c, credTestIssuer, credTestKey(t))
+	token, _ := IssueCredential(testMessages(), c, credTestIssuer, credTestKey(t))
 	var claims credentialClaims
 	json.Unmarshal(decodeSegment(t, token, 1), &claims)
-	b, _ := AchievementJSON(credTestIssuer, co, c.Lang)
+	b, _ := AchievementJSON(testMessages(), credTestIssuer, co, c.Lang)
 	var a achievementDocument
 	json.Unmarshal(b, &a)
 	got := claims.CredentialSubject.Achievement
 	if got.ID != a.ID || got.Name != a.Name || got.Description != a.Description || got.Criteria != a.Criteria {
 		t.Fatalf("credential's achievement %+v, document's %+v", got, a.achievement)
 	}
-	if _, err := AchievementJSON(credTestIssuer, Course{ID: "../x", Title: co.Title}, "de"); err == nil {
+	if _, err := AchievementJSON(testMessages(), credTestIssuer, Course{ID: "../x", Title: co.Title}, "de"); err == nil {
 		t.Fatal("an achievement with a bad id")
 	}
 }
@@ -186,7 +186,7 @@ func TestTokensVerifyWithGoJose(t *testing.T) {
 	}
 
 	cert := credTestCert()
-	token, err := IssueCredential(cert, credTestIssuer, k)
+	token, err := IssueCredential(testMessages(), cert, credTestIssuer, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestOfficialOB30Schemas(t *testing.T) {
 		}
 	}
 	t.Run("AchievementCredential", func(t *testing.T) {
-		token, err := IssueCredential(credTestCert(), credTestIssuer, credTestKey(t))
+		token, err := IssueCredential(testMessages(), credTestCert(), credTestIssuer, credTestKey(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"kipass/internal/i18n"
 )
 
 // MaxTokenSize is the largest token that VerifyCredential and
@@ -175,25 +177,13 @@ type statusListEntry struct {
 	StatusListCredential string `json:"statusListCredential"`
 }
 
-// credentialWords are the generated sentences of the credential.
-type credentialWords struct {
-	description string // %s: course title
-	narrative   string // %s: course title
-}
-
-// credentialWordsFor returns the sentences for lang and the language they
-// are in: German or English, English for any other language.
-func credentialWordsFor(lang string) (credentialWords, string) {
+// credentialLang is the language of a credential's sentences: German or
+// English, English for any other language.
+func credentialLang(lang string) string {
 	if lang == "de" {
-		return credentialWords{
-			description: "Bestätigt den erfolgreichen Abschluss der Schulung „%s“ mit allen Modulen und bestandener Abschlussprüfung.",
-			narrative:   "Alle Module der Schulung „%s“ mit bestandenem Modultest abgeschlossen und die Abschlussprüfung bestanden.",
-		}, "de"
+		return "de"
 	}
-	return credentialWords{
-		description: "Certifies that the holder completed the training course \"%s\" with all of its modules and passed its final exam.",
-		narrative:   "Passed the final exam of the course \"%s\" after working through all modules and passing each module quiz.",
-	}, "en"
+	return "en"
 }
 
 // IssueCredential returns the certificate as a verifiable credential: an
@@ -209,14 +199,17 @@ func credentialWordsFor(lang string) (credentialWords, string) {
 // holds the holder's display name and nothing else about them: no email,
 // score or user id. credentialStatus points at index c.StatusIndex of the
 // issuer's Bitstring Status List.
-func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
+func IssueCredential(msgs *i18n.Catalog, c Certificate, iss Issuer, k *Key) (string, error) {
+	if msgs == nil {
+		return "", errors.New("certificates: issue credential: no message catalog")
+	}
 	if err := checkSigner(iss, k); err != nil {
 		return "", fmt.Errorf("certificates: issue credential: %w", err)
 	}
 	if err := checkCertificate(c); err != nil {
 		return "", fmt.Errorf("certificates: issue credential %q: %w", c.ID, err)
 	}
-	_, lang := credentialWordsFor(c.Lang)
+	lang := credentialLang(c.Lang)
 	title := localized(c.CertificateTitle, lang)
 	if title == "" {
 		title = localized(c.CourseTitle, lang)
@@ -244,7 +237,7 @@ func IssueCredential(c Certificate, iss Issuer, k *Key) (string, error) {
 				Identifier: []identityObject{{
 					Type: "IdentityObject", IdentityHash: c.HolderName, IdentityType: "name", Hashed: false,
 				}},
-				Achievement: newAchievement(iss, c.CourseID, c.CourseTitle, c.Competences, c.ContentVersion, lang),
+				Achievement: newAchievement(msgs, iss, c.CourseID, c.CourseTitle, c.Competences, c.ContentVersion, lang),
 			},
 			CredentialStatus: &statusListEntry{
 				ID:                   statusURL + "#" + index,

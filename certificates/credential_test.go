@@ -73,7 +73,7 @@ func credTestCert() Certificate {
 // credIssue issues the test certificate with the test key.
 func credIssue(t testing.TB, c Certificate) string {
 	t.Helper()
-	token, err := IssueCredential(c, credTestIssuer, credTestKey(t))
+	token, err := IssueCredential(testMessages(), c, credTestIssuer, credTestKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestIssueCredentialRejects(t *testing.T) {
 	for _, tt := range tests {
 		c, iss := credTestCert(), credTestIssuer
 		key := tt.change(&c, &iss)
-		if token, err := IssueCredential(c, iss, key); err == nil {
+		if token, err := IssueCredential(testMessages(), c, iss, key); err == nil {
 			t.Errorf("%s: IssueCredential = %.40s..., want an error", tt.name, token)
 		}
 	}
@@ -497,7 +497,7 @@ func mustB64(t testing.TB, s string) []byte {
 
 func mustIssueWith(t testing.TB, k *Key) string {
 	t.Helper()
-	token, err := IssueCredential(credTestCert(), credTestIssuer, k)
+	token, err := IssueCredential(testMessages(), credTestCert(), credTestIssuer, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -648,7 +648,7 @@ func BenchmarkIssueCredential(b *testing.B) {
 	c, k := credTestCert(), credTestKey(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := IssueCredential(c, credTestIssuer, k); err != nil {
+		if _, err := IssueCredential(testMessages(), c, credTestIssuer, k); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"kipass/internal/i18n"
 )
 
 // The documents behind the ids a credential names, so that a verifier
@@ -76,7 +78,10 @@ type achievementDocument struct {
 // lang (German or English): the same id, type, name, description, criteria
 // and inLanguage as in the credentials that name it, with the content
 // version now served and an image when co has one.
-func AchievementJSON(iss Issuer, co Course, lang string) ([]byte, error) {
+func AchievementJSON(msgs *i18n.Catalog, iss Issuer, co Course, lang string) ([]byte, error) {
+	if msgs == nil {
+		return nil, errors.New("certificates: achievement: no message catalog")
+	}
 	if err := checkIssuerURL(iss.URL); err != nil {
 		return nil, fmt.Errorf("certificates: achievement: %w", err)
 	}
@@ -85,7 +90,7 @@ func AchievementJSON(iss Issuer, co Course, lang string) ([]byte, error) {
 	}
 	d := achievementDocument{
 		Context:     []string{contextVC2, contextOB3},
-		achievement: newAchievement(iss, co.ID, co.Title, co.Competences, co.ContentVersion, lang),
+		achievement: newAchievement(msgs, iss, co.ID, co.Title, co.Competences, co.ContentVersion, lang),
 	}
 	if co.ImageURL != "" {
 		d.Image = &obImage{ID: co.ImageURL, Type: "Image", Caption: d.Name}
@@ -95,8 +100,8 @@ func AchievementJSON(iss Issuer, co Course, lang string) ([]byte, error) {
 
 // newAchievement is the achievement of a course in lang, as credentials
 // and the achievement document state it.
-func newAchievement(iss Issuer, courseID string, title map[string]string, competences []map[string]string, version, lang string) achievement {
-	words, lang := credentialWordsFor(lang)
+func newAchievement(msgs *i18n.Catalog, iss Issuer, courseID string, title map[string]string, competences []map[string]string, version, lang string) achievement {
+	lang = credentialLang(lang)
 	course := localized(title, lang)
 	var tags []string
 	for _, m := range competences {
@@ -109,8 +114,8 @@ func newAchievement(iss Issuer, courseID string, title map[string]string, compet
 		Type:            []string{"Achievement"},
 		AchievementType: "Certificate",
 		Name:            course,
-		Description:     fmt.Sprintf(words.description, course),
-		Criteria:        criteria{Narrative: fmt.Sprintf(words.narrative, course)},
+		Description:     msgs.T(lang, "certificate.credential_description", course),
+		Criteria:        criteria{Narrative: msgs.T(lang, "certificate.credential_narrative", course)},
 		InLanguage:      lang,
 		Version:         version,
 		Tag:             tags,

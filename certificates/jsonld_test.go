@@ -117,7 +117,7 @@ func TestJSONLDSafeModeExpansion(t *testing.T) {
 	dir := contextDir(t)
 	k := credTestKey(t)
 	cert := credTestCert()
-	token, err := IssueCredential(cert, credTestIssuer, k)
+	token, err := IssueCredential(testMessages(), cert, credTestIssuer, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestJSONLDSafeModeExpansion(t *testing.T) {
 	iss := credTestIssuer
 	iss.Email, iss.Phone, iss.Image = "zertifikate@muster.example", "+49 30 1234567", iss.URL+"/static/logo.png"
 	profile, _ := ProfileJSON(iss)
-	achievement, _ := AchievementJSON(credTestIssuer, Course{ID: cert.CourseID, Title: cert.CourseTitle, Competences: cert.Competences,
+	achievement, _ := AchievementJSON(testMessages(), credTestIssuer, Course{ID: cert.CourseID, Title: cert.CourseTitle, Competences: cert.Competences,
 		ContentVersion: cert.ContentVersion, ImageURL: iss.URL + "/static/certificate.png"}, "en")
 
 	docs := map[string]map[string]any{

@@ -260,7 +260,7 @@ func TestKeyStoreRotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := ks.Current()
-	oldToken, err := IssueCredential(credTestCert(), credTestIssuer, old)
+	oldToken, err := IssueCredential(testMessages(), credTestCert(), credTestIssuer, old)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestKeyStoreRotate(t *testing.T) {
 			}
 		}
 	}
-	newToken, err := IssueCredential(credTestCert(), credTestIssuer, ks.Current())
+	newToken, err := IssueCredential(testMessages(), credTestCert(), credTestIssuer, ks.Current())
 	if err != nil {
 		t.Fatal(err)
 	}

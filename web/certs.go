@@ -130,7 +130,7 @@ func (s *server) certificateFile(c *fiber.Ctx) error {
 	cert := s.certificateFor(rec)
 	k := s.signer.Keys().Current()
 	iss := s.issuer(c.UserContext())
-	token, err := certificates.IssueCredential(cert, iss, k)
+	token, err := certificates.IssueCredential(s.views.messages, cert, iss, k)
 	if err != nil {
 		return err
 	}

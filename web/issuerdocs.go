@@ -120,7 +120,7 @@ func (s *server) achievementDocument(c *fiber.Ctx, contentType string) error {
 	for _, m := range co.Modules {
 		course.Competences = append(course.Competences, m.Title)
 	}
-	b, err := certificates.AchievementJSON(s.issuer(c.UserContext()), course, lang)
+	b, err := certificates.AchievementJSON(s.views.messages, s.issuer(c.UserContext()), course, lang)
 	if err != nil {
 		return err
 	}

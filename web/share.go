@@ -102,7 +102,7 @@ func (s *server) publicCredential(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	token, err := certificates.IssueCredential(s.certificateFor(rec), s.issuer(c.UserContext()), s.signer.Keys().Current())
+	token, err := certificates.IssueCredential(s.views.messages, s.certificateFor(rec), s.issuer(c.UserContext()), s.signer.Keys().Current())
 	if err != nil {
 		return err
 	}

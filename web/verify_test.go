@@ -90,11 +90,11 @@ func TestVerifySelfMadePDF(t *testing.T) {
 	now := time.Now()
 	c := certificates.Certificate{ID: "AAAAAAAAAAAAAAAAAAAAAA", HolderName: "Mallory", CourseID: courseID,
 		CourseTitle: map[string]string{"de": "KI am Arbeitsplatz"}, IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0), Lang: "de"}
-	tok, err := certificates.IssueCredential(c, iss, ks.Current())
+	msgs, err := i18n.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := i18n.Load()
+	tok, err := certificates.IssueCredential(msgs, c, iss, ks.Current())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func (si *selfMadeIssuer) certificate() certificates.Certificate {
 // token writes a self-made credential to a file.
 func (si *selfMadeIssuer) token(t *testing.T) string {
 	t.Helper()
-	tok, err := certificates.IssueCredential(si.certificate(), si.issuer(), si.key)
+	tok, err := certificates.IssueCredential(messages(t), si.certificate(), si.issuer(), si.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func (si *selfMadeIssuer) token(t *testing.T) string {
 // pdf writes a self-made, properly signed certificate PDF to a file.
 func (si *selfMadeIssuer) pdf(t *testing.T) string {
 	t.Helper()
-	tok, err := certificates.IssueCredential(si.certificate(), si.issuer(), si.key)
+	tok, err := certificates.IssueCredential(messages(t), si.certificate(), si.issuer(), si.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestVerifyRefusesDeceptiveIssuer(t *testing.T) {
 // its issuer URL replaced by iss (the issuing code refuses such ids).
 func reissue(t *testing.T, si *selfMadeIssuer, iss string) string {
 	t.Helper()
-	tok, err := certificates.IssueCredential(si.certificate(), si.issuer(), si.key)
+	tok, err := certificates.IssueCredential(messages(t), si.certificate(), si.issuer(), si.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func oldShape(t *testing.T, token string, key *certificates.Key) string {
 // with kipass verify.
 func TestVerifyOldShapeCredential(t *testing.T) {
 	si := newSelfMadeIssuer(t)
-	tok, err := certificates.IssueCredential(si.certificate(), si.issuer(), si.key)
+	tok, err := certificates.IssueCredential(messages(t), si.certificate(), si.issuer(), si.key)
 	if err != nil {
 		t.Fatal(err)
 	}
