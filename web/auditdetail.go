@@ -141,6 +141,9 @@ func (v *views) auditPairs(lang, s string) ([]string, bool) {
 				return nil, false
 			}
 			val = u
+			if key == "course" && v.courseTitle != nil {
+				val = cmpOr(v.courseTitle(u, lang), u)
+			}
 			if key == "status" {
 				val = cmpOr(v.messages.T(lang, "hrstatus."+u), u)
 				if strings.HasPrefix(val, "??") {

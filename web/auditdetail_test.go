@@ -15,13 +15,19 @@ func TestAuditDetailsInPlainWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.zone = func() *time.Location { return time.UTC }
+	v.courseTitle = func(id, lang string) string {
+		if id == "ki-am-arbeitsplatz" {
+			return map[string]string{"de": "KI am Arbeitsplatz", "en": "AI in the workplace"}[lang]
+		}
+		return ""
+	}
 	for _, tc := range []struct{ detail, de, en string }{
 		{`id=1 course="ki-am-arbeitsplatz" scope=user due=2027-01-31`,
-			"Nr.: 1 · Kurs: ki-am-arbeitsplatz · für: eine Person · fällig am: 31.01.2027",
-			"no.: 1 · course: ki-am-arbeitsplatz · for: one person · due: 31 January 2027"},
+			"Nr.: 1 · Kurs: KI am Arbeitsplatz · für: eine Person · fällig am: 31.01.2027",
+			"no.: 1 · course: AI in the workplace · for: one person · due: 31 January 2027"},
 		{`department=all course="ki-am-arbeitsplatz" status="in_progress" q="Ru" format=xlsx rows=3`,
-			"Abteilung: alle · Kurs: ki-am-arbeitsplatz · Status: In Bearbeitung · Suche: Ru · Format: xlsx · Zeilen: 3",
-			"department: all · course: ki-am-arbeitsplatz · status: In progress · search: Ru · format: xlsx · rows: 3"},
+			"Abteilung: alle · Kurs: KI am Arbeitsplatz · Status: In Bearbeitung · Suche: Ru · Format: xlsx · Zeilen: 3",
+			"department: all · course: AI in the workplace · status: In progress · search: Ru · format: xlsx · rows: 3"},
 		{`role employee`, "Rolle: Beschäftigte(r)", "role: Employee"},
 		{`single sign-on; role hr`, "Single Sign-on · Rolle: Personalabteilung", "single sign-on · role: HR"},
 		{`single sign-on: role hr -> employee`, "Single Sign-on · Rolle Personalabteilung → Beschäftigte(r)", "single sign-on · role HR → Employee"},
@@ -40,6 +46,7 @@ func TestAuditDetailsInPlainWords(t *testing.T) {
 		{`by=link`, "per: Link", "by: link"},
 		{`kind=overdue courses=1`, "Art: überfällig · Kurse: 1", "kind: overdue · courses: 1"},
 		{`token 7`, "Token 7", "token 7"},
+		{`course="gone"`, "Kurs: gone", "course: gone"},
 		{`fields=name,logo,time_zone`, "geändert: Name, Logo, Zeitzone", "changed: name, logo, time zone"},
 		{`fields=none`, "geändert: nichts", "changed: nothing"},
 		{`from="A" into="B" people=2`, "von: A · in: B · Personen: 2", "from: A · into: B · people: 2"},

@@ -198,6 +198,12 @@ func NewServer(d Deps) (*Server, error) {
 		return nil, err
 	}
 	v.zone = d.App.Zone
+	v.courseTitle = func(id, lang string) string {
+		if co, ok := d.Catalog().Course(id); ok {
+			return co.Title.Get(lang)
+		}
+		return ""
+	}
 	s := &server{cfg: cfg, app: d.App, catalog: d.Catalog, signer: d.Signer, log: d.Logger, now: now, views: v,
 		secure:         cfg.BaseURL.Scheme == "https",
 		inviteThrottle: newAddressThrottle(cfg.AddressLimit, cfg.LoginWindow, now),

@@ -43,6 +43,9 @@ type views struct {
 	quizForms *ttlcache.Cache[quizFormKey, prerendered]
 	// phrases are the audit log's fixed phrases (see auditDetail).
 	phrases []auditPhrase
+	// courseTitle names a course of the current catalogue in a language
+	// ("" for an unknown id).
+	courseTitle func(id, lang string) string
 	// zone is the organisation's time zone for dates on pages, as set now
 	// (nil: UTC).
 	zone func() *time.Location
