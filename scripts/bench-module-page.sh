@@ -23,13 +23,22 @@ csrf=$(awk '$6=="kipass_csrf"{print $7}' "$jar")
 curl -fs -c "$jar" -b "$jar" -o /dev/null -X POST http://127.0.0.1:18089/register \
   --data-urlencode "_csrf=$csrf" --data-urlencode "name=Load Test" \
   --data-urlencode "email=load@example.com" --data-urlencode "password=load test password"
+# The login rotates the CSRF token: read the new one.
+csrf=$(awk '$6=="kipass_csrf"{print $7}' "$jar")
 session=$(awk '$6=="kipass_session"{print $7}' "$jar")
 cookie="Cookie: kipass_session=$session; kipass_csrf=$csrf; kipass_lang=de"
 page=/courses/ki-am-arbeitsplatz/dsgvo-grundlagen
-# Take the module quiz once (all answers wrong is enough for a result box).
+# Take the module quiz once: one question answered is enough for a result
+# box (an empty form is refused and uses no attempt).
 curl -fs -H "$cookie" -o /dev/null -X POST "http://127.0.0.1:18089$page/quiz" --data-urlencode "_csrf=$csrf"
-attempt=$(curl -fs -H "$cookie" "http://127.0.0.1:18089$page" | grep -o 'action="/attempts/[A-Za-z0-9_-]*"' | cut -d/ -f3 | tr -d '"')
-curl -fs -H "$cookie" -o /dev/null -X POST "http://127.0.0.1:18089/attempts/$attempt" --data-urlencode "_csrf=$csrf"
+curl -fs -H "$cookie" "http://127.0.0.1:18089$page" >"$tmp/quiz.html"
+attempt=$(grep -o 'action="/attempts/[A-Za-z0-9_-]*"' "$tmp/quiz.html" | head -1 | cut -d/ -f3 | tr -d '"')
+answer=$(grep -o 'name="q-[^"]*" value="[^"]*"' "$tmp/quiz.html" | head -1 | sed -E 's/name="([^"]*)" value="([^"]*)"/\1=\2/')
+if [ -z "$attempt" ] || [ -z "$answer" ]; then
+  echo "bench-module-page: no quiz form on $page (see $tmp/quiz.html)" >&2
+  exit 1
+fi
+curl -fs -H "$cookie" -o /dev/null -X POST "http://127.0.0.1:18089/attempts/$attempt" --data-urlencode "_csrf=$csrf" --data-urlencode "$answer"
 # A second learner with an open quiz.
 jar2="$tmp/cookies2"
 curl -fs -c "$jar2" -b "$jar2" http://127.0.0.1:18089/ >/dev/null
@@ -37,6 +46,7 @@ csrf2=$(awk '$6=="kipass_csrf"{print $7}' "$jar2")
 curl -fs -c "$jar2" -b "$jar2" -o /dev/null -X POST http://127.0.0.1:18089/register \
   --data-urlencode "_csrf=$csrf2" --data-urlencode "name=Load Test 2" \
   --data-urlencode "email=load2@example.com" --data-urlencode "password=load test password"
+csrf2=$(awk '$6=="kipass_csrf"{print $7}' "$jar2")
 curl -fs -c "$jar2" -b "$jar2" -o /dev/null -X POST "http://127.0.0.1:18089$page/quiz" --data-urlencode "_csrf=$csrf2"
 cookie2="Cookie: kipass_session=$(awk '$6=="kipass_session"{print $7}' "$jar2"); kipass_csrf=$csrf2; kipass_lang=de"
 curl -fs -H "$cookie" "http://127.0.0.1:18089$page" >"$tmp/page.html"
