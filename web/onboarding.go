@@ -39,7 +39,7 @@ func (s *server) onboardingChecklist(c *fiber.Ctx) (*checklist, error) {
 		{Key: "organisation", Href: organisationSettingsPath, Done: s.organisationNamed(c)},
 		{Key: "people", Href: "/admin#import-h", Done: o.People > 0},
 		{Key: "assign", Href: "/hr#assignments", Done: o.Assignments > 0},
-		{Key: "invite", Href: "/hr?status=invited#people", Done: o.InvitationsSent > 0},
+		{Key: "invite", Href: "/hr?status=invited#people", Done: o.InvitationsSent > 0 || o.Joined > 0},
 	}}
 	for _, st := range cl.Steps {
 		if st.Done {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -277,5 +278,41 @@ func TestAdminChecklist(t *testing.T) {
 	}
 	if page := admin.get("/admin?lang=de"); !strings.Contains(page.body, "Alles erledigt") || !strings.Contains(page.body, "4 von 4 erledigt") {
 		t.Fatal("German checklist")
+	}
+}
+
+// TestChecklistInviteStepByJoining: an admin who hands out the links
+// shown at the import sees the "invitations" step ticked once someone has
+// used theirs, without sending invitations from the dashboard.
+func TestChecklistInviteStepByJoining(t *testing.T) {
+	a := newTestApp(t, nil)
+	admin := a.staffBrowser("ada@example.com", store.RoleAdmin)
+	inviteDone := func() bool {
+		t.Helper()
+		body := admin.get("/admin?lang=en").body
+		j := strings.Index(body, `href="/hr?status=invited#people"`)
+		if j < 0 {
+			t.Fatal("no invitations step")
+		}
+		return strings.Contains(body[strings.LastIndex(body[:j], "<li"):j], `class="done"`)
+	}
+	var csv bytes.Buffer
+	ct := multipartWriter(&csv, map[string]string{"_csrf": admin.csrf}, "file", "people.csv",
+		[]byte("email,name,department,role\nina@example.com,Ina Neu,Vertrieb,employee\n"))
+	r := admin.send(req{method: "POST", path: "/admin/import", raw: csv.String(), rawType: ct})
+	m := regexp.MustCompile(`/invite\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(r.body)
+	if r.status != 200 || m == nil {
+		t.Fatalf("import: %d, no invitation link", r.status)
+	}
+	if inviteDone() {
+		t.Fatal("the step is done before anyone joined")
+	}
+	ina := a.browser()
+	ina.get("/invite?token=" + m[1])
+	if r := ina.post("/invite", url.Values{"token": {m[1]}, "password": {"ina's long password"}}); r.status != 303 {
+		t.Fatalf("accept invitation: %d %s", r.status, r.body)
+	}
+	if !inviteDone() {
+		t.Fatal("the step is not done after Ina joined with her link")
 	}
 }

@@ -22,6 +22,9 @@ type DirectoryStore interface {
 	SetUserLang(ctx context.Context, id int64, lang string) error
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
+	// JoinedPeople counts the active employee and HR accounts that have
+	// signed in at least once (a password of their own, or single sign-on).
+	JoinedPeople(ctx context.Context) (int, error)
 }
 
 // Ping checks that the store answers (the health check).

@@ -9,6 +9,9 @@ type Onboarding struct {
 	People          int // accounts besides administrators (employees and HR)
 	Assignments     int // course assignments
 	InvitationsSent int // invitations sent or handed out from the dashboard (audit entries)
+	// Joined counts employees and HR who have signed in at least once: the
+	// links shown when their accounts were made reached them.
+	Joined int
 }
 
 // Onboarding counts the getting-started steps for the admin start page.
@@ -28,6 +31,9 @@ func (a *App) Onboarding(ctx context.Context) (Onboarding, error) {
 		return o, err
 	}
 	o.Assignments = len(list)
-	_, o.InvitationsSent, err = a.dir.AuditLog(ctx, AuditFilter{Action: "invitation.resent", Limit: 1})
+	if _, o.InvitationsSent, err = a.dir.AuditLog(ctx, AuditFilter{Action: "invitation.resent", Limit: 1}); err != nil {
+		return o, err
+	}
+	o.Joined, err = a.dir.JoinedPeople(ctx)
 	return o, err
 }

@@ -193,6 +193,16 @@ func (db *DB) Ping(ctx context.Context) (err error) {
 	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
+// JoinedPeople counts the active employee and HR accounts that have signed
+// in at least once: with a password of their own (an invitation or reset
+// link used, or self-registration) or through single sign-on.
+func (db *DB) JoinedPeople(ctx context.Context) (n int, err error) {
+	defer wrapErr(&err, "joined people")
+	err = db.queryRow(ctx, `SELECT count(*) FROM users WHERE active = TRUE AND role IN ('employee', 'hr')
+		AND (password_hash <> '' OR oidc_subject IS NOT NULL)`).Scan(&n)
+	return n, err
+}
+
 // now returns the current time in Unix seconds.
 func (db *DB) now() int64 { return db.Now().Unix() }
 
