@@ -24,6 +24,11 @@ func TestIssuerProfileFlags(t *testing.T) {
 		{args: []string{"--issuer-logo-url", "https://muster.example/logo.png"}},
 		{args: []string{"--issuer-logo-url", "logo.png"}, bad: "issuer-logo-url"},
 		{args: []string{"--issuer-logo-url", "javascript:alert(1)"}, bad: "issuer-logo-url"},
+		{args: []string{"--issuer-name", "Muster GmbH", "--privacy-contact", "https://muster.example/datenschutz", "--privacy-dpo", "Dr. Daten"}},
+		{args: []string{"--issuer-name", "127.0.0.1"}, bad: "issuer-name"},
+		{args: []string{"--issuer-name", "http://192.168.0.5:8080"}, bad: "issuer-name"},
+		{args: []string{"--issuer-name", "Muster\u202eHbmG"}, bad: "issuer-name"},
+		{args: []string{"--privacy-contact", "ask Bob"}, bad: "privacy-contact"},
 	} {
 		var out, errb syncBuffer
 		cfg, err := parseServeConfig(c.args, env{getenv: envFrom(c.env), stdin: strings.NewReader(""), stdout: &out, stderr: &errb})

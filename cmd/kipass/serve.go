@@ -122,6 +122,14 @@ func parseServeConfig(args []string, e env) (serveConfig, error) {
 	if id := cfg.LinkedInOrgID; id != "" && (len(id) > 20 || strings.Trim(id, "0123456789") != "") {
 		return cfg, fail(1, "--linkedin-organization-id %q: must be the organisation's numeric id, as in linkedin.com/company/ID", id)
 	}
+	switch field, why := kapp.CheckOrganisation(kapp.OrgFlags{Name: cfg.IssuerName, PrivacyContact: cfg.Privacy.Contact, DPO: cfg.Privacy.DPO}); field {
+	case "org_name":
+		return cfg, fail(1, "--issuer-name %q: %s; give the organisation's name, e.g. \"Muster GmbH\"", cfg.IssuerName, orgWhy(why))
+	case "privacy_contact":
+		return cfg, fail(1, "--privacy-contact %q: %s; give an email address or an http(s) web address", cfg.Privacy.Contact, orgWhy(why))
+	case "dpo":
+		return cfg, fail(1, "--privacy-dpo: %s", orgWhy(why))
+	}
 	if e := cfg.IssuerEmail; e != "" && (!strings.Contains(e, "@") || strings.ContainsAny(e, " \t\r\n<>\"")) {
 		return cfg, fail(1, "--issuer-email %q: not an email address", e)
 	}
@@ -452,4 +460,19 @@ func resetSender(cfg mail.Config, s mail.Sender) mail.Sender {
 		return nil
 	}
 	return s
+}
+
+// orgWhy says a settings check's code in words for the command line.
+func orgWhy(why string) string {
+	switch why {
+	case "name_is_address":
+		return "an address (IP, localhost or URL) is no organisation's name"
+	case "invalid_contact":
+		return "not an email address or web address"
+	case "invalid_name":
+		return "holds invisible formatting or text-direction characters"
+	case "too_long":
+		return "too long"
+	}
+	return why
 }

@@ -280,6 +280,24 @@ func (a *App) checkOrganisation(in OrgInput, cur OrgSettings) (OrgSettings, erro
 	return next, nil
 }
 
+// CheckOrganisation checks the organisation's values given as flags as the
+// settings page would: a field name ("org_name", "privacy_contact", "dpo")
+// and why it is refused, or "" and "" when all is well.
+func CheckOrganisation(f OrgFlags) (field, why string) {
+	if f.Name != "" {
+		if why := checkOrgName(auth.CleanName(f.Name)); why != "" {
+			return "org_name", why
+		}
+	}
+	if why := checkContact(strings.TrimSpace(f.PrivacyContact)); why != "" {
+		return "privacy_contact", why
+	}
+	if why := auth.CheckName(auth.CleanName(f.DPO), false, 200); why != "" {
+		return "dpo", why
+	}
+	return "", ""
+}
+
 // checkOrgName checks the organisation's name: required, at most 120
 // characters, no hidden characters, and no address (a certificate never
 // names an IP address or "localhost" as its issuer).
