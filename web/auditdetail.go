@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -97,7 +98,7 @@ func (v *views) auditPart(lang, part string) string {
 				if json.Unmarshal([]byte(s), &u) != nil {
 					return part
 				}
-				args = append(args, cmpOr(u, "—")) // no department
+				args = append(args, cmp.Or(u, "—")) // no department
 			case strings.HasPrefix(s, "["):
 				var list []string
 				if json.Unmarshal([]byte(s), &list) != nil {
@@ -142,13 +143,10 @@ func (v *views) auditPairs(lang, s string) ([]string, bool) {
 			}
 			val = u
 			if key == "course" && v.courseTitle != nil {
-				val = cmpOr(v.courseTitle(u, lang), u)
+				val = cmp.Or(v.courseTitle(u, lang), u)
 			}
 			if key == "status" {
-				val = cmpOr(v.messages.T(lang, "hrstatus."+u), u)
-				if strings.HasPrefix(val, "??") {
-					val = u
-				}
+				val = cmp.Or(v.lookup(lang, "hrstatus."+u), u)
 			}
 		} else {
 			val = v.auditValue(lang, key, val)
@@ -176,7 +174,7 @@ func (v *views) auditValue(lang, key, val string) string {
 	case "fields":
 		var names []string
 		for f := range strings.SplitSeq(val, ",") {
-			names = append(names, cmpOr(v.lookup(lang, "auditd.field."+f), f))
+			names = append(names, cmp.Or(v.lookup(lang, "auditd.field."+f), f))
 		}
 		return strings.Join(names, ", ")
 	}
@@ -201,11 +199,4 @@ func (v *views) roleName(lang, role string) string {
 		return s
 	}
 	return role
-}
-
-func cmpOr(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }
